@@ -1,0 +1,269 @@
+"""The command line: thin typer commands over the library. The one place that prints errors.
+
+Heavy modules (the engine, rich) are imported inside commands, so that ``--format json``
+never pays for rich and ``--help`` never pays for the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from cnncalc import __version__
+from cnncalc.errors import CnnCalcError
+
+if TYPE_CHECKING:
+    from cnncalc.parse.common import LoadOptions
+    from cnncalc.results import NetworkResult
+
+EXAMPLES = """\
+Examples:
+
+  cnncalc summarize specs/alexnet.yaml
+
+  cnncalc summarize specs/vgg16.yaml --format json
+
+  cnncalc summarize "INPUT(32x32x3) -> [CONV(16, 3, p=1) -> RELU -> POOL]*2 -> FC(10)"
+
+  cnncalc summarize specs/lecture.cnn --set N=2 --set M=3 --set K=2
+"""
+
+app = typer.Typer(
+    name="cnncalc",
+    help="A calculator for convolutional neural networks: output sizes, parameters, "
+    "receptive fields, MACs and memory, layer by layer.\n\n" + EXAMPLES,
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(str, Enum):
+    """Output formats of summarize."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    sys.stderr.write(f"cnncalc: error: {message}\n")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _reporting() -> Iterator[None]:
+    """Turn every CnnCalcError into a message on stderr and exit code 2."""
+    try:
+        yield
+    except CnnCalcError as error:
+        _fail(str(error), error.exit_code)
+    except RecursionError:
+        _fail("the spec is nested too deeply to process")
+
+
+def _parse_sets(values: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise CnnCalcError(f"--set takes NAME=INTEGER (e.g. --set N=2), got '{item}'")
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise CnnCalcError(f"--set {name}: '{value}' is not a whole number") from None
+        out[name] = number
+    return out
+
+
+def _parse_defaults(values: list[str]) -> tuple[tuple[str, str, str], ...]:
+    out = []
+    for item in values:
+        target, sep, value = item.partition("=")
+        kind, dot, key = target.strip().partition(".")
+        if not sep or not dot or not kind or not key:
+            raise CnnCalcError(
+                f"--default takes KIND.KEY=VALUE (e.g. --default conv.padding=1), got '{item}'"
+            )
+        out.append((kind, key, value.strip()))
+    return tuple(out)
+
+
+def _load_options(sets: list[str], defaults: list[str], optional: bool,
+                  max_layers: int) -> LoadOptions:
+    from cnncalc.parse.common import LoadOptions
+
+    if max_layers < 1:
+        raise CnnCalcError(f"--max-layers must be positive, got {max_layers}")
+    return LoadOptions(_parse_sets(sets), _parse_defaults(defaults), optional, max_layers)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, then rename over the target."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise CnnCalcError(f"{path}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CnnCalcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_atomic(output, text)
+
+
+def _render(result: NetworkResult, fmt: OutputFormat, output: Path | None) -> None:
+    if fmt is OutputFormat.json:
+        from cnncalc.render.data import render_json
+
+        _emit(render_json(result), output)
+    elif fmt is OutputFormat.csv:
+        from cnncalc.render.data import render_csv
+
+        _emit(render_csv(result), output)
+    elif fmt is OutputFormat.markdown:
+        from cnncalc.render.markdown import render_markdown
+
+        _emit(render_markdown(result), output)
+    else:
+        _print_table(result, output)
+
+
+def _print_table(result: NetworkResult, output: Path | None) -> None:
+    import io
+
+    from rich.console import Console
+
+    from cnncalc.render.table import print_table
+
+    if output is None:
+        print_table(result, Console(highlight=False, soft_wrap=False))
+        return
+    buffer = io.StringIO()
+    print_table(result, Console(file=buffer, highlight=False, no_color=True))
+    _emit(buffer.getvalue(), output)
+
+
+SpecArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SPEC",
+        help="A .yaml/.yml spec, a grammar file (.cnn), '-' for standard input, or grammar "
+        "text itself.",
+        show_default=False,
+    ),
+]
+SetOpt = Annotated[
+    list[str],
+    typer.Option("--set", metavar="NAME=INT", help="Bind a grammar variable, e.g. N=2.",
+                 show_default=False),
+]
+DefaultOpt = Annotated[
+    list[str],
+    typer.Option("--default", metavar="KIND.KEY=VALUE",
+                 help="Override a default for a layer kind, e.g. conv.padding=1.",
+                 show_default=False),
+]
+OptionalOpt = Annotated[
+    bool,
+    typer.Option("--optional/--no-optional",
+                 help="Take (default) or leave out the parts marked '?' in the grammar."),
+]
+MaxLayersOpt = Annotated[
+    int,
+    typer.Option("--max-layers", metavar="N", help="Refuse specs that expand beyond N layers."),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE",
+                 help="Write to FILE (atomically) instead of standard output.",
+                 show_default=False),
+]
+
+
+@app.command(
+    epilog="Examples:  cnncalc summarize specs/alexnet.yaml  |  "
+    "cnncalc summarize specs/vgg16.yaml -f json  |  "
+    "cnncalc summarize \"INPUT(28x28x1) -> CONV(8, 5) -> RELU -> POOL -> FC(10)\" -f markdown",
+)
+def summarize(
+    spec: SpecArg,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table (terminal), json, csv or markdown."),
+    ] = OutputFormat.table,
+    dtype: Annotated[
+        str,
+        typer.Option("--dtype", help="Element type for memory: float32, float16, bfloat16, "
+                     "float64, int8."),
+    ] = "float32",
+    sets: SetOpt = [],  # noqa: B006 (typer reads the default; it is never mutated)
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = 1_000_000,
+    output: OutputOpt = None,
+) -> None:
+    """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
+    with _reporting():
+        from cnncalc.engine import evaluate
+        from cnncalc.loader import load_spec
+
+        options = _load_options(sets, defaults, optional, max_layers)
+        result = evaluate(load_spec(spec, options), dtype)
+        _render(result, fmt, output)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"cnncalc {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """A calculator for convolutional neural networks."""
+
+
+def _quiet_broken_pipe(run: Callable[[], object]) -> None:
+    try:
+        run()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+def main() -> None:
+    """Console entry point."""
+    _quiet_broken_pipe(lambda: app(prog_name="cnncalc"))

@@ -1,0 +1,5 @@
+"""The engine: pure formulas and the layer-by-layer evaluation of a spec."""
+
+from cnncalc.engine.evaluate import DTYPE_BYTES, dtype_bytes, evaluate
+
+__all__ = ["DTYPE_BYTES", "dtype_bytes", "evaluate"]

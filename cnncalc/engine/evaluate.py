@@ -1,0 +1,395 @@
+"""Evaluate a network spec layer by layer into an immutable :class:`NetworkResult`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cnncalc.engine import formulas as f
+from cnncalc.errors import CnnCalcError
+from cnncalc.results import (
+    AxisField,
+    HyperValue,
+    LayerResult,
+    NetworkResult,
+    Notice,
+    Shape,
+    Totals,
+)
+from cnncalc.spec import (
+    AXIS_NAMES,
+    LRN,
+    Activation,
+    AdaptivePool,
+    Axes,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalPool,
+    LayerSpec,
+    NetworkSpec,
+    PadPair,
+    Pool,
+)
+
+DTYPE_BYTES: dict[str, int] = {
+    "float64": 8,
+    "float32": 4,
+    "tf32": 4,
+    "float16": 2,
+    "bfloat16": 2,
+    "int8": 1,
+    "uint8": 1,
+    "fp8": 1,
+}
+
+
+@dataclass(frozen=True)
+class AxisStep:
+    """How one layer moves along one axis, for the receptive field recurrence."""
+
+    kernel: int
+    stride: int
+    pad_left: int
+
+
+@dataclass
+class _Outcome:
+    """What one layer produces before it is frozen into a LayerResult."""
+
+    output: Shape
+    hyper: dict[str, HyperValue]
+    params: int = 0
+    params_nonshared: int | None = None
+    params_fc: int | None = None
+    macs: int = 0
+    steps: tuple[AxisStep, ...] | None = None
+    mixes_all: bool = False
+    notices: list[str] = field(default_factory=list)
+
+
+def _where(index: int, layer: LayerSpec) -> str:
+    return f"layer {index} ({layer.name or layer.kind})"
+
+
+def _fail(layer: LayerSpec, index: int, message: str) -> CnnCalcError:
+    error = layer.origin.error(f"{_where(index, layer)}: {message}")
+    return error if isinstance(error, CnnCalcError) else CnnCalcError(str(error))
+
+
+def _axis(dims: int, i: int) -> str:
+    return AXIS_NAMES[dims][i] if dims in AXIS_NAMES else str(i)
+
+
+def _need_spatial(shape: Shape, layer: LayerSpec, index: int) -> None:
+    if not shape.size:
+        raise _fail(
+            layer, index,
+            f"{layer.kind} needs a spatial input, but its input is a flat vector of "
+            f"{shape.channels} features (after flatten or fc)",
+        )
+
+
+def _resolve_padding(
+    layer: LayerSpec, index: int, size: Axes, kernel: Axes, stride: Axes, dilation: Axes,
+    padding_mode: str, pairs: tuple[PadPair, ...], notices: list[str],
+) -> tuple[PadPair, ...]:
+    if padding_mode != "same":
+        return pairs
+    resolved = tuple(
+        f.same_padding(n, k, s, d) for n, k, s, d in zip(size, kernel, stride, dilation, strict=True)
+    )
+    if any(s > 1 for s in stride):
+        notices.append(
+            "padding 'same' with stride > 1 follows TensorFlow's rule (PyTorch rejects it): "
+            "padding (left, right) per axis "
+            + ", ".join(f"{_axis(len(size), i)} {p}" for i, p in enumerate(resolved))
+        )
+    elif any(left != right for left, right in resolved):
+        notices.append(
+            "padding 'same' with an even effective kernel pads one more on the right: "
+            + ", ".join(f"{_axis(len(size), i)} {p}" for i, p in enumerate(resolved))
+        )
+    return resolved
+
+
+def _sliding(
+    layer: LayerSpec, index: int, shape: Shape, kernel: Axes, stride: Axes, dilation: Axes,
+    pads: tuple[PadPair, ...], ceil_mode: bool, notices: list[str],
+) -> tuple[Axes, tuple[AxisStep, ...]]:
+    """Output size and receptive-field steps of a sliding window (conv or pool)."""
+    dims = len(shape.size)
+    out: list[int] = []
+    steps: list[AxisStep] = []
+    for i, (n, k, s, d, (pl, pr)) in enumerate(
+        zip(shape.size, kernel, stride, dilation, pads, strict=True)
+    ):
+        k_eff = f.effective_kernel(k, d)
+        padded = f.padded_length(n, pl, pr)
+        if k_eff > padded:
+            span = f"{k}" if d == 1 else f"{k} (dilated to {k_eff})"
+            raise _fail(
+                layer, index,
+                f"kernel {span} is larger than the padded input {padded} "
+                f"({n} + {pl} + {pr}) on axis {_axis(dims, i)}",
+            )
+        length = f.pool_output_length(n, k, s, pl, pr, d, ceil_mode)
+        if length < 1:
+            raise _fail(layer, index, f"output size on axis {_axis(dims, i)} would be {length}")
+        lost = 0 if ceil_mode else f.unused_input(n, k, s, pl, pr, d)
+        if lost:
+            exact = f"({padded} - {k_eff})/{s} + 1 = {(padded - k_eff) / s + 1:g}"
+            notices.append(
+                f"axis {_axis(dims, i)}: {exact} is not whole; the floor leaves the last "
+                f"{lost} input {'row' if lost == 1 else 'rows'} unseen"
+            )
+        out.append(length)
+        steps.append(AxisStep(k_eff, s, pl))
+    return tuple(out), tuple(steps)
+
+
+def _conv(op: Conv, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
+    _need_spatial(shape, layer, index)
+    c_in = shape.channels
+    if c_in % op.groups or op.filters % op.groups:
+        raise _fail(
+            layer, index,
+            f"groups {op.groups} must divide both the input channels ({c_in}) and the "
+            f"filters ({op.filters})",
+        )
+    notices: list[str] = []
+    pads = _resolve_padding(layer, index, shape.size, op.kernel, op.stride, op.dilation,
+                            op.padding.mode, op.padding.pairs, notices)
+    size, steps = _sliding(layer, index, shape, op.kernel, op.stride, op.dilation, pads,
+                           False, notices)
+    output = Shape(op.filters, size)
+    shared = f.conv_params(c_in, op.filters, op.kernel, op.groups, op.bias)
+    nonshared = f.nonshared_params(c_in, op.filters, op.kernel, op.groups, op.bias, size)
+    hyper: dict[str, HyperValue] = {
+        "filters": op.filters,
+        "kernel": op.kernel,
+        "stride": op.stride,
+        "padding": pads,
+        "padding_mode": op.padding.mode,
+        "dilation": op.dilation,
+    }
+    if op.shared:
+        hyper["groups"] = op.groups
+    hyper["bias"] = op.bias
+    return _Outcome(
+        output=output,
+        hyper=hyper,
+        params=shared if op.shared else nonshared,
+        params_nonshared=nonshared,
+        params_fc=f.dense_params(shape.numel, output.numel, op.bias),
+        macs=f.conv_macs(c_in, op.kernel, op.groups, output.numel),
+        steps=steps,
+        notices=notices,
+    )
+
+
+def _pool(op: Pool, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
+    _need_spatial(shape, layer, index)
+    notices: list[str] = []
+    pads = _resolve_padding(layer, index, shape.size, op.kernel, op.stride, op.dilation,
+                            op.padding.mode, op.padding.pairs, notices)
+    if op.padding.mode == "explicit":
+        for k, d, (pl, pr) in zip(op.kernel, op.dilation, pads, strict=True):
+            half = f.effective_kernel(k, d) // 2
+            if max(pl, pr) > half:
+                raise _fail(
+                    layer, index,
+                    f"padding {max(pl, pr)} is more than half the pooling window "
+                    f"{f.effective_kernel(k, d)} (PyTorch allows at most {half})",
+                )
+    size, steps = _sliding(layer, index, shape, op.kernel, op.stride, op.dilation, pads,
+                           op.ceil_mode, notices)
+    hyper: dict[str, HyperValue] = {
+        "kernel": op.kernel,
+        "stride": op.stride,
+        "padding": pads,
+        "padding_mode": op.padding.mode,
+    }
+    if op.op == "max":
+        hyper["dilation"] = op.dilation
+    hyper["ceil_mode"] = op.ceil_mode
+    return _Outcome(Shape(shape.channels, size), hyper, steps=steps, notices=notices)
+
+
+def _global_pool(op: GlobalPool, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
+    _need_spatial(shape, layer, index)
+    steps = tuple(AxisStep(n, n, 0) for n in shape.size)
+    return _Outcome(Shape(shape.channels, tuple(1 for _ in shape.size)), {"op": op.op},
+                    steps=steps)
+
+
+def _adaptive_pool(op: AdaptivePool, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
+    _need_spatial(shape, layer, index)
+    kernel = tuple(f.adaptive_window_max(n, o) for n, o in zip(shape.size, op.output, strict=True))
+    stride = tuple(f.adaptive_window_step(n, o) for n, o in zip(shape.size, op.output,
+                                                                strict=True))
+    notices = []
+    if any(n % o for n, o in zip(shape.size, op.output, strict=True)):
+        notices.append(
+            f"adaptive pooling from {'x'.join(map(str, shape.size))} to "
+            f"{'x'.join(map(str, op.output))} uses uneven windows; the receptive field "
+            "assumes the largest window and the smallest step"
+        )
+    steps = tuple(AxisStep(k, s, 0) for k, s in zip(kernel, stride, strict=True))
+    hyper: dict[str, HyperValue] = {"output": op.output, "kernel": kernel, "stride": stride}
+    return _Outcome(Shape(shape.channels, op.output), hyper, steps=steps, notices=notices)
+
+
+def _dense(op: Dense, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
+    n_in = shape.numel
+    params = f.dense_params(n_in, op.units, op.bias)
+    return _Outcome(
+        Shape(op.units, ()),
+        {"units": op.units, "bias": op.bias},
+        params=params,
+        params_nonshared=params,
+        params_fc=params,
+        macs=f.dense_macs(n_in, op.units),
+        mixes_all=True,
+    )
+
+
+def _simple(layer: LayerSpec, shape: Shape) -> _Outcome:
+    op = layer.op
+    if isinstance(op, Flatten):
+        return _Outcome(Shape(shape.numel, ()), {})
+    if isinstance(op, Activation):
+        hyper: dict[str, HyperValue] = dict(op.options)
+        if op.num_parameters:
+            hyper["num_parameters"] = op.num_parameters
+        return _Outcome(shape, hyper, params=op.num_parameters)
+    if isinstance(op, Dropout):
+        return _Outcome(shape, {"p": op.p})
+    if isinstance(op, BatchNorm):
+        return _Outcome(shape, {"affine": op.affine},
+                        params=f.batchnorm_params(shape.channels, op.affine))
+    if isinstance(op, LRN):
+        return _Outcome(shape, {"size": op.size})
+    raise AssertionError(f"unhandled layer op {op!r}")
+
+
+def _outcome(layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
+    op = layer.op
+    if isinstance(op, Conv):
+        return _conv(op, layer, index, shape)
+    if isinstance(op, Pool):
+        return _pool(op, layer, index, shape)
+    if isinstance(op, GlobalPool):
+        return _global_pool(op, layer, index, shape)
+    if isinstance(op, AdaptivePool):
+        if len(op.output) != len(shape.size):
+            raise _fail(layer, index, f"{layer.kind} needs a spatial input")
+        return _adaptive_pool(op, layer, index, shape)
+    if isinstance(op, Dense):
+        return _dense(op, layer, index, shape)
+    return _simple(layer, shape)
+
+
+def _advance(rf: tuple[AxisField, ...], steps: tuple[AxisStep, ...]) -> tuple[AxisField, ...]:
+    return tuple(
+        AxisField(
+            f.rf_size(a.size, st.kernel, a.jump),
+            f.rf_jump(a.jump, st.stride),
+            f.rf_padding(a.padding, st.pad_left, a.jump),
+        )
+        for a, st in zip(rf, steps, strict=True)
+    )
+
+
+def _layer_names(layers: tuple[LayerSpec, ...]) -> list[str]:
+    """Given names, and ``<kind><n>`` (counted per kind) for the rest, all distinct."""
+    taken = {layer.name for layer in layers if layer.name}
+    counters: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        if layer.name:
+            names.append(layer.name)
+            continue
+        while True:
+            counters[layer.kind] = counters.get(layer.kind, 0) + 1
+            candidate = f"{layer.kind}{counters[layer.kind]}"
+            if candidate not in taken:
+                break
+        taken.add(candidate)
+        names.append(candidate)
+    return names
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes per element of a dtype name."""
+    try:
+        return DTYPE_BYTES[dtype.lower()]
+    except KeyError:
+        from cnncalc.errors import did_you_mean
+
+        raise CnnCalcError(
+            f"unknown dtype '{dtype}'{did_you_mean(dtype, DTYPE_BYTES)}; "
+            f"known: {', '.join(DTYPE_BYTES)}"
+        ) from None
+
+
+def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
+    """Compute every layer's output, parameters, receptive field and MACs, and totals."""
+    nbytes = dtype_bytes(dtype)
+    shape = Shape(spec.input.channels, spec.input.size)
+    input_shape = shape
+    rf = tuple(AxisField(1, 1, 0) for _ in spec.input.size)
+    extent: Axes = spec.input.size  # spatial extent a flat vector still keeps apart
+    results: list[LayerResult] = []
+    notices: list[Notice] = []
+    rf_warned = False
+    for index, (layer, name) in enumerate(
+        zip(spec.layers, _layer_names(spec.layers), strict=True), start=1
+    ):
+        out = _outcome(layer, index, shape)
+        if out.steps is not None:
+            rf = _advance(rf, out.steps)
+            extent = out.output.size
+        elif out.mixes_all and extent:
+            rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
+            extent = ()
+        notices.extend(Notice("layer", f"{_where(index, layer)}: {text}", index)
+                       for text in out.notices)
+        if not rf_warned and any(a.size > n for a, n in zip(rf, spec.input.size, strict=True)):
+            rf_warned = True
+            notices.append(Notice(
+                "receptive-field",
+                f"{_where(index, layer)}: the receptive field "
+                f"({'x'.join(str(a.size) for a in rf)}) exceeds the input "
+                f"({'x'.join(map(str, spec.input.size))}) from here on; part of it is padding",
+                index,
+            ))
+        shape = out.output
+        results.append(LayerResult(
+            index=index,
+            name=name,
+            kind=layer.kind,
+            hyper=tuple(out.hyper.items()),
+            output=shape,
+            params=out.params,
+            params_nonshared=out.params_nonshared,
+            params_fc=out.params_fc,
+            receptive_field=rf,
+            macs=out.macs,
+            activations=shape.numel,
+        ))
+    params = sum(r.params for r in results)
+    activations = sum(r.activations for r in results)
+    totals = Totals(
+        params=params,
+        macs=sum(r.macs for r in results),
+        activations=activations,
+        param_bytes=params * nbytes,
+        activation_bytes=activations * nbytes,
+        input_elements=input_shape.numel,
+        input_bytes=input_shape.numel * nbytes,
+    )
+    return NetworkResult(spec.name, input_shape, tuple(results), totals, tuple(notices),
+                         dtype.lower(), nbytes)
+

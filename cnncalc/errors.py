@@ -1,0 +1,92 @@
+"""The exceptions of cnncalc: one root, one subclass per kind of bad input.
+
+Every error carries a complete, user-facing message. The CLI prints ``str(error)``
+and exits with ``error.exit_code``; nothing else is needed to report it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class CnnCalcError(Exception):
+    """Root of every error cnncalc raises on bad input."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputFileError(CnnCalcError):
+    """A spec file that cannot be read (missing, a directory, unreadable, not text)."""
+
+
+class SpecError(CnnCalcError):
+    """A spec whose content is wrong: unknown kind or key, wrong type, bad value.
+
+    ``where`` names the place: a YAML key path and line, or a grammar position.
+    """
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        self.detail = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class GrammarSyntaxError(CnnCalcError):
+    """A syntax error in architecture grammar text, drawn with a caret under the span."""
+
+    def __init__(self, message: str, source: str, start: int, end: int | None = None,
+                 filename: str = "<spec>") -> None:
+        self.detail = message
+        self.source = source
+        self.start = max(0, min(start, len(source)))
+        self.end = self.start + 1 if end is None else max(self.start + 1, end)
+        self.filename = filename
+        super().__init__(self._render())
+
+    @property
+    def line(self) -> int:
+        """1-based line of the span start."""
+        return self.source.count("\n", 0, self.start) + 1
+
+    @property
+    def column(self) -> int:
+        """1-based column of the span start."""
+        return self.start - (self.source.rfind("\n", 0, self.start) + 1) + 1
+
+    def _render(self) -> str:
+        line_start = self.source.rfind("\n", 0, self.start) + 1
+        line_end = self.source.find("\n", self.start)
+        if line_end == -1:
+            line_end = len(self.source)
+        text = self.source[line_start:line_end]
+        width = max(1, min(self.end, line_end + 1) - self.start)
+        col = self.start - line_start
+        prefix = "".join("\t" if ch == "\t" else " " for ch in text[:col])
+        marker = "~" * (width - 1) + "^"
+        return (
+            f"{self.filename}:{self.line}:{self.column}: syntax error: {self.detail}\n"
+            f"    {text}\n"
+            f"    {prefix}{marker}"
+        )
+
+
+class ShapeError(CnnCalcError):
+    """Sizes that cannot work: a kernel wider than its input, groups not dividing channels."""
+
+
+class LimitError(CnnCalcError):
+    """A spec beyond cnncalc's safety limits (too many layers, nesting too deep)."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word.lower(), sorted(set(choices)), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,472 @@
+"""The one table of layer kinds: names, aliases, keys, defaults and value checks.
+
+Both spec formats resolve layers here, so adding a kind (or an alias, or a key) in
+:data:`KINDS` makes it available to YAML and to the grammar at once.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.errors import did_you_mean
+from cnncalc.spec import (
+    LRN,
+    Activation,
+    AdaptivePool,
+    Axes,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalPool,
+    LayerOp,
+    LayerSpec,
+    Origin,
+    Padding,
+    Pool,
+)
+
+Converter = Callable[[object, str, int, Origin], object]
+Values = Mapping[str, Any]
+
+_DIMS_SPLIT = re.compile(r"\s*[x×]\s*")
+_TRUE = {"true", "yes", "on"}
+_FALSE = {"false", "no", "off"}
+
+
+def _show(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _int(value: object, what: str, origin: Origin, minimum: int) -> int:
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        kind = "a number with a fraction" if isinstance(value, float) else type(value).__name__
+        raise origin.error(f"{what} must be a whole number, got {_show(value)} ({kind})")
+    if value < minimum:
+        bound = "positive" if minimum == 1 else f"at least {minimum}"
+        raise origin.error(f"{what} must be {bound}, got {value}")
+    return value
+
+
+def to_count(value: object, what: str, dims: int, origin: Origin) -> int:
+    """A positive whole number (filters, units, groups)."""
+    return _int(value, what, origin, 1)
+
+
+def _per_axis(value: object, what: str, dims: int, origin: Origin) -> list[object]:
+    if isinstance(value, str) and _DIMS_SPLIT.search(value.strip()):
+        items: list[object] = [p for p in _DIMS_SPLIT.split(value.strip())]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return [value] * max(dims, 1)
+    if dims == 0:
+        raise origin.error(f"{what} has per-axis values, but the input has no spatial axes")
+    if len(items) != dims:
+        raise origin.error(
+            f"{what} has {len(items)} values, but the input has {dims} spatial "
+            f"ax{'is' if dims == 1 else 'es'}: give one value or {dims}"
+        )
+    return items
+
+
+def to_axes(value: object, what: str, dims: int, origin: Origin) -> Axes:
+    """One positive whole number, or one per spatial axis (a list or ``3x3``)."""
+    return tuple(_int(v, what, origin, 1) for v in _per_axis(value, what, dims, origin))
+
+
+def to_padding(value: object, what: str, dims: int, origin: Origin) -> Padding:
+    """A non-negative number, one per axis (each may be ``[left, right]``), or same/valid."""
+    if isinstance(value, str) and value.strip().lower() in ("same", "valid"):
+        mode = value.strip().lower()
+        if mode == "valid":
+            return Padding("valid", tuple((0, 0) for _ in range(dims)))
+        return Padding("same")
+    pairs = []
+    for item in _per_axis(value, what, dims, origin):
+        if isinstance(item, list | tuple):
+            if len(item) != 2:
+                raise origin.error(f"{what} per axis is one number or [left, right], got {item}")
+            pairs.append((_int(item[0], what, origin, 0), _int(item[1], what, origin, 0)))
+        else:
+            if isinstance(item, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", item):
+                raise origin.error(
+                    f"{what} must be a whole number, a list per axis, 'same' or 'valid', "
+                    f"got {_show(item)}{did_you_mean(item, ['same', 'valid'])}"
+                )
+            p = _int(item, what, origin, 0)
+            pairs.append((p, p))
+    return Padding("explicit", tuple(pairs[:dims]))
+
+
+def to_bool(value: object, what: str, dims: int, origin: Origin) -> bool:
+    """true/false (also yes/no, on/off)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise origin.error(f"{what} must be true or false, got {_show(value)}")
+
+
+def to_float(value: object, what: str, dims: int, origin: Origin) -> float:
+    """A finite number."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise origin.error(f"{what} must be a number, got {_show(value)}")
+    try:
+        result = float(value)
+    except OverflowError:
+        result = math.inf
+    if not math.isfinite(result):
+        raise origin.error(f"{what} must be a finite number, got {_show(value)}")
+    return result
+
+
+def to_probability(value: object, what: str, dims: int, origin: Origin) -> float:
+    """A number from 0 to 1."""
+    p = to_float(value, what, dims, origin)
+    if not 0.0 <= p <= 1.0:
+        raise origin.error(f"{what} is a probability between 0 and 1, got {_show(value)}")
+    return p
+
+
+@dataclass(frozen=True)
+class Field:
+    """One hyperparameter of a kind: its key, aliases, value check and default.
+
+    ``default`` is ``None`` for a required key or one derived by the kind's builder.
+    """
+
+    name: str
+    convert: Converter
+    default: object = None
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A layer kind: canonical name, aliases, keys, positional order and builder."""
+
+    name: str
+    summary: str
+    fields: tuple[Field, ...]
+    build: Callable[[str, Values], LayerOp]
+    aliases: tuple[str, ...] = ()
+    positional: tuple[str, ...] = ()
+
+    def field(self, key: str) -> Field | None:
+        """The field a key (or alias) names, case-insensitively."""
+        key = key.lower()
+        for f in self.fields:
+            if key == f.name or key in f.aliases:
+                return f
+        return None
+
+    def keys(self) -> list[str]:
+        """Every accepted key, aliases included."""
+        return ["name"] + [k for f in self.fields for k in (f.name, *f.aliases)]
+
+
+def _conv(shared: bool) -> Callable[[str, Values], LayerOp]:
+    def build(kind: str, v: Values) -> LayerOp:
+        return Conv(
+            filters=v["filters"],
+            kernel=v["kernel"],
+            stride=v["stride"],
+            padding=v["padding"],
+            dilation=v["dilation"],
+            groups=v.get("groups", 1),
+            bias=v["bias"],
+            shared=shared,
+        )
+
+    return build
+
+
+def _pool(op: str) -> Callable[[str, Values], LayerOp]:
+    def build(kind: str, v: Values) -> LayerOp:
+        kernel = v["kernel"]
+        return Pool(
+            op="max" if op == "max" else "avg",
+            kernel=kernel,
+            stride=v["stride"] if v["stride"] is not None else kernel,
+            padding=v["padding"],
+            dilation=v.get("dilation", tuple(1 for _ in kernel)),
+            ceil_mode=v["ceil_mode"],
+        )
+
+    return build
+
+
+def _activation(kind: str, v: Values) -> LayerOp:
+    options = tuple((k, float(x)) for k, x in v.items() if k != "num_parameters")
+    return Activation(kind, options, int(v.get("num_parameters", 0)))
+
+
+_KERNEL = Field("kernel", to_axes, 3, aliases=("k", "kernel_size", "size"))
+_STRIDE = Field("stride", to_axes, 1, aliases=("s", "strides"))
+_PADDING = Field("padding", to_padding, 0, aliases=("p", "pad"))
+_DILATION = Field("dilation", to_axes, 1, aliases=("d", "dilation_rate"))
+_BIAS = Field("bias", to_bool, True, aliases=("use_bias",))
+_FILTERS = Field("filters", to_count, aliases=("out_channels", "channels"), required=True)
+_POOL_KERNEL = Field("kernel", to_axes, 2, aliases=("k", "kernel_size", "size", "pool_size"))
+_POOL_STRIDE = Field("stride", to_axes, None, aliases=("s", "strides"))
+_CEIL = Field("ceil_mode", to_bool, False, aliases=("ceil",))
+_OUTPUT = Field("output", to_axes, 1, aliases=("output_size", "out", "size"))
+
+_ACTIVATIONS: dict[str, tuple[str, tuple[Field, ...], tuple[str, ...]]] = {
+    "relu": ("rectified linear unit max(0, x)", (), ()),
+    "relu6": ("min(max(0, x), 6)", (), ()),
+    "leaky_relu": (
+        "max(0, x) + negative_slope * min(0, x)",
+        (Field("negative_slope", to_float, 0.01, aliases=("slope", "alpha")),),
+        ("leakyrelu", "lrelu"),
+    ),
+    "prelu": (
+        "leaky ReLU with a learnable slope (num_parameters of them)",
+        (Field("num_parameters", to_count, 1, aliases=("n",)),),
+        (),
+    ),
+    "elu": ("exponential linear unit", (Field("alpha", to_float, 1.0),), ()),
+    "selu": ("scaled exponential linear unit", (), ()),
+    "gelu": ("Gaussian error linear unit", (), ()),
+    "silu": ("x * sigmoid(x)", (), ("swish",)),
+    "mish": ("x * tanh(softplus(x))", (), ()),
+    "hardswish": ("x * relu6(x + 3) / 6", (), ("hard_swish",)),
+    "hardsigmoid": ("relu6(x + 3) / 6", (), ("hard_sigmoid",)),
+    "sigmoid": ("logistic function 1 / (1 + exp(-x))", (), ("logistic",)),
+    "tanh": ("hyperbolic tangent", (), ()),
+    "softplus": ("log(1 + exp(x))", (), ()),
+    "softmax": ("normalised exponential over channels", (), ()),
+    "log_softmax": ("log of softmax over channels", (), ("logsoftmax",)),
+}
+
+
+def _spatial_aliases(*stems: str) -> tuple[str, ...]:
+    return tuple(f"{stem}{n}d" for stem in stems for n in (1, 2, 3))
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "conv",
+        "convolution with weight sharing",
+        (_FILTERS, _KERNEL, _STRIDE, _PADDING, _DILATION,
+         Field("groups", to_count, 1, aliases=("g",)), _BIAS),
+        _conv(shared=True),
+        aliases=("convolution", *_spatial_aliases("conv")),
+        positional=("filters", "kernel"),
+    ),
+    Kind(
+        "local",
+        "locally connected layer: a convolution without weight sharing",
+        (_FILTERS, _KERNEL, _STRIDE, _PADDING, _DILATION, _BIAS),
+        _conv(shared=False),
+        aliases=("locally_connected", *_spatial_aliases("local", "locallyconnected")),
+        positional=("filters", "kernel"),
+    ),
+    Kind(
+        "maxpool",
+        "max pooling",
+        (_POOL_KERNEL, _POOL_STRIDE, _PADDING, _DILATION, _CEIL),
+        _pool("max"),
+        aliases=("pool", "max_pool", "maxpooling", *_spatial_aliases("maxpool", "maxpooling")),
+        positional=("kernel", "stride"),
+    ),
+    Kind(
+        "avgpool",
+        "average pooling",
+        (_POOL_KERNEL, _POOL_STRIDE, _PADDING, _CEIL),
+        _pool("avg"),
+        aliases=(
+            "avg_pool", "averagepooling", "average_pooling",
+            *_spatial_aliases("avgpool", "averagepooling"),
+        ),
+        positional=("kernel", "stride"),
+    ),
+    Kind(
+        "gap",
+        "global average pooling: one value per channel",
+        (),
+        lambda kind, v: GlobalPool("avg"),
+        aliases=("global_avgpool", "global_avg_pool", "globalaveragepooling",
+                 *_spatial_aliases("globalaveragepooling")),
+    ),
+    Kind(
+        "gmp",
+        "global max pooling: one value per channel",
+        (),
+        lambda kind, v: GlobalPool("max"),
+        aliases=("global_maxpool", "global_max_pool", "globalmaxpooling",
+                 *_spatial_aliases("globalmaxpooling")),
+    ),
+    Kind(
+        "adaptive_avgpool",
+        "adaptive average pooling to a fixed output size",
+        (_OUTPUT,),
+        lambda kind, v: AdaptivePool("avg", v["output"]),
+        aliases=("adaptiveavgpool", *_spatial_aliases("adaptiveavgpool", "adaptive_avgpool")),
+        positional=("output",),
+    ),
+    Kind(
+        "adaptive_maxpool",
+        "adaptive max pooling to a fixed output size",
+        (_OUTPUT,),
+        lambda kind, v: AdaptivePool("max", v["output"]),
+        aliases=("adaptivemaxpool", *_spatial_aliases("adaptivemaxpool", "adaptive_maxpool")),
+        positional=("output",),
+    ),
+    Kind("flatten", "flatten to a feature vector", (), lambda kind, v: Flatten()),
+    Kind(
+        "fc",
+        "fully connected layer",
+        (Field("units", to_count, aliases=("out_features", "features", "n"), required=True),
+         _BIAS),
+        lambda kind, v: Dense(v["units"], v["bias"]),
+        aliases=("linear", "dense", "fully_connected", "fullyconnected"),
+        positional=("units",),
+    ),
+    Kind(
+        "dropout",
+        "dropout (no effect on sizes)",
+        (Field("p", to_probability, 0.5, aliases=("rate", "prob")),),
+        lambda kind, v: Dropout(v["p"]),
+        aliases=_spatial_aliases("dropout"),
+        positional=("p",),
+    ),
+    Kind(
+        "batchnorm",
+        "batch normalisation (2 learnable parameters per channel)",
+        (Field("affine", to_bool, True),),
+        lambda kind, v: BatchNorm(v["affine"]),
+        aliases=("bn", "batch_norm", "batchnormalization", *_spatial_aliases("batchnorm")),
+    ),
+    Kind(
+        "lrn",
+        "local response normalisation",
+        (Field("size", to_count, 5, aliases=("n", "depth_radius")),),
+        lambda kind, v: LRN(v["size"]),
+        aliases=("localresponsenorm", "local_response_norm"),
+        positional=("size",),
+    ),
+    *(
+        Kind(name, summary, fields, _activation, aliases=aliases,
+             positional=tuple(f.name for f in fields))
+        for name, (summary, fields, aliases) in _ACTIVATIONS.items()
+    ),
+)
+
+_BY_WORD: dict[str, Kind] = {
+    word: kind for kind in KINDS for word in (kind.name, *kind.aliases)
+}
+
+Defaults = Mapping[str, Mapping[str, object]]
+"""Per canonical kind, converted default values that replace the built-in ones."""
+
+
+def find_kind(word: str) -> Kind | None:
+    """The kind a word names (case-insensitive, aliases accepted), or None."""
+    return _BY_WORD.get(word.lower())
+
+
+def lookup_kind(word: str, origin: Origin) -> Kind:
+    """The kind a word names, or an error with a suggestion."""
+    kind = find_kind(word)
+    if kind is None:
+        raise origin.error(
+            f"unknown layer kind '{word}'{did_you_mean(word, _BY_WORD)}; "
+            f"known kinds: {', '.join(k.name for k in KINDS)}"
+        )
+    return kind
+
+
+def lookup_field(kind: Kind, key: str, origin: Origin) -> Field:
+    """The field of ``kind`` that ``key`` names, or an error with a suggestion."""
+    f = kind.field(key)
+    if f is None:
+        known = ", ".join(f.name for f in kind.fields) or "none besides name"
+        raise origin.error(
+            f"unknown key '{key}' for {kind.name}{did_you_mean(key, kind.keys())}; "
+            f"{kind.name} takes: {known}"
+        )
+    return f
+
+
+def convert_defaults(
+    raw: Sequence[tuple[str, str, object, Origin]], dims: int
+) -> dict[str, dict[str, object]]:
+    """Check user defaults given as (kind word, key, value, origin) entries."""
+    out: dict[str, dict[str, object]] = {}
+    for word, key, value, origin in raw:
+        kind = lookup_kind(word, origin)
+        f = lookup_field(kind, key, origin)
+        out.setdefault(kind.name, {})[f.name] = f.convert(value, f"{kind.name} {f.name}", dims,
+                                                          origin)
+    return out
+
+
+def make_layer(
+    word: str,
+    positional: Sequence[tuple[object, Origin]],
+    keywords: Sequence[tuple[str, object, Origin]],
+    *,
+    dims: int,
+    defaults: Defaults,
+    origin: Origin,
+) -> LayerSpec:
+    """Resolve one layer from its kind word and raw arguments into a :class:`LayerSpec`.
+
+    Order of precedence: arguments given, then the user's per-kind defaults, then
+    the built-in defaults of :data:`KINDS`.
+    """
+    kind = lookup_kind(word, origin)
+    given: dict[str, tuple[object, Origin]] = {}
+    if len(positional) > len(kind.positional):
+        extra_origin = positional[len(kind.positional)][1]
+        takes = ", ".join(kind.positional) if kind.positional else "no positional arguments"
+        raise extra_origin.error(
+            f"too many positional arguments for {kind.name}: it takes {takes}"
+        )
+    for (value, where), key in zip(positional, kind.positional, strict=False):
+        given[key] = (value, where)
+    name: str | None = None
+    for key, value, where in keywords:
+        if key.lower() == "name":
+            if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+                raise where.error(f"name must be a non-empty text, got {_show(value)}")
+            name = str(value)
+            continue
+        f = lookup_field(kind, key, where)
+        if f.name in given:
+            raise where.error(f"{kind.name} {f.name} is given twice")
+        given[f.name] = (value, where)
+    values: dict[str, object] = {}
+    kind_defaults = defaults.get(kind.name, {})
+    for f in kind.fields:
+        if f.name in given:
+            value, where = given[f.name]
+            values[f.name] = f.convert(value, f"{kind.name} {f.name}", dims, where)
+        elif f.name in kind_defaults:
+            values[f.name] = kind_defaults[f.name]
+        elif f.required:
+            raise origin.error(
+                f"{kind.name} needs {f.name}: give it (e.g. {kind.name.upper()}(64)) or set a "
+                f"default (--default {kind.name}.{f.name}=N, or YAML defaults)"
+            )
+        elif f.default is None:
+            values[f.name] = None
+        else:
+            values[f.name] = f.convert(f.default, f.name, dims, origin)
+    return LayerSpec(kind.name, kind.build(kind.name, values), name, origin)

@@ -1,0 +1,1 @@
+"""Spec formats: YAML documents and the architecture grammar."""

@@ -1,0 +1,101 @@
+"""Pieces both spec formats share: the input size, repeat naming and the layer budget."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from cnncalc.errors import LimitError
+from cnncalc.spec import InputSpec, LayerSpec, Origin
+
+DEFAULT_MAX_LAYERS = 1_000_000
+_SPLIT = re.compile(r"\s*[x×,]\s*")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the command line adds to a spec: variables, defaults, choices and limits.
+
+    ``defaults`` holds (kind, key, value text) triples from ``--default kind.key=value``;
+    they override a spec's own ``defaults``. ``optional`` says whether parts marked
+    ``?`` in the grammar are taken.
+    """
+
+    variables: Mapping[str, int] = field(default_factory=dict)
+    defaults: tuple[tuple[str, str, str], ...] = ()
+    optional: bool = True
+    max_layers: int = DEFAULT_MAX_LAYERS
+
+
+def parse_input_text(value: object, origin: Origin) -> InputSpec:
+    """An input size: spatial extents then channels, as ``224x224x3``, a list, or ``784``.
+
+    One number is a flat vector; two are 1D (length x channels); four are 3D.
+    """
+    if isinstance(value, str):
+        parts: list[object] = [p for p in _SPLIT.split(value.strip()) if p != ""]
+    elif isinstance(value, list | tuple):
+        parts = list(value)
+    else:
+        parts = [value]
+    if not 1 <= len(parts) <= 4:
+        raise origin.error(
+            f"input is spatial size then channels (e.g. 224x224x3, 100x16 or 16x112x112x3), "
+            f"got {len(parts)} numbers"
+        )
+    numbers = []
+    for part in parts:
+        if isinstance(part, str) and part.strip().isdigit():
+            part = int(part)
+        if isinstance(part, bool) or not isinstance(part, int):
+            raise origin.error(f"input sizes must be whole numbers, got {part!r}")
+        if part < 1:
+            raise origin.error(f"input sizes must be positive, got {part}")
+        numbers.append(part)
+    return InputSpec(tuple(numbers[:-1]), numbers[-1])
+
+
+def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
+    """``times`` copies of ``body``; named layers get ``_1``, ``_2``... when repeated."""
+    if times == 1:
+        return list(body)
+    if not any(layer.name for layer in body):
+        return body * times
+    out: list[LayerSpec] = []
+    for i in range(1, times + 1):
+        out.extend(replace(layer, name=f"{layer.name}_{i}") if layer.name else layer
+                   for layer in body)
+    return out
+
+
+def check_layer_count(count: int, max_layers: int, origin: Origin) -> None:
+    """Refuse an expansion beyond ``max_layers`` before anything is allocated."""
+    if count > max_layers:
+        raise LimitError(
+            f"{origin.describe()}: the spec expands to {count:,} layers, more than the limit "
+            f"of {max_layers:,} (raise it with --max-layers)"
+        )
+
+
+@dataclass(frozen=True)
+class CommandLineOrigin:
+    """A value given on the command line, e.g. ``--default conv.padding=1``."""
+
+    option: str
+
+    def error(self, message: str) -> Exception:
+        from cnncalc.errors import SpecError
+
+        return SpecError(message, f"option {self.option}")
+
+    def describe(self) -> str:
+        return f"option {self.option}"
+
+
+def cli_default_entries(options: LoadOptions) -> list[tuple[str, str, object, Origin]]:
+    """The ``--default kind.key=value`` options as default entries."""
+    return [
+        (kind, key, value, CommandLineOrigin(f"--default {kind}.{key}={value}"))
+        for kind, key, value in options.defaults
+    ]

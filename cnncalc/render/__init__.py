@@ -1,0 +1,1 @@
+"""Renderers: read a NetworkResult, write text. They never compute."""

@@ -1,0 +1,190 @@
+"""Columns as data, and the plain-text form of every cell, shared by all renderers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from cnncalc.results import AxisField, HyperValue, LayerResult, NetworkResult, Shape
+
+
+class Column(Enum):
+    """A column of the layer table."""
+
+    INDEX = "index"
+    NAME = "name"
+    KIND = "kind"
+    KERNEL = "kernel"
+    STRIDE = "stride"
+    PADDING = "padding"
+    DILATION = "dilation"
+    OUTPUT = "output"
+    PARAMS = "params"
+    PARAMS_NONSHARED = "params_nonshared"
+    PARAMS_FC = "params_fc"
+    RF = "rf"
+    JUMP = "jump"
+    START = "start"
+    MACS = "macs"
+    ACTIVATIONS = "activations"
+
+
+TITLES: dict[Column, str] = {
+    Column.INDEX: "#",
+    Column.NAME: "name",
+    Column.KIND: "kind",
+    Column.KERNEL: "k",
+    Column.STRIDE: "s",
+    Column.PADDING: "p",
+    Column.DILATION: "d",
+    Column.OUTPUT: "output",
+    Column.PARAMS: "params",
+    Column.PARAMS_NONSHARED: "params (no sharing)",
+    Column.PARAMS_FC: "params (as FC)",
+    Column.RF: "RF",
+    Column.JUMP: "jump",
+    Column.START: "start",
+    Column.MACS: "MACs",
+    Column.ACTIVATIONS: "activations",
+}
+
+TABLE_COLUMNS: tuple[Column, ...] = (
+    Column.INDEX, Column.NAME, Column.KIND, Column.KERNEL, Column.STRIDE, Column.PADDING,
+    Column.DILATION, Column.OUTPUT, Column.PARAMS, Column.RF, Column.JUMP, Column.MACS,
+)
+NUMERIC: frozenset[Column] = frozenset({
+    Column.INDEX, Column.PARAMS, Column.PARAMS_NONSHARED, Column.PARAMS_FC, Column.RF,
+    Column.JUMP, Column.START, Column.MACS, Column.ACTIVATIONS,
+})
+
+
+def axes_text(values: tuple[int, ...]) -> str:
+    """``3`` when every axis agrees, else ``3x2``."""
+    if not values:
+        return ""
+    return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
+
+
+def padding_text(pairs: tuple[tuple[int, int], ...], mode: str) -> str:
+    """Symmetric padding as :func:`axes_text`; asymmetric as ``(left,right)`` per axis."""
+    if all(left == right for left, right in pairs):
+        text = axes_text(tuple(left for left, _ in pairs))
+    else:
+        text = "x".join(f"({left},{right})" for left, right in pairs)
+    return f"{text} {mode}" if mode in ("same", "valid") else text
+
+
+def shape_text(shape: Shape) -> str:
+    """Spatial extents then channels, as the lecture writes volumes: ``55x55x96``."""
+    return "x".join(map(str, (*shape.size, shape.channels)))
+
+
+def number(value: int | None) -> str:
+    """An exact integer with thousands separators; empty for None."""
+    return "" if value is None else f"{value:,}"
+
+
+def field_text(fields: tuple[AxisField, ...], pick: Callable[[AxisField], int | float]) -> str:
+    """One receptive-field quantity, collapsed like :func:`axes_text`."""
+    values = [pick(a) for a in fields]
+    if not values:
+        return ""
+    text = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+    return text[0] if len(set(text)) == 1 else "x".join(text)
+
+
+def _hyper_axes(layer: LayerResult, key: str) -> str:
+    value: HyperValue | None = layer.hyper_value(key)
+    return axes_text(value) if isinstance(value, tuple) else ""  # type: ignore[arg-type]
+
+
+def _padding(layer: LayerResult) -> str:
+    pairs = layer.hyper_value("padding")
+    mode = layer.hyper_value("padding_mode")
+    if not isinstance(pairs, tuple):
+        return ""
+    return padding_text(pairs, str(mode))  # type: ignore[arg-type]
+
+
+def cell(layer: LayerResult, column: Column, fmt: Callable[[int | None], str] = number) -> str:
+    """The text of one cell; ``fmt`` writes integers (with separators, or raw for CSV)."""
+    match column:
+        case Column.INDEX:
+            return str(layer.index)
+        case Column.NAME:
+            return layer.name
+        case Column.KIND:
+            return layer.kind
+        case Column.KERNEL:
+            return _hyper_axes(layer, "kernel")
+        case Column.STRIDE:
+            return _hyper_axes(layer, "stride")
+        case Column.PADDING:
+            return _padding(layer)
+        case Column.DILATION:
+            return _hyper_axes(layer, "dilation")
+        case Column.OUTPUT:
+            return shape_text(layer.output)
+        case Column.PARAMS:
+            return fmt(layer.params)
+        case Column.PARAMS_NONSHARED:
+            return fmt(layer.params_nonshared)
+        case Column.PARAMS_FC:
+            return fmt(layer.params_fc)
+        case Column.RF:
+            return field_text(layer.receptive_field, lambda a: a.size)
+        case Column.JUMP:
+            return field_text(layer.receptive_field, lambda a: a.jump)
+        case Column.START:
+            return field_text(layer.receptive_field, lambda a: a.start)
+        case Column.MACS:
+            return fmt(layer.macs)
+        case Column.ACTIVATIONS:
+            return fmt(layer.activations)
+
+
+def input_cells(result: NetworkResult, columns: tuple[Column, ...]) -> list[str]:
+    """The row for the network input (index 0)."""
+    dims = len(result.input.size)
+    values = {
+        Column.INDEX: "0",
+        Column.NAME: "input",
+        Column.KIND: "input",
+        Column.OUTPUT: shape_text(result.input),
+        Column.RF: "1" if dims else "",
+        Column.JUMP: "1" if dims else "",
+        Column.START: "0" if dims else "",
+        Column.ACTIVATIONS: number(result.input.numel),
+    }
+    return [values.get(c, "") for c in columns]
+
+
+def human(value: int, unit: str = "") -> str:
+    """A short approximate form: ``138.4 M``, ``1.5 G``."""
+    for scale, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.1f} {suffix}{unit}"
+    return f"{value} {unit}".rstrip()
+
+
+def human_bytes(value: int) -> str:
+    """Bytes in binary units: ``527.8 MiB``."""
+    for scale, suffix in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if value >= scale:
+            return f"{value / scale:.1f} {suffix}"
+    return f"{value} B"
+
+
+def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
+    """(label, value) pairs of the totals, for every human-readable renderer."""
+    t = result.totals
+    return [
+        ("input", f"{shape_text(result.input)} = {number(t.input_elements)} values"),
+        ("params", f"{number(t.params)} ({human(t.params)})"),
+        ("MACs", f"{number(t.macs)} ({human(t.macs)})"),
+        ("FLOPs (2 x MACs)", f"{number(t.flops)} ({human(t.flops)})"),
+        ("activations", f"{number(t.activations)} ({human(t.activations)})"),
+        (f"param memory ({result.dtype})", human_bytes(t.param_bytes)),
+        (f"activation memory ({result.dtype})", human_bytes(t.activation_bytes)),
+        (f"input memory ({result.dtype})", human_bytes(t.input_bytes)),
+    ]

@@ -1,0 +1,30 @@
+"""GitHub-flavoured Markdown: the layer table, totals and warnings."""
+
+from __future__ import annotations
+
+from cnncalc.render.cells import NUMERIC, TABLE_COLUMNS, TITLES, cell, input_cells, totals_lines
+from cnncalc.results import NetworkResult
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def render_markdown(result: NetworkResult) -> str:
+    """The summary as a Markdown document."""
+    lines = []
+    if result.name:
+        lines += [f"## {_escape(result.name)}", ""]
+    header = [TITLES[c] for c in TABLE_COLUMNS]
+    align = ["---:" if c in NUMERIC else ":---" for c in TABLE_COLUMNS]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("| " + " | ".join(align) + " |")
+    rows = [input_cells(result, TABLE_COLUMNS)]
+    rows += [[cell(layer, c) for c in TABLE_COLUMNS] for layer in result.layers]
+    lines += ["| " + " | ".join(_escape(v) for v in row) + " |" for row in rows]
+    lines.append("")
+    lines += [f"- **{label}**: {_escape(value)}" for label, value in totals_lines(result)]
+    if result.warnings:
+        lines += ["", "**Warnings**", ""]
+        lines += [f"- {_escape(w.message)}" for w in result.warnings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,183 @@
+"""The spec model: what a network is, as written, with every default resolved.
+
+Frozen dataclasses only; no arithmetic beyond validation of types lives here.
+Both spec formats (YAML and the grammar) produce a :class:`NetworkSpec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Axes = tuple[int, ...]
+"""One positive integer per spatial axis, in input order (D, H, W)."""
+
+PadPair = tuple[int, int]
+PadMode = Literal["explicit", "same", "valid"]
+PoolOp = Literal["max", "avg"]
+
+AXIS_NAMES: dict[int, tuple[str, ...]] = {0: (), 1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+class Origin(Protocol):
+    """Where a piece of a spec was written; turns a message into an error pointing there."""
+
+    def error(self, message: str) -> Exception:
+        """Return an error whose text points at this place."""
+        ...
+
+    def describe(self) -> str:
+        """A short human description of the place, e.g. ``line 12``."""
+        ...
+
+
+@dataclass(frozen=True)
+class NoOrigin:
+    """Origin of layers built in code (tests, library users)."""
+
+    def error(self, message: str) -> Exception:
+        from cnncalc.errors import SpecError
+
+        return SpecError(message)
+
+    def describe(self) -> str:
+        return "built in code"
+
+
+@dataclass(frozen=True)
+class Padding:
+    """Padding as written: explicit (left, right) per axis, or ``same``/``valid``.
+
+    ``same`` is resolved against the input size by the engine (TensorFlow's rule,
+    which equals PyTorch's ``padding='same'`` at stride 1).
+    """
+
+    mode: PadMode
+    pairs: tuple[PadPair, ...] = ()
+
+    @property
+    def symmetric(self) -> bool:
+        """True when every axis pads the same amount on both sides."""
+        return all(left == right for left, right in self.pairs)
+
+
+@dataclass(frozen=True)
+class Conv:
+    """A convolution (``shared``) or a locally connected layer (not ``shared``)."""
+
+    filters: int
+    kernel: Axes
+    stride: Axes
+    padding: Padding
+    dilation: Axes
+    groups: int = 1
+    bias: bool = True
+    shared: bool = True
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Max or average pooling over a sliding window."""
+
+    op: PoolOp
+    kernel: Axes
+    stride: Axes
+    padding: Padding
+    dilation: Axes
+    ceil_mode: bool = False
+
+
+@dataclass(frozen=True)
+class GlobalPool:
+    """Global pooling: one value per channel."""
+
+    op: PoolOp
+
+
+@dataclass(frozen=True)
+class AdaptivePool:
+    """Adaptive pooling to a fixed output size, windows as PyTorch computes them."""
+
+    op: PoolOp
+    output: Axes
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """Flattens channels and spatial axes into one feature vector."""
+
+
+@dataclass(frozen=True)
+class Dense:
+    """A fully connected layer (flattens a spatial input itself)."""
+
+    units: int
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise (or per-position, for softmax) activation function."""
+
+    function: str
+    options: tuple[tuple[str, float], ...] = ()
+    num_parameters: int = 0
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Dropout with probability ``p`` (no effect on sizes)."""
+
+    p: float
+
+
+@dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalisation: 2 learnable parameters per channel when ``affine``."""
+
+    affine: bool = True
+
+
+@dataclass(frozen=True)
+class LRN:
+    """Local response normalisation across ``size`` neighbouring channels."""
+
+    size: int
+
+
+LayerOp = (
+    Conv | Pool | GlobalPool | AdaptivePool | Flatten | Dense | Activation | Dropout | BatchNorm
+    | LRN
+)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer: its canonical kind, resolved hyperparameters and optional name."""
+
+    kind: str
+    op: LayerOp
+    name: str | None = None
+    origin: Origin = field(default=NoOrigin(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The network input: spatial size (0 to 3 axes) and channels."""
+
+    size: Axes
+    channels: int
+
+    @property
+    def dims(self) -> int:
+        """Number of spatial axes."""
+        return len(self.size)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A whole network: input and a chain of layers."""
+
+    input: InputSpec
+    layers: tuple[LayerSpec, ...]
+    name: str | None = None
