@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -48,7 +48,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Output formats of summarize."""
 
     table = "table"
@@ -101,8 +101,9 @@ def _parse_defaults(values: list[str]) -> tuple[tuple[str, str, str], ...]:
     return tuple(out)
 
 
-def _load_options(sets: list[str], defaults: list[str], optional: bool,
-                  max_layers: int) -> LoadOptions:
+def _load_options(
+    sets: list[str], defaults: list[str], optional: bool, max_layers: int
+) -> LoadOptions:
     from cnncalc.parse.common import LoadOptions
 
     if max_layers < 1:
@@ -180,19 +181,25 @@ SpecArg = Annotated[
 ]
 SetOpt = Annotated[
     list[str],
-    typer.Option("--set", metavar="NAME=INT", help="Bind a grammar variable, e.g. N=2.",
-                 show_default=False),
+    typer.Option(
+        "--set", metavar="NAME=INT", help="Bind a grammar variable, e.g. N=2.", show_default=False
+    ),
 ]
 DefaultOpt = Annotated[
     list[str],
-    typer.Option("--default", metavar="KIND.KEY=VALUE",
-                 help="Override a default for a layer kind, e.g. conv.padding=1.",
-                 show_default=False),
+    typer.Option(
+        "--default",
+        metavar="KIND.KEY=VALUE",
+        help="Override a default for a layer kind, e.g. conv.padding=1.",
+        show_default=False,
+    ),
 ]
 OptionalOpt = Annotated[
     bool,
-    typer.Option("--optional/--no-optional",
-                 help="Take (default) or leave out the parts marked '?' in the grammar."),
+    typer.Option(
+        "--optional/--no-optional",
+        help="Take (default) or leave out the parts marked '?' in the grammar.",
+    ),
 ]
 MaxLayersOpt = Annotated[
     int,
@@ -200,16 +207,20 @@ MaxLayersOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", metavar="FILE",
-                 help="Write to FILE (atomically) instead of standard output.",
-                 show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (atomically) instead of standard output.",
+        show_default=False,
+    ),
 ]
 
 
 @app.command(
     epilog="Examples:  cnncalc summarize specs/alexnet.yaml  |  "
     "cnncalc summarize specs/vgg16.yaml -f json  |  "
-    "cnncalc summarize \"INPUT(28x28x1) -> CONV(8, 5) -> RELU -> POOL -> FC(10)\" -f markdown",
+    'cnncalc summarize "INPUT(28x28x1) -> CONV(8, 5) -> RELU -> POOL -> FC(10)" -f markdown',
 )
 def summarize(
     spec: SpecArg,
@@ -219,8 +230,9 @@ def summarize(
     ] = OutputFormat.table,
     dtype: Annotated[
         str,
-        typer.Option("--dtype", help="Element type for memory: float32, float16, bfloat16, "
-                     "float64, int8."),
+        typer.Option(
+            "--dtype", help="Element type for memory: float32, float16, bfloat16, float64, int8."
+        ),
     ] = "float32",
     sets: SetOpt = [],  # noqa: B006 (typer reads the default; it is never mutated)
     defaults: DefaultOpt = [],  # noqa: B006
@@ -248,8 +260,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True,
-                     help="Print the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """A calculator for convolutional neural networks."""

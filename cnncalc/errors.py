@@ -39,17 +39,25 @@ class SpecError(CnnCalcError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-class GrammarSyntaxError(CnnCalcError):
-    """A syntax error in architecture grammar text, drawn with a caret under the span."""
+class GrammarError(SpecError):
+    """An error in architecture grammar text, drawn with a caret under the offending span."""
 
-    def __init__(self, message: str, source: str, start: int, end: int | None = None,
-                 filename: str = "<spec>") -> None:
-        self.detail = message
+    label = ""
+
+    def __init__(
+        self,
+        message: str,
+        source: str,
+        start: int,
+        end: int | None = None,
+        filename: str = "<spec>",
+    ) -> None:
         self.source = source
         self.start = max(0, min(start, len(source)))
         self.end = self.start + 1 if end is None else max(self.start + 1, end)
         self.filename = filename
-        super().__init__(self._render())
+        super().__init__(message)
+        self.message = self._render(message)
 
     @property
     def line(self) -> int:
@@ -61,7 +69,7 @@ class GrammarSyntaxError(CnnCalcError):
         """1-based column of the span start."""
         return self.start - (self.source.rfind("\n", 0, self.start) + 1) + 1
 
-    def _render(self) -> str:
+    def _render(self, message: str) -> str:
         line_start = self.source.rfind("\n", 0, self.start) + 1
         line_end = self.source.find("\n", self.start)
         if line_end == -1:
@@ -72,10 +80,16 @@ class GrammarSyntaxError(CnnCalcError):
         prefix = "".join("\t" if ch == "\t" else " " for ch in text[:col])
         marker = "~" * (width - 1) + "^"
         return (
-            f"{self.filename}:{self.line}:{self.column}: syntax error: {self.detail}\n"
+            f"{self.filename}:{self.line}:{self.column}: {self.label}{message}\n"
             f"    {text}\n"
             f"    {prefix}{marker}"
         )
+
+
+class GrammarSyntaxError(GrammarError):
+    """A syntax error in architecture grammar text."""
+
+    label = "syntax error: "
 
 
 class ShapeError(CnnCalcError):

@@ -6,6 +6,7 @@ Both spec formats resolve layers here, so adding a kind (or an alias, or a key) 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ from cnncalc.spec import (
 Converter = Callable[[object, str, int, Origin], object]
 Values = Mapping[str, Any]
 
-_DIMS_SPLIT = re.compile(r"\s*[x×]\s*")
+_DIMS_SPLIT = re.compile("\\s*[x\u00d7]\\s*")  # 3x3, also with the multiplication sign
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
 
@@ -119,10 +120,8 @@ def to_bool(value: object, what: str, dims: int, origin: Origin) -> bool:
 def to_float(value: object, what: str, dims: int, origin: Origin) -> float:
     """A finite number."""
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             value = float(value)
-        except ValueError:
-            pass
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise origin.error(f"{what} must be a number, got {_show(value)}")
     try:
@@ -263,8 +262,15 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "conv",
         "convolution with weight sharing",
-        (_FILTERS, _KERNEL, _STRIDE, _PADDING, _DILATION,
-         Field("groups", to_count, 1, aliases=("g",)), _BIAS),
+        (
+            _FILTERS,
+            _KERNEL,
+            _STRIDE,
+            _PADDING,
+            _DILATION,
+            Field("groups", to_count, 1, aliases=("g",)),
+            _BIAS,
+        ),
         _conv(shared=True),
         aliases=("convolution", *_spatial_aliases("conv")),
         positional=("filters", "kernel"),
@@ -291,7 +297,9 @@ KINDS: tuple[Kind, ...] = (
         (_POOL_KERNEL, _POOL_STRIDE, _PADDING, _CEIL),
         _pool("avg"),
         aliases=(
-            "avg_pool", "averagepooling", "average_pooling",
+            "avg_pool",
+            "averagepooling",
+            "average_pooling",
             *_spatial_aliases("avgpool", "averagepooling"),
         ),
         positional=("kernel", "stride"),
@@ -301,16 +309,24 @@ KINDS: tuple[Kind, ...] = (
         "global average pooling: one value per channel",
         (),
         lambda kind, v: GlobalPool("avg"),
-        aliases=("global_avgpool", "global_avg_pool", "globalaveragepooling",
-                 *_spatial_aliases("globalaveragepooling")),
+        aliases=(
+            "global_avgpool",
+            "global_avg_pool",
+            "globalaveragepooling",
+            *_spatial_aliases("globalaveragepooling"),
+        ),
     ),
     Kind(
         "gmp",
         "global max pooling: one value per channel",
         (),
         lambda kind, v: GlobalPool("max"),
-        aliases=("global_maxpool", "global_max_pool", "globalmaxpooling",
-                 *_spatial_aliases("globalmaxpooling")),
+        aliases=(
+            "global_maxpool",
+            "global_max_pool",
+            "globalmaxpooling",
+            *_spatial_aliases("globalmaxpooling"),
+        ),
     ),
     Kind(
         "adaptive_avgpool",
@@ -332,8 +348,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "fc",
         "fully connected layer",
-        (Field("units", to_count, aliases=("out_features", "features", "n"), required=True),
-         _BIAS),
+        (Field("units", to_count, aliases=("out_features", "features", "n"), required=True), _BIAS),
         lambda kind, v: Dense(v["units"], v["bias"]),
         aliases=("linear", "dense", "fully_connected", "fullyconnected"),
         positional=("units",),
@@ -362,15 +377,19 @@ KINDS: tuple[Kind, ...] = (
         positional=("size",),
     ),
     *(
-        Kind(name, summary, fields, _activation, aliases=aliases,
-             positional=tuple(f.name for f in fields))
+        Kind(
+            name,
+            summary,
+            fields,
+            _activation,
+            aliases=aliases,
+            positional=tuple(f.name for f in fields),
+        )
         for name, (summary, fields, aliases) in _ACTIVATIONS.items()
     ),
 )
 
-_BY_WORD: dict[str, Kind] = {
-    word: kind for kind in KINDS for word in (kind.name, *kind.aliases)
-}
+_BY_WORD: dict[str, Kind] = {word: kind for kind in KINDS for word in (kind.name, *kind.aliases)}
 
 Defaults = Mapping[str, Mapping[str, object]]
 """Per canonical kind, converted default values that replace the built-in ones."""
@@ -412,8 +431,9 @@ def convert_defaults(
     for word, key, value, origin in raw:
         kind = lookup_kind(word, origin)
         f = lookup_field(kind, key, origin)
-        out.setdefault(kind.name, {})[f.name] = f.convert(value, f"{kind.name} {f.name}", dims,
-                                                          origin)
+        out.setdefault(kind.name, {})[f.name] = f.convert(
+            value, f"{kind.name} {f.name}", dims, origin
+        )
     return out
 
 
@@ -436,9 +456,7 @@ def make_layer(
     if len(positional) > len(kind.positional):
         extra_origin = positional[len(kind.positional)][1]
         takes = ", ".join(kind.positional) if kind.positional else "no positional arguments"
-        raise extra_origin.error(
-            f"too many positional arguments for {kind.name}: it takes {takes}"
-        )
+        raise extra_origin.error(f"too many positional arguments for {kind.name}: it takes {takes}")
     for (value, where), key in zip(positional, kind.positional, strict=False):
         given[key] = (value, where)
     name: str | None = None

@@ -59,7 +59,8 @@ def decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputFileError(
-            f"{name}: not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+            f"{name}: not UTF-8 text (byte {exc.start} cannot be decoded)"
+        ) from None
 
 
 def looks_like_yaml(text: str) -> bool:

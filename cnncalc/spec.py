@@ -146,7 +146,15 @@ class LRN:
 
 
 LayerOp = (
-    Conv | Pool | GlobalPool | AdaptivePool | Flatten | Dense | Activation | Dropout | BatchNorm
+    Conv
+    | Pool
+    | GlobalPool
+    | AdaptivePool
+    | Flatten
+    | Dense
+    | Activation
+    | Dropout
+    | BatchNorm
     | LRN
 )
 

@@ -69,36 +69,48 @@ class _Outcome:
     notices: list[str] = field(default_factory=list)
 
 
-def _where(index: int, layer: LayerSpec) -> str:
-    return f"layer {index} ({layer.name or layer.kind})"
+@dataclass(frozen=True)
+class _At:
+    """The layer being evaluated: its spec, 1-based index and display name."""
 
+    layer: LayerSpec
+    index: int
+    name: str
 
-def _fail(layer: LayerSpec, index: int, message: str) -> CnnCalcError:
-    error = layer.origin.error(f"{_where(index, layer)}: {message}")
-    return error if isinstance(error, CnnCalcError) else CnnCalcError(str(error))
+    def where(self) -> str:
+        return f"layer {self.index} ({self.name})"
+
+    def fail(self, message: str) -> CnnCalcError:
+        error = self.layer.origin.error(f"{self.where()}: {message}")
+        return error if isinstance(error, CnnCalcError) else CnnCalcError(str(error))
 
 
 def _axis(dims: int, i: int) -> str:
     return AXIS_NAMES[dims][i] if dims in AXIS_NAMES else str(i)
 
 
-def _need_spatial(shape: Shape, layer: LayerSpec, index: int) -> None:
+def _need_spatial(shape: Shape, at: _At) -> None:
     if not shape.size:
-        raise _fail(
-            layer, index,
-            f"{layer.kind} needs a spatial input, but its input is a flat vector of "
+        raise at.fail(
+            f"{at.layer.kind} needs a spatial input, but its input is a flat vector of "
             f"{shape.channels} features (after flatten or fc)",
         )
 
 
 def _resolve_padding(
-    layer: LayerSpec, index: int, size: Axes, kernel: Axes, stride: Axes, dilation: Axes,
-    padding_mode: str, pairs: tuple[PadPair, ...], notices: list[str],
+    size: Axes,
+    kernel: Axes,
+    stride: Axes,
+    dilation: Axes,
+    padding_mode: str,
+    pairs: tuple[PadPair, ...],
+    notices: list[str],
 ) -> tuple[PadPair, ...]:
     if padding_mode != "same":
         return pairs
     resolved = tuple(
-        f.same_padding(n, k, s, d) for n, k, s, d in zip(size, kernel, stride, dilation, strict=True)
+        f.same_padding(n, k, s, d)
+        for n, k, s, d in zip(size, kernel, stride, dilation, strict=True)
     )
     if any(s > 1 for s in stride):
         notices.append(
@@ -115,8 +127,14 @@ def _resolve_padding(
 
 
 def _sliding(
-    layer: LayerSpec, index: int, shape: Shape, kernel: Axes, stride: Axes, dilation: Axes,
-    pads: tuple[PadPair, ...], ceil_mode: bool, notices: list[str],
+    at: _At,
+    shape: Shape,
+    kernel: Axes,
+    stride: Axes,
+    dilation: Axes,
+    pads: tuple[PadPair, ...],
+    ceil_mode: bool,
+    notices: list[str],
 ) -> tuple[Axes, tuple[AxisStep, ...]]:
     """Output size and receptive-field steps of a sliding window (conv or pool)."""
     dims = len(shape.size)
@@ -129,14 +147,13 @@ def _sliding(
         padded = f.padded_length(n, pl, pr)
         if k_eff > padded:
             span = f"{k}" if d == 1 else f"{k} (dilated to {k_eff})"
-            raise _fail(
-                layer, index,
+            raise at.fail(
                 f"kernel {span} is larger than the padded input {padded} "
                 f"({n} + {pl} + {pr}) on axis {_axis(dims, i)}",
             )
         length = f.pool_output_length(n, k, s, pl, pr, d, ceil_mode)
         if length < 1:
-            raise _fail(layer, index, f"output size on axis {_axis(dims, i)} would be {length}")
+            raise at.fail(f"output size on axis {_axis(dims, i)} would be {length}")
         lost = 0 if ceil_mode else f.unused_input(n, k, s, pl, pr, d)
         if lost:
             exact = f"({padded} - {k_eff})/{s} + 1 = {(padded - k_eff) / s + 1:g}"
@@ -149,20 +166,19 @@ def _sliding(
     return tuple(out), tuple(steps)
 
 
-def _conv(op: Conv, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
-    _need_spatial(shape, layer, index)
+def _conv(op: Conv, at: _At, shape: Shape) -> _Outcome:
+    _need_spatial(shape, at)
     c_in = shape.channels
     if c_in % op.groups or op.filters % op.groups:
-        raise _fail(
-            layer, index,
+        raise at.fail(
             f"groups {op.groups} must divide both the input channels ({c_in}) and the "
             f"filters ({op.filters})",
         )
     notices: list[str] = []
-    pads = _resolve_padding(layer, index, shape.size, op.kernel, op.stride, op.dilation,
-                            op.padding.mode, op.padding.pairs, notices)
-    size, steps = _sliding(layer, index, shape, op.kernel, op.stride, op.dilation, pads,
-                           False, notices)
+    pads = _resolve_padding(
+        shape.size, op.kernel, op.stride, op.dilation, op.padding.mode, op.padding.pairs, notices
+    )
+    size, steps = _sliding(at, shape, op.kernel, op.stride, op.dilation, pads, False, notices)
     output = Shape(op.filters, size)
     shared = f.conv_params(c_in, op.filters, op.kernel, op.groups, op.bias)
     nonshared = f.nonshared_params(c_in, op.filters, op.kernel, op.groups, op.bias, size)
@@ -189,22 +205,23 @@ def _conv(op: Conv, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
     )
 
 
-def _pool(op: Pool, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
-    _need_spatial(shape, layer, index)
+def _pool(op: Pool, at: _At, shape: Shape) -> _Outcome:
+    _need_spatial(shape, at)
     notices: list[str] = []
-    pads = _resolve_padding(layer, index, shape.size, op.kernel, op.stride, op.dilation,
-                            op.padding.mode, op.padding.pairs, notices)
+    pads = _resolve_padding(
+        shape.size, op.kernel, op.stride, op.dilation, op.padding.mode, op.padding.pairs, notices
+    )
     if op.padding.mode == "explicit":
         for k, d, (pl, pr) in zip(op.kernel, op.dilation, pads, strict=True):
             half = f.effective_kernel(k, d) // 2
             if max(pl, pr) > half:
-                raise _fail(
-                    layer, index,
+                raise at.fail(
                     f"padding {max(pl, pr)} is more than half the pooling window "
                     f"{f.effective_kernel(k, d)} (PyTorch allows at most {half})",
                 )
-    size, steps = _sliding(layer, index, shape, op.kernel, op.stride, op.dilation, pads,
-                           op.ceil_mode, notices)
+    size, steps = _sliding(
+        at, shape, op.kernel, op.stride, op.dilation, pads, op.ceil_mode, notices
+    )
     hyper: dict[str, HyperValue] = {
         "kernel": op.kernel,
         "stride": op.stride,
@@ -217,18 +234,16 @@ def _pool(op: Pool, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
     return _Outcome(Shape(shape.channels, size), hyper, steps=steps, notices=notices)
 
 
-def _global_pool(op: GlobalPool, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
-    _need_spatial(shape, layer, index)
+def _global_pool(op: GlobalPool, at: _At, shape: Shape) -> _Outcome:
+    _need_spatial(shape, at)
     steps = tuple(AxisStep(n, n, 0) for n in shape.size)
-    return _Outcome(Shape(shape.channels, tuple(1 for _ in shape.size)), {"op": op.op},
-                    steps=steps)
+    return _Outcome(Shape(shape.channels, tuple(1 for _ in shape.size)), {"op": op.op}, steps=steps)
 
 
-def _adaptive_pool(op: AdaptivePool, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
-    _need_spatial(shape, layer, index)
+def _adaptive_pool(op: AdaptivePool, at: _At, shape: Shape) -> _Outcome:
+    _need_spatial(shape, at)
     kernel = tuple(f.adaptive_window_max(n, o) for n, o in zip(shape.size, op.output, strict=True))
-    stride = tuple(f.adaptive_window_step(n, o) for n, o in zip(shape.size, op.output,
-                                                                strict=True))
+    stride = tuple(f.adaptive_window_step(n, o) for n, o in zip(shape.size, op.output, strict=True))
     notices = []
     if any(n % o for n, o in zip(shape.size, op.output, strict=True)):
         notices.append(
@@ -241,7 +256,7 @@ def _adaptive_pool(op: AdaptivePool, layer: LayerSpec, index: int, shape: Shape)
     return _Outcome(Shape(shape.channels, op.output), hyper, steps=steps, notices=notices)
 
 
-def _dense(op: Dense, layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
+def _dense(op: Dense, at: _At, shape: Shape) -> _Outcome:
     n_in = shape.numel
     params = f.dense_params(n_in, op.units, op.bias)
     return _Outcome(
@@ -267,28 +282,29 @@ def _simple(layer: LayerSpec, shape: Shape) -> _Outcome:
     if isinstance(op, Dropout):
         return _Outcome(shape, {"p": op.p})
     if isinstance(op, BatchNorm):
-        return _Outcome(shape, {"affine": op.affine},
-                        params=f.batchnorm_params(shape.channels, op.affine))
+        return _Outcome(
+            shape, {"affine": op.affine}, params=f.batchnorm_params(shape.channels, op.affine)
+        )
     if isinstance(op, LRN):
         return _Outcome(shape, {"size": op.size})
     raise AssertionError(f"unhandled layer op {op!r}")
 
 
-def _outcome(layer: LayerSpec, index: int, shape: Shape) -> _Outcome:
-    op = layer.op
+def _outcome(at: _At, shape: Shape) -> _Outcome:
+    op = at.layer.op
     if isinstance(op, Conv):
-        return _conv(op, layer, index, shape)
+        return _conv(op, at, shape)
     if isinstance(op, Pool):
-        return _pool(op, layer, index, shape)
+        return _pool(op, at, shape)
     if isinstance(op, GlobalPool):
-        return _global_pool(op, layer, index, shape)
+        return _global_pool(op, at, shape)
     if isinstance(op, AdaptivePool):
         if len(op.output) != len(shape.size):
-            raise _fail(layer, index, f"{layer.kind} needs a spatial input")
-        return _adaptive_pool(op, layer, index, shape)
+            raise at.fail(f"{at.layer.kind} needs a spatial input")
+        return _adaptive_pool(op, at, shape)
     if isinstance(op, Dense):
-        return _dense(op, layer, index, shape)
-    return _simple(layer, shape)
+        return _dense(op, at, shape)
+    return _simple(at.layer, shape)
 
 
 def _advance(rf: tuple[AxisField, ...], steps: tuple[AxisStep, ...]) -> tuple[AxisField, ...]:
@@ -347,38 +363,42 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     for index, (layer, name) in enumerate(
         zip(spec.layers, _layer_names(spec.layers), strict=True), start=1
     ):
-        out = _outcome(layer, index, shape)
+        at = _At(layer, index, name)
+        out = _outcome(at, shape)
         if out.steps is not None:
             rf = _advance(rf, out.steps)
             extent = out.output.size
         elif out.mixes_all and extent:
             rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
             extent = ()
-        notices.extend(Notice("layer", f"{_where(index, layer)}: {text}", index)
-                       for text in out.notices)
+        notices.extend(Notice("layer", f"{at.where()}: {text}", index) for text in out.notices)
         if not rf_warned and any(a.size > n for a, n in zip(rf, spec.input.size, strict=True)):
             rf_warned = True
-            notices.append(Notice(
-                "receptive-field",
-                f"{_where(index, layer)}: the receptive field "
-                f"({'x'.join(str(a.size) for a in rf)}) exceeds the input "
-                f"({'x'.join(map(str, spec.input.size))}) from here on; part of it is padding",
-                index,
-            ))
+            notices.append(
+                Notice(
+                    "receptive-field",
+                    f"{at.where()}: the receptive field "
+                    f"({'x'.join(str(a.size) for a in rf)}) exceeds the input "
+                    f"({'x'.join(map(str, spec.input.size))}) from here on; part of it is padding",
+                    index,
+                )
+            )
         shape = out.output
-        results.append(LayerResult(
-            index=index,
-            name=name,
-            kind=layer.kind,
-            hyper=tuple(out.hyper.items()),
-            output=shape,
-            params=out.params,
-            params_nonshared=out.params_nonshared,
-            params_fc=out.params_fc,
-            receptive_field=rf,
-            macs=out.macs,
-            activations=shape.numel,
-        ))
+        results.append(
+            LayerResult(
+                index=index,
+                name=name,
+                kind=layer.kind,
+                hyper=tuple(out.hyper.items()),
+                output=shape,
+                params=out.params,
+                params_nonshared=out.params_nonshared,
+                params_fc=out.params_fc,
+                receptive_field=rf,
+                macs=out.macs,
+                activations=shape.numel,
+            )
+        )
     params = sum(r.params for r in results)
     activations = sum(r.activations for r in results)
     totals = Totals(
@@ -390,6 +410,6 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         input_elements=input_shape.numel,
         input_bytes=input_shape.numel * nbytes,
     )
-    return NetworkResult(spec.name, input_shape, tuple(results), totals, tuple(notices),
-                         dtype.lower(), nbytes)
-
+    return NetworkResult(
+        spec.name, input_shape, tuple(results), totals, tuple(notices), dtype.lower(), nbytes
+    )

@@ -20,18 +20,21 @@ def padded_length(n: int, pad_left: int, pad_right: int) -> int:
     return n + pad_left + pad_right
 
 
-def conv_output_length(n: int, kernel: int, stride: int, pad_left: int, pad_right: int,
-                       dilation: int) -> int:
+def conv_output_length(
+    n: int, kernel: int, stride: int, pad_left: int, pad_right: int, dilation: int
+) -> int:
     """Output length of a convolution (floor mode).
 
     ``out = floor((n + p_left + p_right - d*(k - 1) - 1) / s) + 1``
     (PyTorch's ``floor((n + 2p - d(k-1) - 1)/s) + 1`` with symmetric padding).
     """
-    return (padded_length(n, pad_left, pad_right) - effective_kernel(kernel, dilation)) // stride + 1
+    span = padded_length(n, pad_left, pad_right) - effective_kernel(kernel, dilation)
+    return span // stride + 1
 
 
-def pool_output_length(n: int, kernel: int, stride: int, pad_left: int, pad_right: int,
-                       dilation: int, ceil_mode: bool) -> int:
+def pool_output_length(
+    n: int, kernel: int, stride: int, pad_left: int, pad_right: int, dilation: int, ceil_mode: bool
+) -> int:
     """Output length of max/avg pooling, PyTorch's rule.
 
     Floor mode is :func:`conv_output_length`. Ceil mode:
@@ -48,8 +51,9 @@ def pool_output_length(n: int, kernel: int, stride: int, pad_left: int, pad_righ
     return out
 
 
-def unused_input(n: int, kernel: int, stride: int, pad_left: int, pad_right: int,
-                 dilation: int) -> int:
+def unused_input(
+    n: int, kernel: int, stride: int, pad_left: int, pad_right: int, dilation: int
+) -> int:
     """Input positions (not padding) that no window covers in floor mode.
 
     ``rem = (n + p_left + p_right - k_eff) mod s``; the last ``rem`` padded positions
@@ -91,8 +95,14 @@ def conv_params(c_in: int, c_out: int, kernel: tuple[int, ...], groups: int, bia
     return (c_in // groups * prod(kernel) + int(bias)) * c_out
 
 
-def nonshared_params(c_in: int, c_out: int, kernel: tuple[int, ...], groups: int, bias: bool,
-                     out_size: tuple[int, ...]) -> int:
+def nonshared_params(
+    c_in: int,
+    c_out: int,
+    kernel: tuple[int, ...],
+    groups: int,
+    bias: bool,
+    out_size: tuple[int, ...],
+) -> int:
     """The same layer without weight sharing: ``(C_in/g * prod(k) + bias) * C_out * prod(out)``."""
     return conv_params(c_in, c_out, kernel, groups, bias) * prod(out_size)
 

@@ -10,7 +10,7 @@ from cnncalc.errors import LimitError
 from cnncalc.spec import InputSpec, LayerSpec, Origin
 
 DEFAULT_MAX_LAYERS = 1_000_000
-_SPLIT = re.compile(r"\s*[x×,]\s*")
+_SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,15 @@ class LoadOptions:
 
     ``defaults`` holds (kind, key, value text) triples from ``--default kind.key=value``;
     they override a spec's own ``defaults``. ``optional`` says whether parts marked
-    ``?`` in the grammar are taken.
+    ``?`` in the grammar are taken. ``input`` (``--input 64x64x3``) replaces the
+    spec's input size.
     """
 
     variables: Mapping[str, int] = field(default_factory=dict)
     defaults: tuple[tuple[str, str, str], ...] = ()
     optional: bool = True
     max_layers: int = DEFAULT_MAX_LAYERS
+    input: str | None = None
 
 
 def parse_input_text(value: object, origin: Origin) -> InputSpec:
@@ -64,8 +66,9 @@ def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
         return body * times
     out: list[LayerSpec] = []
     for i in range(1, times + 1):
-        out.extend(replace(layer, name=f"{layer.name}_{i}") if layer.name else layer
-                   for layer in body)
+        out.extend(
+            replace(layer, name=f"{layer.name}_{i}") if layer.name else layer for layer in body
+        )
     return out
 
 
@@ -99,3 +102,10 @@ def cli_default_entries(options: LoadOptions) -> list[tuple[str, str, object, Or
         (kind, key, value, CommandLineOrigin(f"--default {kind}.{key}={value}"))
         for kind, key, value in options.defaults
     ]
+
+
+def override_input(options: LoadOptions, spec_input: InputSpec | None) -> InputSpec | None:
+    """The ``--input`` size when given, else the spec's own."""
+    if options.input is None:
+        return spec_input
+    return parse_input_text(options.input, CommandLineOrigin(f"--input {options.input}"))

@@ -19,6 +19,7 @@ from cnncalc.parse.common import (
     LoadOptions,
     check_layer_count,
     cli_default_entries,
+    override_input,
     parse_input_text,
     suffix_repeated_names,
 )
@@ -28,7 +29,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_DEPTH = 100
 _MAX_NODES = 5_000_000
 
-TOP_KEYS = ("name", "input", "defaults", "layers", "source", "description")
+TOP_KEYS = ("name", "input", "defaults", "layers", "arch", "vars", "source", "description")
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,16 @@ class _Doc:
         """The plain Python value of a node (scalars, lists, dicts with string keys)."""
         self._count(node, path)
         if depth > _MAX_DEPTH:
-            raise LimitError(f"{self.origin(node, path).describe()}: nested deeper than "
-                             f"{_MAX_DEPTH} levels")
+            raise LimitError(
+                f"{self.origin(node, path).describe()}: nested deeper than {_MAX_DEPTH} levels"
+            )
         if isinstance(node, yaml.ScalarNode):
             return self._constructor.construct_object(node)
         if isinstance(node, yaml.SequenceNode):
-            return [self.value(item, f"{path}[{i}]", depth + 1)
-                    for i, item in enumerate(node.value)]
-        return {k: self.value(v, f"{path}.{k}", depth + 1)
-                for k, v, _ in self.items(node, path)}
+            return [
+                self.value(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)
+            ]
+        return {k: self.value(v, f"{path}.{k}", depth + 1) for k, v, _ in self.items(node, path)}
 
     def items(self, node: yaml.Node, path: str) -> Iterator[tuple[str, yaml.Node, YamlOrigin]]:
         """Key, value node and origin of each entry of a mapping (keys must be text)."""
@@ -121,8 +123,9 @@ def _parse_input(doc: _Doc, node: yaml.Node, origin: YamlOrigin) -> InputSpec:
                 )
         if "channels" not in fields:
             raise origin.error("input needs channels (e.g. {size: [224, 224], channels: 3})")
-        size_value = doc.value(fields["size"][0], fields["size"][1].path) if "size" in fields \
-            else []
+        size_value = (
+            doc.value(fields["size"][0], fields["size"][1].path) if "size" in fields else []
+        )
         if not isinstance(size_value, list):
             size_value = [size_value]
         channels = doc.value(fields["channels"][0], fields["channels"][1].path)
@@ -130,8 +133,9 @@ def _parse_input(doc: _Doc, node: yaml.Node, origin: YamlOrigin) -> InputSpec:
     return parse_input_text(doc.value(node, origin.path), origin)
 
 
-def _default_entries(doc: _Doc, node: yaml.Node,
-                     path: str) -> list[tuple[str, str, object, Origin]]:
+def _default_entries(
+    doc: _Doc, node: yaml.Node, path: str
+) -> list[tuple[str, str, object, Origin]]:
     entries: list[tuple[str, str, object, Origin]] = []
     for kind_word, kind_node, kind_origin in doc.items(node, path):
         lookup_kind(kind_word, kind_origin)
@@ -143,20 +147,21 @@ def _default_entries(doc: _Doc, node: yaml.Node,
 class _LayerReader:
     """Reads the ``layers`` list, expanding ``repeat`` blocks under a layer budget."""
 
-    def __init__(self, doc: _Doc, dims: int, defaults: Defaults, max_layers: int) -> None:
+    def __init__(self, doc: _Doc, dims: int, defaults: Defaults, variables: dict[str, int]) -> None:
         self.doc = doc
         self.dims = dims
         self.defaults = defaults
-        self.max_layers = max_layers
+        self.variables = variables
 
     def count(self, node: yaml.Node, path: str, depth: int = 0) -> int:
         """How many layers a list expands to, computed without expanding it."""
         if depth > _MAX_DEPTH:
-            raise LimitError(f"{self.doc.origin(node, path).describe()}: repeat blocks nested "
-                             f"deeper than {_MAX_DEPTH} levels")
+            raise LimitError(
+                f"{self.doc.origin(node, path).describe()}: repeat blocks nested "
+                f"deeper than {_MAX_DEPTH} levels"
+            )
         if not isinstance(node, yaml.SequenceNode):
-            raise self.doc.origin(node, path).error(
-                f"layers must be a list, got {_describe(node)}")
+            raise self.doc.origin(node, path).error(f"layers must be a list, got {_describe(node)}")
         total = 0
         for i, item in enumerate(node.value):
             self.doc._count(item, path)
@@ -177,12 +182,19 @@ class _LayerReader:
         extra = set(keys) - {"repeat", "layers"}
         if extra:
             key = sorted(extra)[0]
-            raise keys[key][1].error(f"a repeat block takes only 'repeat' and 'layers', "
-                                     f"not '{key}'")
+            raise keys[key][1].error(
+                f"a repeat block takes only 'repeat' and 'layers', not '{key}'"
+            )
         if "layers" not in keys:
             raise keys["repeat"][1].error("a repeat block needs 'layers' (the list to repeat)")
         times_node, times_origin = keys["repeat"]
         times = self.doc.value(times_node, times_origin.path)
+        if isinstance(times, str) and times in self.variables:
+            times = self.variables[times]
+        elif isinstance(times, str) and times.isidentifier():
+            raise times_origin.error(
+                f"variable {times} is not bound: give it with --set {times}=2 or in 'vars'"
+            )
         if isinstance(times, bool) or not isinstance(times, int) or times < 0:
             raise times_origin.error(f"repeat must be a whole number 0 or more, got {times!r}")
         return times, keys["layers"][0], keys["layers"][1].path
@@ -214,10 +226,13 @@ class _LayerReader:
                 raise origin.error(f"expected a layer kind such as conv or relu, got {word!r}")
             return make_layer(word, (), (), dims=self.dims, defaults=self.defaults, origin=origin)
         if not isinstance(node, yaml.MappingNode):
-            raise origin.error(f"expected a layer (e.g. 'relu' or 'conv: 64'), got "
-                               f"{_describe(node)}")
+            raise origin.error(
+                f"expected a layer (e.g. 'relu' or 'conv: 64'), got {_describe(node)}"
+            )
         entries = list(doc.items(node, path))
-        kind_entries = [e for e in entries if e[0].lower() != "name" and find_kind(e[0]) is not None]
+        kind_entries = [
+            e for e in entries if e[0].lower() != "name" and find_kind(e[0]) is not None
+        ]
         if not kind_entries:
             keys = [e for e in entries if e[0].lower() != "name"]
             if not keys:
@@ -244,14 +259,16 @@ class _LayerReader:
                 positional.append((doc.value(item, item_path), doc.origin(item, item_path)))
         elif not _is_null(body):
             positional.append((doc.value(body, body_origin.path), body_origin))
-        return make_layer(word, positional, keywords, dims=self.dims, defaults=self.defaults,
-                          origin=body_origin)
+        return make_layer(
+            word, positional, keywords, dims=self.dims, defaults=self.defaults, origin=body_origin
+        )
 
 
 def compose(text: str, filename: str) -> yaml.Node | None:
     """Parse YAML text into a node tree, turning PyYAML's errors into :class:`SpecError`."""
     try:
-        return yaml.compose(text, Loader=_Loader)  # type: ignore[no-any-return]
+        node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        return node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -263,38 +280,84 @@ def compose(text: str, filename: str) -> yaml.Node | None:
         raise LimitError(f"{filename}: the YAML is nested too deeply to read") from None
 
 
-def parse_yaml(text: str, filename: str = "<yaml>",
-               options: LoadOptions | None = None) -> NetworkSpec:
-    """Parse a YAML spec document into a :class:`NetworkSpec`."""
+def _variables(doc: _Doc, node: yaml.Node, path: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, value_node, origin in doc.items(node, path):
+        value = doc.value(value_node, origin.path)
+        if not key.isidentifier():
+            raise origin.error(f"a variable name must be a word such as N, got '{key}'")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise origin.error(f"variable {key} must be a whole number, got {value!r}")
+        out[key] = value
+    return out
+
+
+def _arch(doc: _Doc, node: yaml.Node, origin: YamlOrigin) -> str:
+    text = doc.value(node, origin.path)
+    if not isinstance(text, str):
+        raise origin.error('arch must be grammar text, e.g. "INPUT(32x32x3) -> CONV(16) -> FC(10)"')
+    return text
+
+
+def parse_yaml(
+    text: str, filename: str = "<yaml>", options: LoadOptions | None = None
+) -> NetworkSpec:
+    """Parse a YAML spec document into a :class:`NetworkSpec`.
+
+    A spec gives ``layers`` (a list) or ``arch`` (grammar text), not both.
+    """
     options = options or LoadOptions()
-    max_layers = options.max_layers
     root = compose(text, filename)
     if root is None:
         raise SpecError(f"{filename}: the spec is empty; it needs 'input' and 'layers'")
     doc = _Doc(filename)
     if not isinstance(root, yaml.MappingNode):
         raise doc.origin(root, "").error(
-            f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}")
-    top = {}
+            f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}"
+        )
+    top: dict[str, tuple[yaml.Node, YamlOrigin]] = {}
     for key, node, origin in doc.items(root, ""):
         if key not in TOP_KEYS:
-            raise origin.error(f"unknown top-level key '{key}'{did_you_mean(key, TOP_KEYS)}; "
-                               f"a spec takes: {', '.join(TOP_KEYS)}")
+            raise origin.error(
+                f"unknown top-level key '{key}'{did_you_mean(key, TOP_KEYS)}; "
+                f"a spec takes: {', '.join(TOP_KEYS)}"
+            )
         top[key] = (node, origin)
-    for required in ("input", "layers"):
-        if required not in top:
-            raise doc.origin(root, "").error(f"the spec needs '{required}'")
+    if "layers" in top and "arch" in top:
+        raise top["arch"][1].error("give either 'layers' or 'arch', not both")
+    if "layers" not in top and "arch" not in top:
+        raise doc.origin(root, "").error("the spec needs 'layers' (a list) or 'arch' (grammar)")
     name = None
     if "name" in top:
         raw_name = doc.value(top["name"][0], top["name"][1].path)
         name = None if raw_name is None else str(raw_name)
-    input_spec = _parse_input(doc, top["input"][0], top["input"][1])
+    variables = {}
+    if "vars" in top and not _is_null(top["vars"][0]):
+        variables = _variables(doc, top["vars"][0], "vars")
     entries: list[tuple[str, str, object, Origin]] = []
     if "defaults" in top and not _is_null(top["defaults"][0]):
         entries = _default_entries(doc, top["defaults"][0], "defaults")
+    file_input = _parse_input(doc, *top["input"]) if "input" in top else None
+    if "arch" in top:
+        from cnncalc.parse.grammar import expand, parse_program
+
+        node, origin = top["arch"]
+        program = parse_program(_arch(doc, node, origin), f"{filename} (arch, line {origin.line})")
+        return expand(
+            program,
+            options,
+            input_spec=file_input,
+            name=name,
+            variables=variables,
+            spec_defaults=entries,
+        ).spec
+    input_spec = override_input(options, file_input)
+    if input_spec is None:
+        raise doc.origin(root, "").error("the spec needs 'input' (e.g. input: 224x224x3)")
     defaults = convert_defaults(entries + cli_default_entries(options), input_spec.dims)
-    reader = _LayerReader(doc, input_spec.dims, defaults, max_layers)
+    bound = {**variables, **options.variables}
+    reader = _LayerReader(doc, input_spec.dims, defaults, bound)
     layers_node, layers_origin = top["layers"]
-    check_layer_count(reader.count(layers_node, "layers"), max_layers, layers_origin)
+    check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
     return NetworkSpec(input_spec, tuple(layers), name)

@@ -49,13 +49,32 @@ TITLES: dict[Column, str] = {
 }
 
 TABLE_COLUMNS: tuple[Column, ...] = (
-    Column.INDEX, Column.NAME, Column.KIND, Column.KERNEL, Column.STRIDE, Column.PADDING,
-    Column.DILATION, Column.OUTPUT, Column.PARAMS, Column.RF, Column.JUMP, Column.MACS,
+    Column.INDEX,
+    Column.NAME,
+    Column.KIND,
+    Column.KERNEL,
+    Column.STRIDE,
+    Column.PADDING,
+    Column.DILATION,
+    Column.OUTPUT,
+    Column.PARAMS,
+    Column.RF,
+    Column.JUMP,
+    Column.MACS,
 )
-NUMERIC: frozenset[Column] = frozenset({
-    Column.INDEX, Column.PARAMS, Column.PARAMS_NONSHARED, Column.PARAMS_FC, Column.RF,
-    Column.JUMP, Column.START, Column.MACS, Column.ACTIVATIONS,
-})
+NUMERIC: frozenset[Column] = frozenset(
+    {
+        Column.INDEX,
+        Column.PARAMS,
+        Column.PARAMS_NONSHARED,
+        Column.PARAMS_FC,
+        Column.RF,
+        Column.JUMP,
+        Column.START,
+        Column.MACS,
+        Column.ACTIVATIONS,
+    }
+)
 
 
 def axes_text(values: tuple[int, ...]) -> str:

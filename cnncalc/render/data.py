@@ -63,9 +63,22 @@ def render_json(result: NetworkResult) -> str:
 
 
 CSV_COLUMNS: tuple[Column, ...] = (
-    Column.INDEX, Column.NAME, Column.KIND, Column.KERNEL, Column.STRIDE, Column.PADDING,
-    Column.DILATION, Column.OUTPUT, Column.PARAMS, Column.PARAMS_NONSHARED, Column.PARAMS_FC,
-    Column.RF, Column.JUMP, Column.START, Column.MACS, Column.ACTIVATIONS,
+    Column.INDEX,
+    Column.NAME,
+    Column.KIND,
+    Column.KERNEL,
+    Column.STRIDE,
+    Column.PADDING,
+    Column.DILATION,
+    Column.OUTPUT,
+    Column.PARAMS,
+    Column.PARAMS_NONSHARED,
+    Column.PARAMS_FC,
+    Column.RF,
+    Column.JUMP,
+    Column.START,
+    Column.MACS,
+    Column.ACTIVATIONS,
 )
 
 

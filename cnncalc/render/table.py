@@ -24,10 +24,12 @@ def build_table(result: NetworkResult, plain: bool) -> Group:
         pad_edge=False,
     )
     for column in TABLE_COLUMNS:
-        table.add_column(TITLES[column], justify="right" if column in NUMERIC else "left",
-                         no_wrap=True)
-    table.add_row(*(Text(v) for v in input_cells(result, TABLE_COLUMNS)),
-                  style="" if plain else "dim")
+        table.add_column(
+            TITLES[column], justify="right" if column in NUMERIC else "left", no_wrap=True
+        )
+    table.add_row(
+        *(Text(v) for v in input_cells(result, TABLE_COLUMNS)), style="" if plain else "dim"
+    )
     for layer in result.layers:
         table.add_row(*(Text(cell(layer, c)) for c in TABLE_COLUMNS))
     totals = Table.grid(padding=(0, 2))

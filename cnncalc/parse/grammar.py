@@ -1,0 +1,522 @@
+"""The architecture grammar: ``INPUT(32x32x3) -> [[CONV(32) -> RELU]*2 -> POOL]*2 -> FC(10)``.
+
+A table-driven tokenizer and a recursive-descent parser (one ``_parse_<rule>`` per
+rule, the EBNF in its docstring) build a small syntax tree; :func:`expand` binds
+variables, takes or leaves optional parts, checks the layer budget and resolves each
+layer once through the shared kinds table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from cnncalc.errors import GrammarError, GrammarSyntaxError, LimitError, did_you_mean
+from cnncalc.kinds import Defaults, convert_defaults, make_layer
+from cnncalc.parse.common import (
+    LoadOptions,
+    check_layer_count,
+    cli_default_entries,
+    override_input,
+    parse_input_text,
+    suffix_repeated_names,
+)
+from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
+
+MAX_NESTING = 100
+
+TOKEN_RULES: tuple[tuple[str, str], ...] = (
+    ("SPACE", r"[ \t\r\n]+"),
+    ("COMMENT", r"#[^\n]*"),
+    ("ARROW", r"->|\u2192"),
+    ("DIMS", r"\d+(?:[ \t]*[x\u00d7][ \t]*\d+)+(?![\w.])"),
+    ("NUMBER", r"-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?(?![\w.])"),
+    ("IDENT", r"[A-Za-z_][A-Za-z0-9_]*"),
+    ("STRING", r"\"[^\"\n]*\"|'[^'\n]*'"),
+    ("LBRACKET", r"\["),
+    ("RBRACKET", r"\]"),
+    ("LPAREN", r"\("),
+    ("RPAREN", r"\)"),
+    ("COMMA", r","),
+    ("STAR", r"\*"),
+    ("QMARK", r"\?"),
+    ("EQUALS", r"="),
+)
+_TOKEN_RE = re.compile("|".join(f"(?P<{name}>{rule})" for name, rule in TOKEN_RULES))
+_SKIP = {"SPACE", "COMMENT"}
+_DESCRIBE = {
+    "ARROW": "'->'",
+    "LBRACKET": "'['",
+    "RBRACKET": "']'",
+    "LPAREN": "'('",
+    "RPAREN": "')'",
+    "COMMA": "','",
+    "STAR": "'*'",
+    "QMARK": "'?'",
+    "EQUALS": "'='",
+    "END": "the end",
+}
+
+
+class Token(NamedTuple):
+    """A token: its rule name, text and span in the source."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class GrammarOrigin:
+    """A span of grammar text; errors drawn with a caret under it."""
+
+    source: str = field(repr=False)
+    start: int
+    end: int
+    filename: str
+
+    def error(self, message: str) -> GrammarError:
+        return GrammarError(message, self.source, self.start, self.end, self.filename)
+
+    def describe(self) -> str:
+        line = self.source.count("\n", 0, self.start) + 1
+        column = self.start - (self.source.rfind("\n", 0, self.start) + 1) + 1
+        return f"{self.filename}:{line}:{column}"
+
+
+# The syntax tree. Spans are kept for messages but left out of equality.
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument: ``64``, ``3x3`` or ``s=2``."""
+
+    key: str | None
+    value: object
+    origin: GrammarOrigin = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer word with optional arguments: ``CONV(64, 3, s=2)``."""
+
+    word: str
+    args: tuple[Arg, ...]
+    origin: GrammarOrigin = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A bracketed chain: ``[CONV -> RELU]``."""
+
+    items: tuple[Node, ...]
+    origin: GrammarOrigin = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """``item*N``: N an integer or a variable name."""
+
+    item: Node
+    count: int | str
+    origin: GrammarOrigin = field(compare=False, repr=False)
+    count_origin: GrammarOrigin | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Maybe:
+    """``item?``: an optional part."""
+
+    item: Node
+    origin: GrammarOrigin = field(compare=False, repr=False)
+
+
+Node = Layer | Group | Repeat | Maybe
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed grammar text: the chain of top-level items."""
+
+    items: tuple[Node, ...]
+    source: str = field(compare=False, repr=False)
+    filename: str = field(default="<spec>", compare=False, repr=False)
+
+
+def tokenize(source: str, filename: str = "<spec>") -> list[Token]:
+    """Split grammar text into tokens; an unknown character is a syntax error."""
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(source):
+        match = _TOKEN_RE.match(source, pos)
+        if match is None or match.end() == pos:
+            raise GrammarSyntaxError(
+                f"unexpected character {source[pos]!r}", source, pos, pos + 1, filename
+            )
+        kind = match.lastgroup or ""
+        if kind not in _SKIP:
+            tokens.append(Token(kind, match.group(), pos, match.end()))
+        pos = match.end()
+    tokens.append(Token("END", "", len(source), len(source)))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, source: str, filename: str) -> None:
+        self.source = source
+        self.filename = filename
+        self.tokens = tokenize(source, filename)
+        self.pos = 0
+        self.depth = 0
+
+    # helpers
+
+    def peek(self) -> Token:
+        return self.tokens[self.pos]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def origin(self, start: int, end: int) -> GrammarOrigin:
+        return GrammarOrigin(self.source, start, end, self.filename)
+
+    def error(self, message: str, token: Token) -> GrammarSyntaxError:
+        end = token.end if token.end > token.start else token.start + 1
+        return GrammarSyntaxError(message, self.source, token.start, end, self.filename)
+
+    def after(self, node: Node) -> str:
+        text = " ".join(self.source[node.origin.start : node.origin.end].split())
+        return text if len(text) <= 30 else text[:27] + "..."
+
+    def describe(self, token: Token) -> str:
+        if token.kind in ("IDENT", "NUMBER", "DIMS", "STRING"):
+            return f"'{token.text}'"
+        return _DESCRIBE.get(token.kind, repr(token.text))
+
+    # rules
+
+    def parse_program(self) -> Program:
+        """program := chain END"""
+        items = self._parse_chain(closer=None)
+        return Program(tuple(items), self.source, self.filename)
+
+    def _parse_chain(self, closer: Token | None) -> list[Node]:
+        """chain := item ( '->' item )*"""
+        if self.peek().kind == "END" and closer is None:
+            raise self.error("the spec is empty; start with INPUT(HxWxC)", self.peek())
+        items = [self._parse_item(closer)]
+        while True:
+            token = self.peek()
+            if token.kind == "ARROW":
+                self.advance()
+                following = self.peek()
+                if following.kind in ("END", "RBRACKET"):
+                    raise self.error("a trailing '->' must be followed by a layer", token)
+                items.append(self._parse_item(closer))
+                continue
+            if closer is not None and token.kind == "RBRACKET":
+                return items
+            if closer is None and token.kind == "END":
+                return items
+            if closer is not None and token.kind == "END":
+                raise self.error("'[' is never closed", closer)
+            expected = "'->' or ']'" if closer is not None else "'->' or the end"
+            raise self.error(
+                f"expected {expected} after {self.after(items[-1])}, got {self.describe(token)}",
+                token,
+            )
+
+    def _parse_item(self, closer: Token | None) -> Node:
+        """item := primary ( '*' count | '?' )*"""
+        node = self._parse_primary(closer)
+        while self.peek().kind in ("STAR", "QMARK"):
+            token = self.advance()
+            if token.kind == "QMARK":
+                node = Maybe(node, self.origin(node.origin.start, token.end))
+                continue
+            count = self._parse_count(token)
+            node = Repeat(
+                node, count, self.origin(node.origin.start, self.tokens[self.pos - 1].end)
+            )
+        return node
+
+    def _parse_count(self, star: Token) -> int | str:
+        """count := NUMBER | IDENT   (a whole number >= 0, or a variable)"""
+        token = self.peek()
+        if token.kind == "IDENT":
+            self.advance()
+            return token.text
+        if token.kind == "NUMBER":
+            self.advance()
+            if not re.fullmatch(r"-?\d+", token.text):
+                raise self.error(
+                    f"a repetition count must be a whole number, got {token.text}", token
+                )
+            value = int(token.text)
+            if value < 0:
+                raise self.error(f"a repetition count cannot be negative, got {value}", token)
+            return value
+        raise self.error(
+            f"expected a repetition count (a number or a variable) after '*', got "
+            f"{self.describe(token)}",
+            token,
+        )
+
+    def _parse_primary(self, closer: Token | None) -> Node:
+        """primary := '[' chain ']' | layer"""
+        token = self.peek()
+        if token.kind == "LBRACKET":
+            self.advance()
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise LimitError(
+                    f"{self.origin(token.start, token.end).describe()}: groups nested deeper "
+                    f"than {MAX_NESTING} levels"
+                )
+            if self.peek().kind == "RBRACKET":
+                raise self.error("an empty group '[]' has no layers", self.peek())
+            items = self._parse_chain(closer=token)
+            end = self.advance()
+            self.depth -= 1
+            return Group(tuple(items), self.origin(token.start, end.end))
+        if token.kind == "IDENT":
+            return self._parse_layer()
+        if token.kind == "END" and closer is not None:
+            raise self.error("'[' is never closed", closer)
+        raise self.error(f"expected a layer or '[', got {self.describe(token)}", token)
+
+    def _parse_layer(self) -> Layer:
+        """layer := IDENT ( '(' ( arg ( ',' arg )* )? ')' )?"""
+        word = self.advance()
+        args: list[Arg] = []
+        end = word.end
+        if self.peek().kind == "LPAREN":
+            opener = self.advance()
+            if self.peek().kind != "RPAREN":
+                args.append(self._parse_arg(opener))
+                while self.peek().kind == "COMMA":
+                    self.advance()
+                    args.append(self._parse_arg(opener))
+            token = self.peek()
+            if token.kind == "END":
+                raise self.error(f"'(' of {word.text} is never closed", opener)
+            if token.kind != "RPAREN":
+                raise self.error(
+                    f"expected ',' or ')' in the arguments of {word.text}, got "
+                    f"{self.describe(token)}",
+                    token,
+                )
+            end = self.advance().end
+        return Layer(word.text, tuple(args), self.origin(word.start, end))
+
+    def _parse_arg(self, opener: Token) -> Arg:
+        """arg := ( IDENT '=' )? value"""
+        token = self.peek()
+        key = None
+        if token.kind == "IDENT" and self.tokens[self.pos + 1].kind == "EQUALS":
+            key = token.text
+            self.advance()
+            self.advance()
+        value_token = self.peek()
+        return Arg(key, self._parse_value(opener), self.origin(token.start, value_token.end))
+
+    def _parse_value(self, opener: Token) -> object:
+        """value := DIMS | NUMBER | IDENT | STRING"""
+        token = self.peek()
+        if token.kind == "END":
+            raise self.error("'(' is never closed", opener)
+        self.advance()
+        if token.kind == "DIMS":
+            return "x".join(re.split("[ \t]*[x\u00d7][ \t]*", token.text))
+        if token.kind == "NUMBER":
+            if re.fullmatch(r"-?\d+", token.text):
+                return int(token.text)
+            return float(token.text)
+        if token.kind == "IDENT":
+            return token.text
+        if token.kind == "STRING":
+            return token.text[1:-1]
+        raise self.error(f"expected a value, got {self.describe(token)}", token)
+
+
+def parse_program(source: str, filename: str = "<spec>") -> Program:
+    """Parse grammar text into its syntax tree (no variables bound, nothing resolved)."""
+    return _Parser(source, filename).parse_program()
+
+
+# Expansion
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An optional part and whether it was taken."""
+
+    text: str
+    where: str
+    taken: bool
+
+
+class _Expander:
+    def __init__(self, program: Program, options: LoadOptions, variables: dict[str, int]) -> None:
+        self.program = program
+        self.options = options
+        self.variables = variables
+        self.choices: list[Choice] = []
+
+    def times(self, node: Repeat) -> int:
+        if isinstance(node.count, int):
+            return node.count
+        name = node.count
+        where = node.count_origin or node.origin
+        if name not in self.variables:
+            known = sorted(self.variables)
+            hint = did_you_mean(name, known) if known else ""
+            raise where.error(
+                f"variable {name} is not bound{hint}: give it with --set {name}=2 (or "
+                f"'vars: {{{name}: 2}}' in a YAML spec)"
+            )
+        value = self.variables[name]
+        if value < 0:
+            raise where.error(f"variable {name} = {value} cannot be a negative count")
+        return value
+
+    def count(self, nodes: tuple[Node, ...]) -> int:
+        """Layers the nodes expand to, computed without expanding."""
+        total = 0
+        for node in nodes:
+            total += self._count(node)
+        return total
+
+    def _count(self, node: Node) -> int:
+        if isinstance(node, Layer):
+            return 1
+        if isinstance(node, Group):
+            return self.count(node.items)
+        if isinstance(node, Repeat):
+            return self.times(node) * self._count(node.item)
+        return self._count(node.item) if self.options.optional else 0
+
+    def expand(
+        self, nodes: tuple[Node, ...], resolve: dict[int, LayerSpec], make: _LayerMaker
+    ) -> list[LayerSpec]:
+        out: list[LayerSpec] = []
+        for node in nodes:
+            out.extend(self._expand(node, resolve, make))
+        return out
+
+    def _expand(
+        self, node: Node, resolve: dict[int, LayerSpec], make: _LayerMaker
+    ) -> list[LayerSpec]:
+        if isinstance(node, Layer):
+            key = id(node)
+            if key not in resolve:
+                resolve[key] = make(node)
+            return [resolve[key]]
+        if isinstance(node, Group):
+            return self.expand(node.items, resolve, make)
+        if isinstance(node, Repeat):
+            times = self.times(node)
+            return suffix_repeated_names(self._expand(node.item, resolve, make), times)
+        taken = self.options.optional
+        self.choices.append(
+            Choice(
+                " ".join(self.program.source[node.origin.start : node.origin.end].split()),
+                node.origin.describe(),
+                taken,
+            )
+        )
+        return self._expand(node.item, resolve, make) if taken else []
+
+
+class _LayerMaker:
+    def __init__(self, dims: int, defaults: Defaults) -> None:
+        self.dims = dims
+        self.defaults = defaults
+
+    def __call__(self, node: Layer) -> LayerSpec:
+        if node.word.lower() == "input":
+            raise node.origin.error("INPUT can only start the chain")
+        positional: list[tuple[object, Origin]] = []
+        keywords: list[tuple[str, object, Origin]] = []
+        for arg in node.args:
+            if arg.key is None:
+                if keywords:
+                    raise arg.origin.error("a positional argument cannot follow a keyword one")
+                positional.append((arg.value, arg.origin))
+            else:
+                keywords.append((arg.key, arg.value, arg.origin))
+        return make_layer(
+            node.word,
+            positional,
+            keywords,
+            dims=self.dims,
+            defaults=self.defaults,
+            origin=node.origin,
+        )
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A grammar program expanded into a network, with the optional parts it met."""
+
+    spec: NetworkSpec
+    choices: tuple[Choice, ...]
+
+
+def _split_input(
+    program: Program, file_input: InputSpec | None
+) -> tuple[InputSpec | None, tuple[Node, ...]]:
+    """The input a chain's leading ``INPUT(...)`` gives (or the spec file's), and the rest."""
+    first = program.items[0]
+    if not (isinstance(first, Layer) and first.word.lower() == "input"):
+        return file_input, program.items
+    if not first.args:
+        return file_input, program.items[1:]
+    if file_input is not None:
+        raise first.origin.error("the input size is given twice (here and by YAML 'input')")
+    if len(first.args) != 1 or first.args[0].key is not None:
+        raise first.origin.error("INPUT takes one size, e.g. INPUT(224x224x3)")
+    return parse_input_text(first.args[0].value, first.args[0].origin), program.items[1:]
+
+
+def expand(
+    program: Program,
+    options: LoadOptions | None = None,
+    *,
+    input_spec: InputSpec | None = None,
+    name: str | None = None,
+    variables: dict[str, int] | None = None,
+    spec_defaults: list[tuple[str, str, object, Origin]] | None = None,
+) -> Expansion:
+    """Bind variables and optional parts, check the layer budget, resolve every layer.
+
+    ``input_spec``, ``variables`` and ``spec_defaults`` come from a YAML spec; the
+    command line's (in ``options``) take precedence.
+    """
+    options = options or LoadOptions()
+    bound = {**(variables or {}), **options.variables}
+    spec_input, items = _split_input(program, input_spec)
+    spec_input = override_input(options, spec_input)
+    if spec_input is None:
+        raise program.items[0].origin.error(
+            "the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3), or the input be "
+            "given with --input"
+        )
+    expander = _Expander(program, options, bound)
+    check_layer_count(expander.count(items), options.max_layers, program.items[-1].origin)
+    defaults = convert_defaults(
+        (spec_defaults or []) + cli_default_entries(options), spec_input.dims
+    )
+    layers = expander.expand(items, {}, _LayerMaker(spec_input.dims, defaults))
+    return Expansion(NetworkSpec(spec_input, tuple(layers), name), tuple(expander.choices))
+
+
+def parse_grammar(
+    source: str, filename: str = "<spec>", options: LoadOptions | None = None
+) -> NetworkSpec:
+    """Parse and expand grammar text into a :class:`NetworkSpec`."""
+    return expand(parse_program(source, filename), options).spec
