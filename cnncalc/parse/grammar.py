@@ -239,8 +239,12 @@ class _Parser:
                 node = Maybe(node, self.origin(node.origin.start, token.end))
                 continue
             count = self._parse_count(token)
+            last = self.tokens[self.pos - 1]
             node = Repeat(
-                node, count, self.origin(node.origin.start, self.tokens[self.pos - 1].end)
+                node,
+                count,
+                self.origin(node.origin.start, last.end),
+                self.origin(last.start, last.end),
             )
         return node
 
