@@ -71,6 +71,10 @@ def _reporting() -> Iterator[None]:
         _fail(str(error), error.exit_code)
     except RecursionError:
         _fail("the spec is nested too deeply to process")
+    except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as error:  # a bug in cnncalc: say so plainly, without a traceback
+        _fail(f"internal error ({type(error).__name__}: {error}); please report this", 3)
 
 
 def _parse_sets(values: list[str]) -> dict[str, int]:
@@ -102,13 +106,15 @@ def _parse_defaults(values: list[str]) -> tuple[tuple[str, str, str], ...]:
 
 
 def _load_options(
-    sets: list[str], defaults: list[str], optional: bool, max_layers: int
+    sets: list[str], defaults: list[str], optional: bool, max_layers: int, input_size: str | None
 ) -> LoadOptions:
     from cnncalc.parse.common import LoadOptions
 
     if max_layers < 1:
         raise CnnCalcError(f"--max-layers must be positive, got {max_layers}")
-    return LoadOptions(_parse_sets(sets), _parse_defaults(defaults), optional, max_layers)
+    return LoadOptions(
+        _parse_sets(sets), _parse_defaults(defaults), optional, max_layers, input_size
+    )
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -205,6 +211,15 @@ MaxLayersOpt = Annotated[
     int,
     typer.Option("--max-layers", metavar="N", help="Refuse specs that expand beyond N layers."),
 ]
+InputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--input",
+        metavar="HxWxC",
+        help="Use this input size instead of the spec's, e.g. 320x320x3.",
+        show_default=False,
+    ),
+]
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
@@ -238,6 +253,7 @@ def summarize(
     defaults: DefaultOpt = [],  # noqa: B006
     optional: OptionalOpt = True,
     max_layers: MaxLayersOpt = 1_000_000,
+    input_size: InputOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
@@ -245,9 +261,87 @@ def summarize(
         from cnncalc.engine import evaluate
         from cnncalc.loader import load_spec
 
-        options = _load_options(sets, defaults, optional, max_layers)
+        options = _load_options(sets, defaults, optional, max_layers, input_size)
         result = evaluate(load_spec(spec, options), dtype)
         _render(result, fmt, output)
+
+
+class ExpandFormat(StrEnum):
+    """Output formats of expand."""
+
+    grammar = "grammar"
+    yaml = "yaml"
+
+
+@app.command(
+    epilog='Examples:  cnncalc expand "INPUT(32x32x3) -> [CONV(16) -> RELU]*2 -> POOL?"  |  '
+    "cnncalc expand lecture.cnn --set N=2 --set M=3 --set K=2 --no-optional  |  "
+    "cnncalc expand specs/vgg16.yaml --format yaml",
+)
+def expand(
+    spec: SpecArg,
+    fmt: Annotated[
+        ExpandFormat,
+        typer.Option("--format", "-f", help="grammar (one layer per line) or yaml."),
+    ] = ExpandFormat.grammar,
+    sets: SetOpt = [],  # noqa: B006
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = 1_000_000,
+    input_size: InputOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Print the flat chain after repeats, variables and optional parts are expanded.
+
+    Every layer is written with its resolved hyperparameters (those that differ from
+    the built-in defaults); comments list the optional parts and whether they were taken.
+    """
+    with _reporting():
+        from cnncalc.loader import expand_source, read_source
+        from cnncalc.parse.unparse import format_network, format_yaml
+
+        options = _load_options(sets, defaults, optional, max_layers, input_size)
+        expansion = expand_source(read_source(spec), options)
+        comments = "".join(
+            f"# optional {c.text} at {c.where}: {'taken' if c.taken else 'left out'}\n"
+            for c in expansion.choices
+        )
+        if fmt is ExpandFormat.yaml:
+            _emit(comments + format_yaml(expansion.spec), output)
+        else:
+            _emit(comments + format_network(expansion.spec) + "\n", output)
+
+
+@app.command(
+    name="format",
+    epilog='Examples:  cnncalc format "input(32x32x3)->[conv(16,kernel=3)->relu]*2->fc(10)"  |  '
+    "cnncalc format specs/alexnet.yaml",
+)
+def format_command(
+    spec: SpecArg,
+    output: OutputOpt = None,
+) -> None:
+    """Print the canonical grammar text of a spec.
+
+    Grammar keeps its groups, repeats, variables and optional parts; a YAML spec with
+    'layers' is written as its flat chain.
+    """
+    with _reporting():
+        from cnncalc.loader import read_source
+        from cnncalc.parse.grammar import parse_program
+        from cnncalc.parse.unparse import format_network, format_program
+        from cnncalc.parse.yaml_spec import parse_yaml, yaml_arch
+
+        source = read_source(spec)
+        if source.is_yaml:
+            arch = yaml_arch(source.text, source.name)
+            if arch is None:
+                text = format_network(parse_yaml(source.text, source.name), one_per_line=False)
+            else:
+                text = format_program(parse_program(*arch))
+        else:
+            text = format_program(parse_program(source.text, source.name))
+        _emit(text + "\n", output)
 
 
 def _version(value: bool) -> None:

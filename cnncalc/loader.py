@@ -7,10 +7,14 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnncalc.errors import InputFileError, LimitError
 from cnncalc.parse.common import LoadOptions
 from cnncalc.spec import NetworkSpec
+
+if TYPE_CHECKING:
+    from cnncalc.parse.grammar import Expansion
 
 MAX_SPEC_BYTES = 16 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -91,16 +95,19 @@ def read_source(spec: str) -> SourceText:
     return SourceText(spec, "<inline>", looks_like_yaml(spec) and "->" not in spec)
 
 
-def parse_source(source: SourceText, options: LoadOptions | None = None) -> NetworkSpec:
-    """Parse already-read spec text with the command line's options."""
-    options = options or LoadOptions()
-    from cnncalc.parse.yaml_spec import parse_yaml
+def expand_source(source: SourceText, options: LoadOptions | None = None) -> Expansion:
+    """Parse already-read spec text with the command line's options, keeping choices made."""
+    from cnncalc.parse.grammar import expand, parse_program
+    from cnncalc.parse.yaml_spec import read_yaml
 
     if source.is_yaml:
-        return parse_yaml(source.text, source.name, options)
-    from cnncalc.parse.grammar import parse_grammar
+        return read_yaml(source.text, source.name, options)
+    return expand(parse_program(source.text, source.name), options)
 
-    return parse_grammar(source.text, source.name, options)
+
+def parse_source(source: SourceText, options: LoadOptions | None = None) -> NetworkSpec:
+    """Parse already-read spec text into a network."""
+    return expand_source(source, options).spec
 
 
 def load_spec(spec: str, options: LoadOptions | None = None) -> NetworkSpec:

@@ -23,6 +23,7 @@ from cnncalc.parse.common import (
     parse_input_text,
     suffix_repeated_names,
 )
+from cnncalc.parse.grammar import Expansion, expand, parse_program
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -302,7 +303,12 @@ def _arch(doc: _Doc, node: yaml.Node, origin: YamlOrigin) -> str:
 def parse_yaml(
     text: str, filename: str = "<yaml>", options: LoadOptions | None = None
 ) -> NetworkSpec:
-    """Parse a YAML spec document into a :class:`NetworkSpec`.
+    """Parse a YAML spec document into a :class:`NetworkSpec`."""
+    return read_yaml(text, filename, options).spec
+
+
+def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None = None) -> Expansion:
+    """Parse a YAML spec document, keeping the optional parts its ``arch`` met.
 
     A spec gives ``layers`` (a list) or ``arch`` (grammar text), not both.
     """
@@ -339,10 +345,8 @@ def parse_yaml(
         entries = _default_entries(doc, top["defaults"][0], "defaults")
     file_input = _parse_input(doc, *top["input"]) if "input" in top else None
     if "arch" in top:
-        from cnncalc.parse.grammar import expand, parse_program
-
         node, origin = top["arch"]
-        program = parse_program(_arch(doc, node, origin), f"{filename} (arch, line {origin.line})")
+        program = parse_program(_arch(doc, node, origin), _arch_name(filename, origin))
         return expand(
             program,
             options,
@@ -350,7 +354,7 @@ def parse_yaml(
             name=name,
             variables=variables,
             spec_defaults=entries,
-        ).spec
+        )
     input_spec = override_input(options, file_input)
     if input_spec is None:
         raise doc.origin(root, "").error("the spec needs 'input' (e.g. input: 224x224x3)")
@@ -360,4 +364,20 @@ def parse_yaml(
     layers_node, layers_origin = top["layers"]
     check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
-    return NetworkSpec(input_spec, tuple(layers), name)
+    return Expansion(NetworkSpec(input_spec, tuple(layers), name), ())
+
+
+def yaml_arch(text: str, filename: str = "<yaml>") -> tuple[str, str] | None:
+    """The grammar text of a YAML spec's ``arch`` and the name to show, or None."""
+    root = compose(text, filename)
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    doc = _Doc(filename)
+    for key, node, origin in doc.items(root, ""):
+        if key == "arch":
+            return _arch(doc, node, origin), _arch_name(filename, origin)
+    return None
+
+
+def _arch_name(filename: str, origin: YamlOrigin) -> str:
+    return f"{filename} (arch, line {origin.line})"
