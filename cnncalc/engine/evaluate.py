@@ -212,12 +212,11 @@ def _pool(op: Pool, at: _At, shape: Shape) -> _Outcome:
         shape.size, op.kernel, op.stride, op.dilation, op.padding.mode, op.padding.pairs, notices
     )
     if op.padding.mode == "explicit":
-        for k, d, (pl, pr) in zip(op.kernel, op.dilation, pads, strict=True):
-            half = f.effective_kernel(k, d) // 2
-            if max(pl, pr) > half:
+        for k, (pl, pr) in zip(op.kernel, pads, strict=True):
+            if max(pl, pr) > k // 2:
                 raise at.fail(
-                    f"padding {max(pl, pr)} is more than half the pooling window "
-                    f"{f.effective_kernel(k, d)} (PyTorch allows at most {half})",
+                    f"padding {max(pl, pr)} is more than half the pooling kernel {k} "
+                    f"(PyTorch allows at most {k // 2})"
                 )
     size, steps = _sliding(
         at, shape, op.kernel, op.stride, op.dilation, pads, op.ceil_mode, notices

@@ -1,0 +1,48 @@
+"""cnncalc against PyTorch's own answers for hundreds of random layer configurations.
+
+The fixture is written by tests/fixtures/generate_torch_shapes.py where torch is
+installed; this test needs no torch.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cnncalc import CnnCalcError, evaluate
+from cnncalc.parse.yaml_spec import parse_yaml
+
+FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "torch_shapes.json").read_text())
+CASES: list[dict[str, Any]] = FIXTURE["cases"]
+
+
+def _spec_text(case: dict[str, Any]) -> str:
+    channels, *size = case["input"]
+    return yaml.safe_dump(
+        {"input": "x".join(map(str, [*size, channels])), "layers": [case["layer"]]}
+    )
+
+
+def test_fixture_is_large_and_mixed() -> None:
+    assert len(CASES) >= 300
+    assert sum("error" in c for c in CASES) >= 20
+    kinds = {next(iter(c["layer"])) for c in CASES}
+    assert {"conv", "maxpool", "avgpool", "fc"} <= kinds
+    assert {len(c["input"]) - 1 for c in CASES} == {1, 2, 3}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"case{i}" for i in range(len(CASES))])
+def test_matches_pytorch(case: dict[str, Any]) -> None:
+    text = _spec_text(case)
+    if "error" in case:
+        with pytest.raises(CnnCalcError):
+            evaluate(parse_yaml(text))
+        return
+    result = evaluate(parse_yaml(text))
+    layer = result.layers[-1]
+    assert [layer.output.channels, *layer.output.size] == case["output"], text
+    assert layer.params == case["params"], text
