@@ -76,6 +76,13 @@ def looks_like_yaml(text: str) -> bool:
     return False
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
+
+
 def read_source(spec: str) -> SourceText:
     """Resolve a SPEC argument: ``-`` (stdin), a file path, or inline grammar text."""
     if spec == "-":
@@ -86,7 +93,7 @@ def read_source(spec: str) -> SourceText:
     looks_like_path = spec.lower().endswith(YAML_SUFFIXES + GRAMMAR_SUFFIXES) or (
         os.sep in spec and "->" not in spec and "(" not in spec
     )
-    if looks_like_path or (path.exists() and "\n" not in spec):
+    if looks_like_path or ("\n" not in spec and _is_file(path)):
         text = decode(_read_bytes(path), spec)
         is_yaml = spec.lower().endswith(YAML_SUFFIXES) or (
             not spec.lower().endswith(GRAMMAR_SUFFIXES) and looks_like_yaml(text)

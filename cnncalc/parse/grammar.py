@@ -424,6 +424,8 @@ class _Expander:
             return self.expand(node.items, resolve, make)
         if isinstance(node, Repeat):
             times = self.times(node)
+            if times == 0:
+                return []
             return suffix_repeated_names(self._expand(node.item, resolve, make), times)
         taken = self.options.optional
         self.choices.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -23,8 +23,10 @@ from cnncalc.parse.common import (
     parse_input_text,
     suffix_repeated_names,
 )
-from cnncalc.parse.grammar import Expansion, expand, parse_program
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
+
+if TYPE_CHECKING:
+    from cnncalc.parse.grammar import Expansion
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_DEPTH = 100
@@ -345,6 +347,8 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
         entries = _default_entries(doc, top["defaults"][0], "defaults")
     file_input = _parse_input(doc, *top["input"]) if "input" in top else None
     if "arch" in top:
+        from cnncalc.parse.grammar import expand, parse_program
+
         node, origin = top["arch"]
         program = parse_program(_arch(doc, node, origin), _arch_name(filename, origin))
         return expand(
@@ -364,6 +368,8 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
     layers_node, layers_origin = top["layers"]
     check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
+    from cnncalc.parse.grammar import Expansion
+
     return Expansion(NetworkSpec(input_spec, tuple(layers), name), ())
 
 

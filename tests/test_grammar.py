@@ -1,0 +1,179 @@
+"""The architecture grammar: parsing, expansion, equality with YAML, and error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cnncalc import CnnCalcError, evaluate
+from cnncalc.errors import GrammarSyntaxError, LimitError
+from cnncalc.loader import load_spec
+from cnncalc.parse.common import LoadOptions
+from cnncalc.parse.grammar import parse_grammar, parse_program
+from cnncalc.parse.unparse import format_network, format_program, format_yaml
+from cnncalc.parse.yaml_spec import parse_yaml
+from cnncalc.render.data import result_dict
+from tests.conftest import SPECS
+
+LECTURE = {
+    "lecture-linear": "INPUT(32x32x3) -> FC(10)",
+    "lecture-conv-relu-fc": "INPUT(32x32x3) -> CONV(32, 3, p=1) -> RELU -> FC(10)",
+    "lecture-single-conv": "INPUT(32x32x3) -> [CONV(32, 3, p=1) -> RELU -> POOL]*2 -> FC(128)"
+    " -> RELU -> FC(10)",
+    "lecture-double-conv": "INPUT(32x32x3) -> [CONV(32, 3, p=1) -> RELU -> CONV(32, 3, p=1) ->"
+    " RELU -> POOL]*3 -> [FC(128) -> RELU]*2 -> FC(10)",
+}
+
+
+def json_of(spec: str, options: LoadOptions | None = None) -> dict[str, object]:
+    data = result_dict(evaluate(load_spec(spec, options)))
+    data.pop("name")
+    return data
+
+
+@pytest.mark.parametrize("name", sorted(LECTURE))
+def test_lecture_instances_agree_with_yaml(name: str) -> None:
+    assert json_of(LECTURE[name]) == json_of(str(SPECS / f"{name}.yaml"))
+
+
+def test_abstract_chain_with_bound_variables() -> None:
+    options = LoadOptions(
+        variables={"N": 2, "M": 3, "K": 2},
+        defaults=(("conv", "filters", "32"), ("conv", "padding", "1"), ("fc", "units", "128")),
+    )
+    grammar = json_of(str(SPECS / "lecture-pattern.cnn"), options)
+    assert grammar == json_of(str(SPECS / "lecture-double-conv.yaml"))
+    assert grammar == json_of(str(SPECS / "lecture-pattern.yaml"))
+    # N = M = K = 0 is the lecture's linear classifier
+    zero = LoadOptions(variables={"N": 0, "M": 0, "K": 0})
+    assert json_of(str(SPECS / "lecture-pattern.cnn"), zero) == json_of(
+        str(SPECS / "lecture-linear.yaml")
+    )
+
+
+def test_optional_parts_can_be_left_out() -> None:
+    text = "INPUT(32x32x3) -> [[CONV(8, 3, p=1) -> RELU]*1 -> POOL?]*2 -> FC(10)"
+    taken = parse_grammar(text)
+    left = parse_grammar(text, options=LoadOptions(optional=False))
+    assert [la.kind for la in taken.layers].count("maxpool") == 2
+    assert [la.kind for la in left.layers].count("maxpool") == 0
+
+
+ZOO_TWINS = sorted(p.stem for p in SPECS.glob("*.cnn") if p.stem != "lecture-pattern")
+
+
+@pytest.mark.parametrize("stem", ZOO_TWINS)
+def test_every_zoo_network_has_an_identical_grammar_twin(stem: str) -> None:
+    assert (SPECS / f"{stem}.yaml").exists()
+    grammar = json_of(str(SPECS / f"{stem}.cnn"))
+    twin = json_of(str(SPECS / f"{stem}.yaml"))
+    assert json.dumps(grammar) == json.dumps(twin)
+
+
+def test_every_yaml_spec_has_a_twin() -> None:
+    assert {p.stem for p in SPECS.glob("*.yaml")} == {p.stem for p in SPECS.glob("*.cnn")}
+
+
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_written_forms_parse_back_to_the_same_network(path: Path) -> None:
+    spec = load_spec(str(path))
+    assert parse_grammar(format_network(spec)).layers == spec.layers
+    assert parse_yaml(format_yaml(spec)).layers == spec.layers
+
+
+def test_syntax_forms() -> None:
+    spec = parse_grammar(
+        "# a comment\nINPUT(32 \u00d7 32 \u00d7 3)  # sizes with the multiplication sign\n"
+        "\u2192 conv(8, 3x3, s=1, p=same, d=1, g=1, bias=false, name='first layer')\n"
+        "-> LeakyReLU(0.2) -> Dropout(.5) -> Linear(4)"
+    )
+    assert spec.input.size == (32, 32)
+    assert spec.layers[0].name == "first layer"
+    assert [layer.kind for layer in spec.layers] == ["conv", "leaky_relu", "dropout", "fc"]
+
+
+def test_format_is_canonical_and_idempotent() -> None:
+    text = "input(8x8x1)->[[conv(4,kernel=3)->relu]*N->pool?]*M->fc(2)"
+    once = format_program(parse_program(text))
+    assert once == "INPUT(8x8x1) -> [[CONV(4, k=3) -> RELU]*N -> MAXPOOL?]*M -> FC(2)"
+    assert format_program(parse_program(once)) == once
+    assert parse_program(once) == parse_program(format_program(parse_program(once)))
+
+
+def grammar_error(text: str) -> str:
+    with pytest.raises(CnnCalcError) as info:
+        evaluate(parse_grammar(text, "net.cnn"))
+    return str(info.value)
+
+
+def test_error_messages_are_whole_and_point_at_the_place() -> None:
+    assert grammar_error("INPUT(8x8x1) -> CONV(8) ->") == (
+        "net.cnn:1:25: syntax error: a trailing '->' must be followed by a layer\n"
+        "    INPUT(8x8x1) -> CONV(8) ->\n"
+        "                            ~^"
+    )
+    assert grammar_error("INPUT(8x8x1)\n-> [CONV(8) -> RELU\n-> FC(2)") == (
+        "net.cnn:2:4: syntax error: '[' is never closed\n    -> [CONV(8) -> RELU\n       ^"
+    )
+    assert grammar_error("INPUT(8x8x1) -> [CONV(8)]*-1") == (
+        "net.cnn:1:27: syntax error: a repetition count cannot be negative, got -1\n"
+        "    INPUT(8x8x1) -> [CONV(8)]*-1\n"
+        "                              ~^"
+    )
+    assert grammar_error("INPUT(8x8x1) -> [CONV(8)]*2.5") == (
+        "net.cnn:1:27: syntax error: a repetition count must be a whole number, got 2.5\n"
+        "    INPUT(8x8x1) -> [CONV(8)]*2.5\n"
+        "                              ~~^"
+    )
+    assert grammar_error("INPUT(8x8x1) -> CONV(8, strid=2)") == (
+        "net.cnn:1:25: unknown key 'strid' for conv (did you mean 'stride'?); conv takes: "
+        "filters, kernel, stride, padding, dilation, groups, bias\n"
+        "    INPUT(8x8x1) -> CONV(8, strid=2)\n"
+        "                            ~~~~~~^"
+    )
+    assert grammar_error("INPUT(8x8x1) -> [CONV(8)]*N") == (
+        "net.cnn:1:27: variable N is not bound: give it with --set N=2 (or 'vars: {N: 2}' in "
+        "a YAML spec)\n"
+        "    INPUT(8x8x1) -> [CONV(8)]*N\n"
+        "                              ^"
+    )
+    assert grammar_error("INPUT(8x8x1) -> CONV(8) $") == (
+        "net.cnn:1:25: syntax error: unexpected character '$'\n"
+        "    INPUT(8x8x1) -> CONV(8) $\n"
+        "                            ^"
+    )
+    assert grammar_error("CONV(8)") == (
+        "net.cnn:1:1: the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3), or the "
+        "input be given with --input\n"
+        "    CONV(8)\n"
+        "    ~~~~~~^"
+    )
+
+
+def test_zero_repetitions_are_allowed() -> None:
+    assert parse_grammar("INPUT(8x8x1) -> [CONV(8)]*0 -> FC(2)").layers[0].kind == "fc"
+
+
+def test_expansion_limit_is_fast_and_clear() -> None:
+    with pytest.raises(LimitError, match="expands to 2,000,000,000 layers"):
+        parse_grammar("INPUT(8x8x1) -> [CONV(8) -> RELU]*1000000000")
+    with pytest.raises(LimitError, match="limit of 10"):
+        parse_grammar("INPUT(8x8x1) -> [RELU]*11", options=LoadOptions(max_layers=10))
+
+
+def test_deep_nesting_is_a_clear_error() -> None:
+    text = "INPUT(8x8x1) -> " + "[" * 1000 + "RELU" + "]" * 1000
+    with pytest.raises(LimitError, match="nested deeper than 100 levels"):
+        parse_grammar(text)
+    ok = "INPUT(8x8x1) -> " + "[" * 50 + "RELU" + "]*2" * 50
+    with pytest.raises(LimitError):
+        parse_grammar(ok)  # 2**50 layers
+    assert len(parse_grammar("INPUT(8x8x1) -> " + "[" * 90 + "RELU" + "]" * 90).layers) == 1
+
+
+def test_syntax_error_carries_position() -> None:
+    with pytest.raises(GrammarSyntaxError) as info:
+        parse_program("INPUT(8x8x1)\n  -> CONV(8,,)")
+    assert (info.value.line, info.value.column) == (2, 13)
