@@ -6,6 +6,7 @@ never pays for rich and ``--help`` never pays for the engine.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -373,4 +374,8 @@ def _quiet_broken_pipe(run: Callable[[], object]) -> None:
 
 def main() -> None:
     """Console entry point."""
+    # A short-lived process that builds hundreds of thousands of small acyclic objects
+    # for long networks: the cycle collector only rescans them (halves the time at 100k
+    # layers, see BENCHMARKS.md); reference counting frees everything that matters.
+    gc.disable()
     _quiet_broken_pipe(lambda: app(prog_name="cnncalc"))

@@ -14,7 +14,7 @@ from cnncalc.parse.common import LoadOptions
 from cnncalc.spec import NetworkSpec
 
 if TYPE_CHECKING:
-    from cnncalc.parse.grammar import Expansion
+    from cnncalc.parse.common import Expansion
 
 MAX_SPEC_BYTES = 16 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -104,11 +104,12 @@ def read_source(spec: str) -> SourceText:
 
 def expand_source(source: SourceText, options: LoadOptions | None = None) -> Expansion:
     """Parse already-read spec text with the command line's options, keeping choices made."""
-    from cnncalc.parse.grammar import expand, parse_program
-    from cnncalc.parse.yaml_spec import read_yaml
-
     if source.is_yaml:
+        from cnncalc.parse.yaml_spec import read_yaml
+
         return read_yaml(source.text, source.name, options)
+    from cnncalc.parse.grammar import expand, parse_program
+
     return expand(parse_program(source.text, source.name), options)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from cnncalc.errors import LimitError
-from cnncalc.spec import InputSpec, LayerSpec, Origin
+from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 
 DEFAULT_MAX_LAYERS = 1_000_000
 _SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
@@ -109,3 +109,20 @@ def override_input(options: LoadOptions, spec_input: InputSpec | None) -> InputS
     if options.input is None:
         return spec_input
     return parse_input_text(options.input, CommandLineOrigin(f"--input {options.input}"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An optional part and whether it was taken."""
+
+    text: str
+    where: str
+    taken: bool
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A grammar program expanded into a network, with the optional parts it met."""
+
+    spec: NetworkSpec
+    choices: tuple[Choice, ...]

@@ -15,6 +15,8 @@ from typing import NamedTuple
 from cnncalc.errors import GrammarError, GrammarSyntaxError, LimitError, did_you_mean
 from cnncalc.kinds import Defaults, convert_defaults, make_layer
 from cnncalc.parse.common import (
+    Choice,
+    Expansion,
     LoadOptions,
     check_layer_count,
     cli_default_entries,
@@ -355,15 +357,6 @@ def parse_program(source: str, filename: str = "<spec>") -> Program:
 # Expansion
 
 
-@dataclass(frozen=True)
-class Choice:
-    """An optional part and whether it was taken."""
-
-    text: str
-    where: str
-    taken: bool
-
-
 class _Expander:
     def __init__(self, program: Program, options: LoadOptions, variables: dict[str, int]) -> None:
         self.program = program
@@ -463,14 +456,6 @@ class _LayerMaker:
             defaults=self.defaults,
             origin=node.origin,
         )
-
-
-@dataclass(frozen=True)
-class Expansion:
-    """A grammar program expanded into a network, with the optional parts it met."""
-
-    spec: NetworkSpec
-    choices: tuple[Choice, ...]
 
 
 def _split_input(

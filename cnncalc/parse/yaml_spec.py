@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from cnncalc.errors import LimitError, SpecError, did_you_mean
 from cnncalc.kinds import Defaults, convert_defaults, find_kind, lookup_kind, make_layer
 from cnncalc.parse.common import (
+    Expansion,
     LoadOptions,
     check_layer_count,
     cli_default_entries,
@@ -24,9 +25,6 @@ from cnncalc.parse.common import (
     suffix_repeated_names,
 )
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
-
-if TYPE_CHECKING:
-    from cnncalc.parse.grammar import Expansion
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_DEPTH = 100
@@ -368,8 +366,6 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
     layers_node, layers_origin = top["layers"]
     check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
-    from cnncalc.parse.grammar import Expansion
-
     return Expansion(NetworkSpec(input_spec, tuple(layers), name), ())
 
 
