@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from cnncalc.errors import LimitError
+from cnncalc.kinds import to_count
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 
 DEFAULT_MAX_LAYERS = 1_000_000
@@ -46,15 +47,7 @@ def parse_input_text(value: object, origin: Origin) -> InputSpec:
             f"input is spatial size then channels (e.g. 224x224x3, 100x16 or 16x112x112x3), "
             f"got {len(parts)} numbers"
         )
-    numbers = []
-    for part in parts:
-        if isinstance(part, str) and part.strip().isdigit():
-            part = int(part)
-        if isinstance(part, bool) or not isinstance(part, int):
-            raise origin.error(f"input sizes must be whole numbers, got {part!r}")
-        if part < 1:
-            raise origin.error(f"input sizes must be positive, got {part}")
-        numbers.append(part)
+    numbers = [to_count(part, "input sizes", 0, origin) for part in parts]
     return InputSpec(tuple(numbers[:-1]), numbers[-1])
 
 

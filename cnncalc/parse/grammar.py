@@ -34,6 +34,7 @@ TOKEN_RULES: tuple[tuple[str, str], ...] = (
     ("ARROW", r"->|\u2192"),
     ("DIMS", r"\d+(?:[ \t]*[x\u00d7][ \t]*\d+)+(?![\w.])"),
     ("NUMBER", r"-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?(?![\w.])"),
+    ("BADNUM", r"[-\d.][\w.\u00d7]*"),
     ("IDENT", r"[A-Za-z_][A-Za-z0-9_]*"),
     ("STRING", r"\"[^\"\n]*\"|'[^'\n]*'"),
     ("LBRACKET", r"\["),
@@ -158,6 +159,14 @@ def tokenize(source: str, filename: str = "<spec>") -> list[Token]:
                 f"unexpected character {source[pos]!r}", source, pos, pos + 1, filename
             )
         kind = match.lastgroup or ""
+        if kind == "BADNUM":
+            raise GrammarSyntaxError(
+                f"'{match.group()}' is not a number or a size such as 3x3",
+                source,
+                pos,
+                match.end(),
+                filename,
+            )
         if kind not in _SKIP:
             tokens.append(Token(kind, match.group(), pos, match.end()))
         pos = match.end()

@@ -75,24 +75,7 @@ def render_json(result: NetworkResult) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-CSV_COLUMNS: tuple[Column, ...] = (
-    Column.INDEX,
-    Column.NAME,
-    Column.KIND,
-    Column.KERNEL,
-    Column.STRIDE,
-    Column.PADDING,
-    Column.DILATION,
-    Column.OUTPUT,
-    Column.PARAMS,
-    Column.PARAMS_NONSHARED,
-    Column.PARAMS_FC,
-    Column.RF,
-    Column.JUMP,
-    Column.START,
-    Column.MACS,
-    Column.ACTIVATIONS,
-)
+CSV_COLUMNS: tuple[Column, ...] = tuple(Column)  # every column, in table order
 
 
 def _raw(value: int | None) -> str:
