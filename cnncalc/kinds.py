@@ -488,3 +488,38 @@ def make_layer(
         else:
             values[f.name] = f.convert(f.default, f.name, dims, origin)
     return LayerSpec(kind.name, kind.build(kind.name, values), name, origin)
+
+
+class LayerFactory:
+    """:func:`make_layer` for one spec (fixed dims and defaults), remembering results.
+
+    Long chains repeat the same few layers; a layer written with the same arguments
+    resolves to the same (immutable) op, so it is converted once. Each layer keeps its
+    own origin, so errors still point at the right place.
+    """
+
+    def __init__(self, dims: int, defaults: Defaults) -> None:
+        self.dims = dims
+        self.defaults = defaults
+        self._cache: dict[object, LayerSpec] = {}
+
+    def __call__(
+        self,
+        word: str,
+        positional: Sequence[tuple[object, Origin]],
+        keywords: Sequence[tuple[str, object, Origin]],
+        origin: Origin,
+    ) -> LayerSpec:
+        key: object = (word, tuple(v for v, _ in positional), tuple((k, v) for k, v, _ in keywords))
+        try:
+            known = self._cache.get(key)
+        except TypeError:  # unhashable values (YAML lists): resolve without remembering
+            key, known = None, None
+        if known is not None:
+            return LayerSpec(known.kind, known.op, known.name, origin)
+        layer = make_layer(
+            word, positional, keywords, dims=self.dims, defaults=self.defaults, origin=origin
+        )
+        if key is not None:
+            self._cache[key] = layer
+        return layer

@@ -69,7 +69,7 @@ def decode(data: bytes, name: str) -> str:
 
 def looks_like_yaml(text: str) -> bool:
     """True when the first meaningful line is a YAML key (``input:``) or ``---``."""
-    for line in text.splitlines():
+    for line in text.split("\n", 200)[:200]:  # the first meaningful line decides
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
             return bool(_YAML_START.match(line))

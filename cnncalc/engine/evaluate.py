@@ -27,6 +27,7 @@ from cnncalc.spec import (
     Dropout,
     Flatten,
     GlobalPool,
+    LayerOp,
     LayerSpec,
     NetworkSpec,
     PadPair,
@@ -359,11 +360,17 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     results: list[LayerResult] = []
     notices: list[Notice] = []
     rf_warned = False
+    # Long chains repeat the same layer on the same input: compute each pair once.
+    memo: dict[tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...]]] = {}
     for index, (layer, name) in enumerate(
         zip(spec.layers, _layer_names(spec.layers), strict=True), start=1
     ):
         at = _At(layer, index, name)
-        out = _outcome(at, shape)
+        known = memo.get((layer.op, shape))
+        if known is None:
+            out = _outcome(at, shape)
+            known = memo[layer.op, shape] = (out, tuple(out.hyper.items()))
+        out, hyper = known
         if out.steps is not None:
             rf = _advance(rf, out.steps)
             extent = out.output.size
@@ -388,7 +395,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 index=index,
                 name=name,
                 kind=layer.kind,
-                hyper=tuple(out.hyper.items()),
+                hyper=hyper,
                 output=shape,
                 params=out.params,
                 params_nonshared=out.params_nonshared,

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from cnncalc.errors import LimitError, SpecError, did_you_mean
-from cnncalc.kinds import Defaults, convert_defaults, find_kind, lookup_kind, make_layer
+from cnncalc.kinds import Defaults, LayerFactory, convert_defaults, find_kind, lookup_kind
 from cnncalc.parse.common import (
     Expansion,
     LoadOptions,
@@ -150,8 +150,7 @@ class _LayerReader:
 
     def __init__(self, doc: _Doc, dims: int, defaults: Defaults, variables: dict[str, int]) -> None:
         self.doc = doc
-        self.dims = dims
-        self.defaults = defaults
+        self.make = LayerFactory(dims, defaults)
         self.variables = variables
 
     def count(self, node: yaml.Node, path: str, depth: int = 0) -> int:
@@ -225,7 +224,7 @@ class _LayerReader:
             word = doc.value(node, path)
             if not isinstance(word, str):
                 raise origin.error(f"expected a layer kind such as conv or relu, got {word!r}")
-            return make_layer(word, (), (), dims=self.dims, defaults=self.defaults, origin=origin)
+            return self.make(word, (), (), origin)
         if not isinstance(node, yaml.MappingNode):
             raise origin.error(
                 f"expected a layer (e.g. 'relu' or 'conv: 64'), got {_describe(node)}"
@@ -260,9 +259,7 @@ class _LayerReader:
                 positional.append((doc.value(item, item_path), doc.origin(item, item_path)))
         elif not _is_null(body):
             positional.append((doc.value(body, body_origin.path), body_origin))
-        return make_layer(
-            word, positional, keywords, dims=self.dims, defaults=self.defaults, origin=body_origin
-        )
+        return self.make(word, positional, keywords, body_origin)
 
 
 def compose(text: str, filename: str) -> yaml.Node | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cnncalc.render.cells import Column, cell
@@ -34,14 +35,13 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
     }
 
 
-def result_dict(result: NetworkResult) -> dict[str, Any]:
-    """The whole result as JSON-ready data (the public JSON schema)."""
+def result_dict_head(result: NetworkResult) -> dict[str, Any]:
+    """The top-level keys before ``layers`` and the ``totals``, in schema order."""
     t = result.totals
     return {
         "name": result.name,
         "input": {"channels": result.input.channels, "size": list(result.input.size)},
         "dtype": result.dtype,
-        "layers": [layer_dict(layer) for layer in result.layers],
         "totals": {
             "params": t.params,
             "macs": t.macs,
@@ -51,27 +51,69 @@ def result_dict(result: NetworkResult) -> dict[str, Any]:
             "activation_bytes": t.activation_bytes,
             "input_bytes": t.input_bytes,
         },
-        "warnings": [
-            {"layer": w.layer, "code": w.code, "message": w.message} for w in result.warnings
-        ],
     }
 
 
-def render_json(result: NetworkResult) -> str:
-    """JSON text: one top-level key per line and one layer per line.
+def warnings_data(result: NetworkResult) -> list[dict[str, Any]]:
+    """The warnings as JSON-ready data."""
+    return [{"layer": w.layer, "code": w.code, "message": w.message} for w in result.warnings]
 
-    Each line is written by json's C encoder (an indented dump goes through the
-    pure-Python one, several times slower on long networks).
+
+def result_dict(result: NetworkResult) -> dict[str, Any]:
+    """The whole result as JSON-ready data (the public JSON schema)."""
+    head = result_dict_head(result)
+    return {
+        "name": head["name"],
+        "input": head["input"],
+        "dtype": head["dtype"],
+        "layers": [layer_dict(layer) for layer in result.layers],
+        "totals": head["totals"],
+        "warnings": warnings_data(result),
+    }
+
+
+def _null(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def _ints(values: Iterable[int | float]) -> str:
+    return "[" + ", ".join(map(str, values)) + "]"
+
+
+def _layer_json(
+    layer: LayerResult, encode: Callable[[object], str], hyper_text: dict[int, str]
+) -> str:
+    """One layer as JSON text, equal to ``encode(layer_dict(layer))`` but written directly.
+
+    Long chains share hyperparameter tuples between layers (see the engine's memo), so
+    their text is encoded once per distinct tuple.
     """
-    data = result_dict(result)
+    hyper = hyper_text.get(id(layer.hyper))
+    if hyper is None:
+        hyper = hyper_text[id(layer.hyper)] = encode(dict(layer.hyper))
+    rf = layer.receptive_field
+    return (
+        f'{{"index": {layer.index}, "name": {encode(layer.name)}, "type": {encode(layer.kind)}, '
+        f'"hyper": {hyper}, "output": {{"channels": {layer.output.channels}, '
+        f'"size": {_ints(layer.output.size)}}}, "params": {layer.params}, '
+        f'"params_nonshared": {_null(layer.params_nonshared)}, '
+        f'"params_fc": {_null(layer.params_fc)}, "receptive_field": {{'
+        f'"size": {_ints(a.size for a in rf)}, "jump": {_ints(a.jump for a in rf)}, '
+        f'"start": {_ints(a.start for a in rf)}, "padding": {_ints(a.padding for a in rf)}}}, '
+        f'"macs": {layer.macs}, "activations": {layer.activations}}}'
+    )
+
+
+def render_json(result: NetworkResult) -> str:
+    """JSON text of :func:`result_dict`: one top-level key per line, one layer per line."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    lines = []
-    for key, value in data.items():
-        if key in ("layers", "warnings") and value:
-            items = ",\n    ".join(encode(item) for item in value)
-            lines.append(f'  "{key}": [\n    {items}\n  ]')
-        else:
-            lines.append(f"  {encode(key)}: {encode(value)}")
+    hyper_text: dict[int, str] = {}
+    data = result_dict_head(result)
+    lines = [f"  {encode(key)}: {encode(value)}" for key, value in data.items()]
+    layers = ",\n    ".join(_layer_json(layer, encode, hyper_text) for layer in result.layers)
+    lines.insert(3, f'  "layers": [\n    {layers}\n  ]' if layers else '  "layers": []')
+    warnings = ",\n    ".join(encode(w) for w in warnings_data(result))
+    lines.append(f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []')
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
