@@ -22,6 +22,7 @@ from cnncalc import __version__
 from cnncalc.errors import CnnCalcError
 
 if TYPE_CHECKING:
+    from cnncalc.homework import LayerCase
     from cnncalc.parse.common import LoadOptions
     from cnncalc.results import NetworkResult
 
@@ -343,6 +344,258 @@ def format_command(
         else:
             text = format_program(parse_program(source.text, source.name))
         _emit(text + "\n", output)
+
+
+# Homework mode: one layer at a time, with the working shown and answers checked.
+
+LayerInputOpt = Annotated[
+    str,
+    typer.Option(
+        "--input",
+        "-i",
+        metavar="HxWxC",
+        help="The layer's input: spatial sizes then channels, e.g. 11x11x3.",
+        show_default=False,
+    ),
+]
+KernelOpt = Annotated[
+    str | None,
+    typer.Option("--kernel", "-k", help="Kernel: 3, or per axis 3x5.", show_default=False),
+]
+StrideOpt = Annotated[
+    str | None, typer.Option("--stride", "-s", help="Stride (default 1).", show_default=False)
+]
+PaddingOpt = Annotated[
+    str | None,
+    typer.Option("--padding", "-p", help="Padding: 1, 1x2, same or valid.", show_default=False),
+]
+DilationOpt = Annotated[
+    str | None, typer.Option("--dilation", "-d", help="Dilation (default 1).", show_default=False)
+]
+BiasOpt = Annotated[bool, typer.Option("--bias/--no-bias", help="Learnable bias.")]
+ExpectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--expect",
+        metavar="HxWxC",
+        help="Check an answer for the output size (5x5x3, or 5x5 for the spatial "
+        "size); exit code 1 when wrong.",
+        show_default=False,
+    ),
+]
+ExpectParamsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--expect-params",
+        metavar="N",
+        help="Check an answer for the parameter count; exit code 1 when wrong.",
+        show_default=False,
+    ),
+]
+
+
+class WorkFormat(StrEnum):
+    """Output formats of the homework commands."""
+
+    text = "text"
+    json = "json"
+
+
+WorkFormatOpt = Annotated[
+    WorkFormat, typer.Option("--format", "-f", help="text (the working) or json.")
+]
+
+
+def _show_work(
+    case: LayerCase,
+    expect: str | None,
+    expect_params: int | None,
+    fmt: WorkFormat,
+    output: Path | None = None,
+) -> None:
+    from cnncalc.engine.grading import check_params, check_shape
+    from cnncalc.render.derivation import derivation_json, derivation_text, verdict_text
+
+    verdicts = []
+    if expect is not None:
+        verdicts.append(check_shape(expect, case.layer, case.input, case.result))
+    if expect_params is not None:
+        verdicts.append(check_params(expect_params, case.layer, case.input, case.result))
+    derivation = case.derivation()
+    if fmt is WorkFormat.json:
+        _emit(derivation_json(derivation, verdicts), output)
+    else:
+        checks = "".join(verdict_text(v) for v in verdicts)
+        _emit(checks + ("\n" if checks else "") + derivation_text(derivation), output)
+    if not all(v.right for v in verdicts):
+        raise typer.Exit(1)
+
+
+def _one_layer(
+    kind: str,
+    input_size: str,
+    options: dict[str, object],
+    expect: str | None,
+    expect_params: int | None,
+    fmt: WorkFormat,
+) -> None:
+    with _reporting():
+        from cnncalc.homework import one_layer
+
+        _show_work(one_layer(kind, input_size, options), expect, expect_params, fmt)
+
+
+@app.command(
+    epilog="Examples:  cnncalc conv -i 11x11x3 -k 3 -p 1 -s 2 -d 2 --filters 3  |  "
+    "cnncalc conv -i 55x55x3 -k 11 -p 5 --filters 96 --expect 55x55x96 --expect-params 34944",
+)
+def conv(
+    input_size: LayerInputOpt,
+    filters: Annotated[int, typer.Option("--filters", "-c", help="Number of filters.")] = 1,
+    kernel: KernelOpt = None,
+    stride: StrideOpt = None,
+    padding: PaddingOpt = None,
+    dilation: DilationOpt = None,
+    groups: Annotated[int, typer.Option("--groups", "-g", help="Groups.")] = 1,
+    bias: BiasOpt = True,
+    expect: ExpectOpt = None,
+    expect_params: ExpectParamsOpt = None,
+    fmt: WorkFormatOpt = WorkFormat.text,
+) -> None:
+    """One convolution, worked: sizes, parameters three ways, MACs, receptive field."""
+    _one_layer(
+        "conv",
+        input_size,
+        {
+            "filters": filters,
+            "kernel": kernel,
+            "stride": stride,
+            "padding": padding,
+            "dilation": dilation,
+            "groups": groups,
+            "bias": bias,
+        },
+        expect,
+        expect_params,
+        fmt,
+    )
+
+
+@app.command(
+    epilog="Examples:  cnncalc local -i 55x55x3 -k 11 -p 5 --filters 96",
+)
+def local(
+    input_size: LayerInputOpt,
+    filters: Annotated[int, typer.Option("--filters", "-c", help="Number of filters.")] = 1,
+    kernel: KernelOpt = None,
+    stride: StrideOpt = None,
+    padding: PaddingOpt = None,
+    dilation: DilationOpt = None,
+    bias: BiasOpt = True,
+    expect: ExpectOpt = None,
+    expect_params: ExpectParamsOpt = None,
+    fmt: WorkFormatOpt = WorkFormat.text,
+) -> None:
+    """One locally connected layer (a convolution without weight sharing), worked."""
+    _one_layer(
+        "local",
+        input_size,
+        {
+            "filters": filters,
+            "kernel": kernel,
+            "stride": stride,
+            "padding": padding,
+            "dilation": dilation,
+            "bias": bias,
+        },
+        expect,
+        expect_params,
+        fmt,
+    )
+
+
+@app.command(
+    epilog="Examples:  cnncalc pool -i 50x100x16 -k 3 -s 2  |  "
+    "cnncalc pool -i 6x6x1 -k 3 -s 2 --ceil --avg --expect 3x3x1",
+)
+def pool(
+    input_size: LayerInputOpt,
+    kernel: KernelOpt = None,
+    stride: Annotated[
+        str | None,
+        typer.Option("--stride", "-s", help="Stride (default: the kernel).", show_default=False),
+    ] = None,
+    padding: PaddingOpt = None,
+    dilation: DilationOpt = None,
+    ceil: Annotated[bool, typer.Option("--ceil/--floor", help="PyTorch's ceil_mode.")] = False,
+    average: Annotated[bool, typer.Option("--avg/--max", help="Average or max pooling.")] = False,
+    expect: ExpectOpt = None,
+    fmt: WorkFormatOpt = WorkFormat.text,
+) -> None:
+    """One pooling layer, worked: sizes (floor or ceil mode) and receptive field."""
+    options: dict[str, object] = {
+        "kernel": kernel,
+        "stride": stride,
+        "padding": padding,
+        "ceil_mode": ceil,
+    }
+    if not average:
+        options["dilation"] = dilation
+    elif dilation is not None:
+        _fail("average pooling has no dilation")
+    _one_layer("avgpool" if average else "maxpool", input_size, options, expect, None, fmt)
+
+
+@app.command(
+    epilog="Examples:  cnncalc fc -i 7x7x512 --units 4096 --expect-params 102764544",
+)
+def fc(
+    input_size: LayerInputOpt,
+    units: Annotated[int, typer.Option("--units", "-n", help="Output units.")] = 1,
+    bias: BiasOpt = True,
+    expect: ExpectOpt = None,
+    expect_params: ExpectParamsOpt = None,
+    fmt: WorkFormatOpt = WorkFormat.text,
+) -> None:
+    """One fully connected layer, worked: parameters and MACs."""
+    _one_layer("fc", input_size, {"units": units, "bias": bias}, expect, expect_params, fmt)
+
+
+@app.command(
+    epilog="Examples:  cnncalc explain specs/alexnet.yaml --layer conv1  |  "
+    "cnncalc explain specs/vgg16.yaml --layer 5",
+)
+def explain(
+    spec: SpecArg,
+    layer: Annotated[
+        str,
+        typer.Option(
+            "--layer",
+            "-l",
+            metavar="N|NAME",
+            help="The layer: 1-based index or name.",
+            show_default=False,
+        ),
+    ],
+    expect: ExpectOpt = None,
+    expect_params: ExpectParamsOpt = None,
+    fmt: WorkFormatOpt = WorkFormat.text,
+    sets: SetOpt = [],  # noqa: B006
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = 1_000_000,
+    input_size: InputOpt = None,
+) -> None:
+    """The working for one layer of a spec, its receptive field from the layer before."""
+    with _reporting():
+        from cnncalc.engine import evaluate
+        from cnncalc.homework import find_layer
+        from cnncalc.loader import load_spec
+
+        options = _load_options(sets, defaults, optional, max_layers, input_size)
+        network = load_spec(spec, options)
+        case = find_layer(network, evaluate(network), layer)
+        _show_work(case, expect, expect_params, fmt)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,272 @@
+"""Worked derivations: each quantity of a layer as formula, numbers substituted, result.
+
+The numbers come from :mod:`cnncalc.engine.formulas` (the same functions the engine
+uses), so a derivation can never disagree with the summary; this module only writes
+them out the way a lecture does: ``floor((11 + 2*1 - 2*(3-1) - 1)/2) + 1 = 5``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import prod
+
+from cnncalc.engine import formulas as f
+from cnncalc.results import AxisField, LayerResult, Shape
+from cnncalc.spec import AXIS_NAMES, AdaptivePool, Conv, Dense, GlobalPool, LayerSpec, Pool
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of working: a quantity, its formula, the numbers put in, the result."""
+
+    quantity: str
+    formula: str
+    substituted: str
+    result: int | float | str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The working for one layer."""
+
+    title: str
+    steps: tuple[Step, ...]
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _exact(numerator: int, denominator: int) -> str:
+    value = Fraction(numerator, denominator)
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+def _axis_names(dims: int) -> tuple[str, ...]:
+    return AXIS_NAMES.get(dims, tuple(str(i) for i in range(dims)))
+
+
+def _size_step(
+    axis: str, n: int, k: int, s: int, pl: int, pr: int, d: int, ceil_mode: bool
+) -> Step:
+    """``floor((n + 2p - d*(k-1) - 1)/s) + 1`` for one axis, as PyTorch computes it."""
+    pad = f"2*{pl}" if pl == pr else f"{pl} + {pr}"
+    pad_formula = "2p" if pl == pr else "p_left + p_right"
+    rounding = "ceil" if ceil_mode else "floor"
+    formula = f"{rounding}((n + {pad_formula} - d*(k-1) - 1)/s) + 1"
+    numerator = n + pl + pr - d * (k - 1) - 1
+    inner = f"({n} + {pad} - {d}*({k}-1) - 1)/{s}"
+    out = f.pool_output_length(n, k, s, pl, pr, d, ceil_mode)
+    text = f"{rounding}({inner}) + 1 = {rounding}({numerator}/{s}) + 1"
+    if numerator % s:
+        text += f" = {rounding}({_exact(numerator, s)}) + 1"
+    raw = (-(-numerator // s) if ceil_mode else numerator // s) + 1
+    if raw != out:
+        text += (
+            f" = {raw}, less 1: the last window would start at {(raw - 1) * s}, past "
+            f"the input and left padding ({n} + {pl})"
+        )
+    return Step(f"output {axis}", formula, text, out)
+
+
+def _same_steps(
+    names: tuple[str, ...],
+    size: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> list[Step]:
+    steps = []
+    for axis, n, k, s, d in zip(names, size, kernel, stride, dilation, strict=True):
+        left, right = f.same_padding(n, k, s, d)
+        out = -(-n // s)
+        total = left + right
+        steps.append(
+            Step(
+                f"padding 'same' {axis}",
+                "total = max((ceil(n/s) - 1)*s + d*(k-1) + 1 - n, 0); left = floor(total/2)",
+                f"max(({out} - 1)*{s} + {d}*({k}-1) + 1 - {n}, 0) = {total}: left {left}, "
+                f"right {right}",
+                f"{left}, {right}",
+            )
+        )
+    return steps
+
+
+def _window_steps(layer: LayerSpec, shape: Shape, result: LayerResult) -> list[Step]:
+    op = layer.op
+    assert isinstance(op, Conv | Pool)
+    names = _axis_names(len(shape.size))
+    pads = result.hyper_value("padding")
+    assert isinstance(pads, tuple)
+    steps: list[Step] = []
+    if op.padding.mode == "same":
+        steps += _same_steps(names, shape.size, op.kernel, op.stride, op.dilation)
+    ceil_mode = isinstance(op, Pool) and op.ceil_mode
+    for i, axis in enumerate(names):
+        pl, pr = pads[i]  # type: ignore[misc]
+        steps.append(
+            _size_step(
+                axis, shape.size[i], op.kernel[i], op.stride[i], pl, pr, op.dilation[i], ceil_mode
+            )
+        )
+    return steps
+
+
+def _volume_step(output: Shape) -> Step:
+    names = _axis_names(len(output.size))
+    formula = " x ".join([*names, "C"]) if output.size else "units"
+    numbers = " x ".join(str(v) for v in (*output.size, output.channels))
+    return Step("output volume", formula, numbers, output.numel)
+
+
+def _conv_steps(op: Conv, shape: Shape, result: LayerResult) -> list[Step]:
+    names = _axis_names(len(shape.size))
+    k_names = "*".join(f"k{a.lower()}" for a in names)
+    k_values = "*".join(map(str, op.kernel))
+    per_filter = shape.channels // op.groups * prod(op.kernel)
+    c_in = "C_in/g" if op.groups > 1 else "C_in"
+    c_in_value = f"{shape.channels}/{op.groups}" if op.groups > 1 else str(shape.channels)
+    bias = " + 1" if op.bias else ""
+    bias_formula = " + bias" if op.bias else ""
+    shared = f.conv_params(shape.channels, op.filters, op.kernel, op.groups, op.bias)
+    out_positions = "*".join(map(str, result.output.size))
+    steps = [
+        Step(
+            "parameters (shared)",
+            f"({c_in}*{k_names}{bias_formula}) * C_out",
+            f"({c_in_value}*{k_values}{bias}) * {op.filters}",
+            shared,
+        ),
+        Step(
+            "parameters (no sharing)",
+            f"({c_in}*{k_names}{bias_formula}) * C_out * " + "*".join(f"{a}_out" for a in names),
+            f"({per_filter}{bias}) * {op.filters} * {out_positions}",
+            result.params_nonshared or 0,
+        ),
+        Step(
+            "parameters (fully connected)",
+            f"(numel_in{bias_formula}) * numel_out",
+            f"({_n(shape.numel)}{bias}) * {_n(result.output.numel)}",
+            result.params_fc or 0,
+        ),
+    ]
+    if shared:
+        steps.append(
+            Step(
+                "ratios",
+                "no sharing / shared; fully connected / shared",
+                f"{_n(result.params_nonshared or 0)} / {_n(shared)}; "
+                f"{_n(result.params_fc or 0)} / {_n(shared)}",
+                f"{_exact(result.params_nonshared or 0, shared)}x; "
+                f"{(result.params_fc or 0) / shared:,.1f}x",
+            )
+        )
+    steps.append(
+        Step(
+            "MACs",
+            f"numel_out * {c_in}*{k_names}",
+            f"{_n(result.output.numel)} * {per_filter}",
+            result.macs,
+        )
+    )
+    return steps
+
+
+def _dense_steps(op: Dense, shape: Shape, result: LayerResult) -> list[Step]:
+    bias = " + 1" if op.bias else ""
+    return [
+        Step(
+            "parameters",
+            "(n_in + bias) * n_out" if op.bias else "n_in * n_out",
+            f"({_n(shape.numel)}{bias}) * {op.units}",
+            result.params,
+        ),
+        Step("MACs", "n_in * n_out", f"{_n(shape.numel)} * {op.units}", result.macs),
+    ]
+
+
+def _rf_steps(
+    names: tuple[str, ...],
+    before: tuple[AxisField, ...],
+    after: tuple[AxisField, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    pad_left: tuple[int, ...],
+) -> list[Step]:
+    steps = []
+    for axis, a, b, k, s, p in zip(names, before, after, kernel, stride, pad_left, strict=True):
+        steps.append(
+            Step(
+                f"receptive field {axis}",
+                "r = r_in + (k_eff - 1)*j_in",
+                f"{a.size} + ({k} - 1)*{a.jump}",
+                b.size,
+            )
+        )
+        steps.append(Step(f"jump {axis}", "j = j_in * s", f"{a.jump} * {s}", b.jump))
+        steps.append(
+            Step(
+                f"start {axis}",
+                "start = start_in + ((k_eff - 1)/2 - p_left)*j_in",
+                f"{a.start} + (({k} - 1)/2 - {p})*{a.jump}",
+                b.start,
+            )
+        )
+    return steps
+
+
+def _steps_for_window(op: Conv | Pool, result: LayerResult) -> tuple[tuple[int, ...], ...]:
+    pads = result.hyper_value("padding")
+    assert isinstance(pads, tuple)
+    k_eff = tuple(f.effective_kernel(k, d) for k, d in zip(op.kernel, op.dilation, strict=True))
+    return k_eff, op.stride, tuple(p[0] for p in pads)  # type: ignore[index]
+
+
+def _adaptive_windows(result: LayerResult) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    kernel = result.hyper_value("kernel")
+    stride = result.hyper_value("stride")
+    assert isinstance(kernel, tuple) and isinstance(stride, tuple)
+    return kernel, stride  # type: ignore[return-value]
+
+
+def derive(
+    layer: LayerSpec, shape: Shape, result: LayerResult, rf_in: tuple[AxisField, ...] | None = None
+) -> Derivation:
+    """The working for one evaluated layer, from its input shape and its result.
+
+    ``rf_in`` is the receptive field of the layer's input (the previous layer's), when
+    the layer sits in a network; a lone layer starts from the input itself.
+    """
+    op = layer.op
+    names = _axis_names(len(shape.size))
+    if rf_in is None:
+        rf_in = tuple(AxisField(1, 1, 0) for _ in shape.size)
+    steps: list[Step] = []
+    dilation_note = ""
+    if isinstance(op, Conv | Pool):
+        steps += _window_steps(layer, shape, result)
+        if any(d > 1 for d in op.dilation):
+            spans = [f.effective_kernel(k, d) for k, d in zip(op.kernel, op.dilation, strict=True)]
+            shown = str(spans[0]) if len(set(spans)) == 1 else "x".join(map(str, spans))
+            dilation_note = f"; effective kernel d*(k-1) + 1 = {shown}"
+    steps.append(_volume_step(result.output))
+    if isinstance(op, Conv):
+        steps += _conv_steps(op, shape, result)
+    elif isinstance(op, Dense):
+        steps += _dense_steps(op, shape, result)
+    elif result.params:
+        steps.append(Step("parameters", "as the layer kind defines", layer.kind, result.params))
+    if isinstance(op, Conv | Pool) and rf_in:
+        k_eff, stride, pad_left = _steps_for_window(op, result)
+        steps += _rf_steps(names, rf_in, result.receptive_field, k_eff, stride, pad_left)
+    elif isinstance(op, GlobalPool | AdaptivePool) and rf_in:
+        kernel, stride = shape.size, shape.size
+        if isinstance(op, AdaptivePool):
+            kernel, stride = _adaptive_windows(result)
+        steps += _rf_steps(
+            names, rf_in, result.receptive_field, kernel, stride, tuple(0 for _ in names)
+        )
+    title = f"layer {result.index} ({result.name}): {layer.kind}{dilation_note}"
+    return Derivation(title, tuple(steps))

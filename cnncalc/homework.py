@@ -1,0 +1,72 @@
+"""Homework helpers: evaluate one layer on its own, or find one layer in a network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnncalc.engine import evaluate
+from cnncalc.engine.derive import Derivation, derive
+from cnncalc.errors import CnnCalcError
+from cnncalc.kinds import make_layer
+from cnncalc.parse.common import CommandLineOrigin, parse_input_text
+from cnncalc.results import AxisField, LayerResult, NetworkResult, Shape
+from cnncalc.spec import LayerSpec, NetworkSpec
+
+
+@dataclass(frozen=True)
+class LayerCase:
+    """One layer with its input: what a derivation and a grade need."""
+
+    layer: LayerSpec
+    input: Shape
+    result: LayerResult
+    rf_in: tuple[AxisField, ...]
+
+    def derivation(self) -> Derivation:
+        """The worked derivation of this layer."""
+        return derive(self.layer, self.input, self.result, self.rf_in)
+
+
+def one_layer(kind: str, input_text: str, options: dict[str, object]) -> LayerCase:
+    """Evaluate a single layer of ``kind`` on ``input_text`` (``11x11x3``).
+
+    ``options`` maps keys of the kinds table to values as typed on the command line;
+    None means "not given" (the kind's default applies).
+    """
+    spec_input = parse_input_text(input_text, CommandLineOrigin(f"--input {input_text}"))
+    keywords = [
+        (key, value, CommandLineOrigin(f"--{key.replace('_', '-')} {value}"))
+        for key, value in options.items()
+        if value is not None
+    ]
+    layer = make_layer(
+        kind, (), keywords, dims=spec_input.dims, defaults={}, origin=CommandLineOrigin(kind)
+    )
+    result = evaluate(NetworkSpec(spec_input, (layer,)))
+    shape = Shape(spec_input.channels, spec_input.size)
+    rf_in = tuple(AxisField(1, 1, 0) for _ in spec_input.size)
+    return LayerCase(layer, shape, result.layers[0], rf_in)
+
+
+def find_layer(spec: NetworkSpec, result: NetworkResult, which: str) -> LayerCase:
+    """The layer a 1-based index or a name picks, with its input and incoming field."""
+    index = None
+    if which.isdigit():
+        index = int(which)
+    else:
+        for layer in result.layers:
+            if layer.name == which:
+                index = layer.index
+    if index is None or not 1 <= index <= len(result.layers):
+        names = ", ".join(layer.name for layer in result.layers[:12])
+        raise CnnCalcError(
+            f"--layer {which}: no such layer; give an index from 1 to {len(result.layers)} "
+            f"or a name ({names}{', ...' if len(result.layers) > 12 else ''})"
+        )
+    if index == 1:
+        shape = result.input
+        rf_in = tuple(AxisField(1, 1, 0) for _ in result.input.size)
+    else:
+        before = result.layers[index - 2]
+        shape, rf_in = before.output, before.receptive_field
+    return LayerCase(spec.layers[index - 1], shape, result.layers[index - 1], rf_in)
