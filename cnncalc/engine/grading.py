@@ -123,7 +123,7 @@ def _size_mistakes(
         if isinstance(op, Conv) and values[-1] == shape.channels:
             return (
                 "the channels: the output has one channel per filter (C_out = "
-                f"{op.filters}), not the input's {shape.channels}"
+                f"{op.filters}), not the input's {shape.channels}",
             )
         return (f"the channels: the output has {correct[-1]} channels",)
     if not isinstance(op, Conv | Pool):
