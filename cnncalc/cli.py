@@ -598,6 +598,192 @@ def explain(
         _show_work(case, expect, expect_params, fmt)
 
 
+class ConvolveOp(StrEnum):
+    """Operations of convolve."""
+
+    conv = "conv"
+    max = "max"
+    avg = "avg"
+
+
+def _matrix_arg(text: str, what: str) -> str:
+    """Matrix text itself, or the contents of a file that holds it."""
+    path = Path(text)
+    if "\n" not in text and len(text) < 4096 and path.is_file():
+        from cnncalc.loader import decode
+
+        return decode(path.read_bytes(), text)
+    return text
+
+
+@app.command(
+    epilog='Examples:  cnncalc convolve --input "1 2 3; 4 5 6; 7 8 9" --kernel "10 20; 30 40" '
+    '--steps  |  cnncalc convolve -i "1 2 3; 4 5 6; 7 8 9" -k "10 20 30; 40 50 60; 30 20 10" '
+    '-p 1 -s 2  |  cnncalc convolve -i "1 2; 3 4" --op max --size 2',
+)
+def convolve(
+    matrix: Annotated[
+        str,
+        typer.Option(
+            "--input",
+            "-i",
+            metavar="MATRIX",
+            help="Rows split by ';', numbers by spaces, channels by '|'; or a file holding that.",
+            show_default=False,
+        ),
+    ],
+    kernels: Annotated[
+        list[str],
+        typer.Option(
+            "--kernel",
+            "-k",
+            metavar="MATRIX",
+            help="A filter (one per --kernel), as --input.",
+            show_default=False,
+        ),
+    ] = [],  # noqa: B006
+    op: Annotated[ConvolveOp, typer.Option("--op", help="conv, max or avg.")] = ConvolveOp.conv,
+    size: Annotated[int, typer.Option("--size", help="Pooling window (max, avg).")] = 2,
+    stride: Annotated[
+        int | None,
+        typer.Option(
+            "--stride", "-s", help="Stride (conv: 1; pools: the size).", show_default=False
+        ),
+    ] = None,
+    padding: Annotated[int, typer.Option("--padding", "-p", help="Zero padding.")] = 0,
+    dilation: Annotated[int, typer.Option("--dilation", "-d", help="Dilation.")] = 1,
+    steps: Annotated[bool, typer.Option("--steps", help="Show each window's working.")] = False,
+) -> None:
+    """The operation itself on small matrices: output values, and with --steps the working."""
+    with _reporting():
+        from cnncalc.engine import numeric
+
+        if min(size, padding + 1, dilation, stride or 1) < 1:
+            raise CnnCalcError(
+                "--size, --stride and --dilation must be positive, --padding not negative"
+            )
+        volume = numeric.parse_volume(_matrix_arg(matrix, "--input"), "--input")
+        if op is ConvolveOp.conv:
+            if not kernels:
+                raise CnnCalcError("convolve needs at least one --kernel")
+            filters = tuple(
+                numeric.parse_volume(_matrix_arg(k, "--kernel"), "--kernel") for k in kernels
+            )
+            result = numeric.correlate(volume, filters, stride or 1, padding, dilation)
+        else:
+            if kernels:
+                raise CnnCalcError("pooling takes --size, not --kernel")
+            result = numeric.pool(volume, size, stride, padding, dilation, op.value)
+        lines = []
+        label = "filter" if op is ConvolveOp.conv else "channel"
+        for number, (matrix_out, windows) in enumerate(
+            zip(result.outputs, result.windows, strict=True), start=1
+        ):
+            if len(result.outputs) > 1:
+                lines.append(f"{label} {number}:")
+            width = max(len(numeric.show(v)) for row in matrix_out for v in row)
+            lines += [
+                "  " + " ".join(numeric.show(v).rjust(width) for v in row) for row in matrix_out
+            ]
+            if steps:
+                lines += ["  " + numeric.window_text(w, result.op, size) for w in windows]
+        _emit("\n".join(lines) + "\n", None)
+
+
+def _exactness(remainder: int, unseen: int) -> str:
+    if not remainder:
+        return "yes"
+    if not unseen:
+        return f"no: the floor drops {remainder} padded row(s), no input"
+    return f"no: the floor leaves {unseen} input row(s) unseen"
+
+
+@app.command(
+    epilog="Examples:  cnncalc solve --input 32 --output 32 --kernel 5  |  "
+    "cnncalc solve --input 224 --output 55 --kernel 11 --stride 4  |  "
+    "cnncalc solve --rf 100 --kernel 3",
+)
+def solve(
+    size_in: Annotated[
+        int | None,
+        typer.Option(
+            "--input", metavar="N", help="Input length along one axis.", show_default=False
+        ),
+    ] = None,
+    size_out: Annotated[
+        int | None,
+        typer.Option("--output", metavar="N", help="Wanted output length.", show_default=False),
+    ] = None,
+    rf: Annotated[
+        int | None,
+        typer.Option(
+            "--rf", metavar="R", help="Wanted receptive field: how many layers?", show_default=False
+        ),
+    ] = None,
+    kernel: Annotated[
+        int | None, typer.Option("--kernel", "-k", show_default=False, help="Fix the kernel.")
+    ] = None,
+    stride: Annotated[
+        int | None, typer.Option("--stride", "-s", show_default=False, help="Fix the stride.")
+    ] = None,
+    padding: Annotated[
+        int | None, typer.Option("--padding", "-p", show_default=False, help="Fix the padding.")
+    ] = None,
+    dilation: Annotated[
+        int | None, typer.Option("--dilation", "-d", show_default=False, help="Fix the dilation.")
+    ] = None,
+    max_kernel: Annotated[int, typer.Option("--max-kernel", help="Search bound.")] = 11,
+    max_stride: Annotated[int, typer.Option("--max-stride", help="Search bound.")] = 4,
+    max_dilation: Annotated[int, typer.Option("--max-dilation", help="Search bound.")] = 3,
+) -> None:
+    """Find hyperparameters: every (kernel, stride, padding, dilation) for a wanted size,
+    or the number of stacked layers for a wanted receptive field."""
+    with _reporting():
+        from cnncalc.engine import formulas
+        from cnncalc.engine.solve import Bounds, layers_for_rf, solve_size
+
+        if rf is not None:
+            k, s = kernel or 3, stride or 1
+            n = layers_for_rf(rf, k, s)
+            _emit(
+                f"{n} layers of kernel {k}, stride {s} reach a receptive field of "
+                f"{formulas.stacked_rf(n, k, s)} (r = 1 + (k-1)*(1 + s + ... + s^(L-1)); "
+                f"{n - 1} layers reach {formulas.stacked_rf(max(n - 1, 0), k, s)})\n",
+                None,
+            )
+            return
+        if size_in is None or size_out is None:
+            raise CnnCalcError("solve needs --input and --output (or --rf)")
+        found = solve_size(
+            size_in,
+            size_out,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            bounds=Bounds(max_kernel, max_stride, max_dilation),
+        )
+        if not found:
+            _emit(
+                f"no setting maps {size_in} to {size_out} within the bounds "
+                f"(kernel <= {max_kernel}, stride <= {max_stride}, dilation <= "
+                f"{max_dilation})\n",
+                None,
+            )
+            raise typer.Exit(1)
+        lines = [
+            f"{len(found)} settings map {size_in} to {size_out} "
+            "(floor((n + 2p - d*(k-1) - 1)/s) + 1):",
+            "kernel  stride  padding  dilation  exact",
+        ]
+        lines += [
+            f"{x.kernel:>6}  {x.stride:>6}  {x.padding:>7}  {x.dilation:>8}  "
+            f"{'yes' if x.exact else 'no (the floor drops input)'}"
+            for x in found
+        ]
+        _emit("\n".join(lines) + "\n", None)
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"cnncalc {__version__}\n")

@@ -140,3 +140,9 @@ def rf_jump(jump_in: int, stride: int) -> int:
 def rf_padding(padding_in: int, pad_left: int, jump_in: int) -> int:
     """Effective padding: ``P_out = P_in + p_left * j_in``."""
     return padding_in + pad_left * jump_in
+
+
+def stacked_rf(layers: int, kernel: int, stride: int) -> int:
+    """Receptive field of ``L`` identical layers: ``r = 1 + (k-1) * (1 + s + ... + s^(L-1))``."""
+    span = layers if stride == 1 else (pow(stride, layers) - 1) // (stride - 1)
+    return 1 + (kernel - 1) * span
