@@ -778,7 +778,7 @@ def solve(
         ]
         lines += [
             f"{x.kernel:>6}  {x.stride:>6}  {x.padding:>7}  {x.dilation:>8}  "
-            f"{'yes' if x.exact else 'no (the floor drops input)'}"
+            f"{_exactness(x.remainder, x.unseen)}"
             for x in found
         ]
         _emit("\n".join(lines) + "\n", None)
