@@ -1,0 +1,178 @@
+"""Homework mode: worked derivations, answer checks and their exit codes, convolve, solve.
+
+Expected values are the lecture's and cs231n's worked examples, derived by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cnncalc.cli import app
+from cnncalc.engine.solve import layers_for_rf, solve_size
+from tests.conftest import SPECS
+
+runner = CliRunner()
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_dilated_conv_derivation_golden() -> None:
+    code, out, err = run(
+        "conv", "-i", "11x11x3", "-k", "3", "-p", "1", "-s", "2", "-d", "2", "--filters", "3"
+    )
+    assert (code, err) == (0, "")
+    assert out == (GOLDEN / "conv_dilated.txt").read_text()
+    assert "= floor((11 + 2*1 - 2*(3-1) - 1)/2) + 1 = floor(8/2) + 1 = 5" in out
+
+
+def test_parameter_sharing_numbers_and_ratios() -> None:
+    code, out, _ = run(
+        "conv", "-i", "55x55x3", "-k", "11", "-p", "5", "--filters", "96", "-f", "json"
+    )
+    assert code == 0
+    steps = {s["quantity"]: s["result"] for s in json.loads(out)["derivation"]["steps"]}
+    assert steps["parameters (shared)"] == 34_944
+    assert steps["parameters (no sharing)"] == 105_705_600
+    assert steps["parameters (fully connected)"] == 2_635_670_400
+    assert steps["ratios"] == "3025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (
+            ["--expect", "5x5x3", "--expect-params", "84"],
+            0,
+            "right: output size 5x5x3\nright: parameters 84\n",
+        ),
+        (["--expect", "5x5"], 0, "right: output size 5x5\n"),
+        (
+            ["--expect", "5x5x1"],
+            1,
+            "wrong: output size 5x5x1; the correct answer is 5x5x3\n  likely mistake: the "
+            "channels: the output has 3 channels\n",
+        ),
+        (
+            ["--expect-params", "81"],
+            1,
+            "wrong: parameters 81; the correct answer is 84\n  likely mistake: the bias was "
+            "forgotten: add one per filter (C_out)\n",
+        ),
+        (
+            ["--expect-params", "30"],
+            1,
+            "wrong: parameters 30; the correct answer is 84\n  likely mistake: the input channels "
+            "were left out: each filter is 3x3x3 (C_in/g * k)\n",
+        ),
+    ],
+)
+def test_expect_verdicts_and_exit_codes(args: list[str], code: int, text: str) -> None:
+    got, out, _ = run(
+        "conv", "-i", "11x11x3", "-k", "3", "-p", "1", "-s", "2", "-d", "2", "--filters", "3", *args
+    )
+    assert got == code
+    assert out.startswith(text)
+
+
+def test_lecture_slide_formula_is_named() -> None:
+    code, out, _ = run(
+        "conv",
+        "-i",
+        "11x11x3",
+        "-k",
+        "3",
+        "-p",
+        "1",
+        "-s",
+        "2",
+        "-d",
+        "2",
+        "--filters",
+        "3",
+        "--expect",
+        "4x4x3",
+    )
+    assert code == 1
+    assert "the lecture slide's form" in out
+    assert "the dilated kernel was taken as d*k" in out
+
+
+def test_cs231n_examples() -> None:
+    assert run("conv", "-i", "7x7x1", "-k", "3", "--expect", "5x5x1")[0] == 0
+    assert run("conv", "-i", "7x7x1", "-k", "3", "-s", "2", "--expect", "3x3x1")[0] == 0
+    code, out, _ = run("conv", "-i", "10x10x1", "-k", "3", "-s", "2", "--expect", "4.5x4.5x1")
+    assert code == 1 and "= floor(7/2) + 1 = floor(3.5) + 1 = 4" in out
+    assert out.startswith(
+        "wrong: output size 4.5x4.5x1; the correct answer is 4x4x1\n  likely mistake: the "
+        "floor was not taken: (n + 2p - d*(k-1) - 1)/s + 1 must be rounded down\n"
+    )
+
+
+def test_pool_and_fc() -> None:
+    code, out, _ = run("pool", "-i", "50x100x16", "-k", "3", "-s", "2", "--expect", "24x49x16")
+    assert code == 0
+    code, out, _ = run("pool", "-i", "5x5x1", "-k", "2", "--ceil", "--expect", "3x3x1")
+    assert code == 0 and "ceil((n + 2p - d*(k-1) - 1)/s) + 1" in out
+    code, out, _ = run("fc", "-i", "7x7x512", "--units", "4096", "--expect-params", "102760448")
+    assert code == 1 and "the bias was forgotten" in out
+
+
+def test_explain_a_layer_of_a_spec() -> None:
+    code, out, _ = run("explain", str(SPECS / "vgg16.yaml"), "--layer", "pool5")
+    assert code == 0
+    assert "= 164 + (2 - 1)*16 = 180" in out or "receptive field H" in out
+    code, out, _ = run(
+        "explain", str(SPECS / "alexnet.yaml"), "--layer", "conv2", "--expect", "27x27x192"
+    )
+    assert code == 0
+    assert "= 19 + (5 - 1)*8 = 51" in out  # receptive field from pool1's 19 and jump 8
+    code, _, err = run("explain", str(SPECS / "alexnet.yaml"), "--layer", "conv9")
+    assert code == 2 and "--layer conv9: no such layer" in err
+
+
+def test_convolve_lecture_example() -> None:
+    code, out, _ = run("convolve", "-i", "1 2 3; 4 5 6; 7 8 9", "-k", "10 20; 30 40", "--steps")
+    assert code == 0
+    assert "out[0][1] = 2x10 + 3x20 + 5x30 + 6x40 = 470" in out
+    assert "out[1][1] = 5x10 + 6x20 + 8x30 + 9x40 = 770" in out
+
+
+def test_convolve_padding_stride_channels_and_pools() -> None:
+    code, out, _ = run(
+        "convolve",
+        "-i",
+        "1 2 3; 4 5 6; 7 8 9",
+        "-k",
+        "10 20 30; 40 50 60; 30 20 10",
+        "-p",
+        "1",
+        "-s",
+        "2",
+    )
+    # top-left window of the padded input: 1x50 + 2x60 + 4x20 + 5x10 = 300
+    assert code == 0 and out.split()[0] == "300"
+    code, out, _ = run("convolve", "-i", "1 2; 3 4 | 1 1; 1 1", "-k", "1 0; 0 1 | 1 1; 1 1")
+    assert out.split() == ["9"]  # (1 + 4) + (1 + 1 + 1 + 1)
+    code, out, _ = run("convolve", "-i", "1 2; 3 4", "--op", "max", "--size", "2", "--steps")
+    assert "out[0][0] = max(1, 2, 3, 4) = 4" in out
+    code, _, err = run("convolve", "-i", "1 2; 3", "-k", "1")
+    assert code == 2 and "rows have different lengths" in err
+
+
+def test_solve() -> None:
+    first = solve_size(32, 32, kernel=5)[0]
+    assert (first.kernel, first.stride, first.padding, first.dilation) == (5, 1, 2, 1)
+    alexnet = solve_size(224, 55, kernel=11, stride=4)
+    assert [s.padding for s in alexnet if s.dilation == 1] == [2, 3]
+    assert layers_for_rf(7, 3) == 3  # three stacked 3x3 layers see 7x7
+    assert layers_for_rf(100, 3) == 50
+    code, out, _ = run("solve", "--input", "32", "--output", "32", "--kernel", "5")
+    assert code == 0 and "     5       1        2         1  yes" in out
