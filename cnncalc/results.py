@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from math import prod
 
 from cnncalc.spec import Axes
+from cnncalc.symbolic import Count
 
-HyperValue = int | float | bool | str | tuple[int, ...] | tuple[tuple[int, int], ...]
+HyperValue = Count | float | bool | str | tuple[int, ...] | tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
 class Shape:
     """A feature map: channels and spatial size (empty once flattened)."""
 
-    channels: int
+    channels: Count
     size: Axes
 
     @property
-    def numel(self) -> int:
+    def numel(self) -> Count:
         """Number of elements: channels times every spatial extent."""
         return self.channels * prod(self.size)
 
@@ -59,12 +60,12 @@ class LayerResult:
     kind: str
     hyper: tuple[tuple[str, HyperValue], ...]
     output: Shape
-    params: int
-    params_nonshared: int | None
-    params_fc: int | None
+    params: Count
+    params_nonshared: Count | None
+    params_fc: Count | None
     receptive_field: tuple[AxisField, ...]
-    macs: int
-    activations: int
+    macs: Count
+    activations: Count
 
     def hyper_value(self, key: str) -> HyperValue | None:
         """One resolved hyperparameter, or None when the layer has no such key."""
@@ -75,16 +76,16 @@ class LayerResult:
 class Totals:
     """Whole-network totals; bytes use the result's dtype."""
 
-    params: int
-    macs: int
-    activations: int
-    param_bytes: int
-    activation_bytes: int
-    input_elements: int
-    input_bytes: int
+    params: Count
+    macs: Count
+    activations: Count
+    param_bytes: Count
+    activation_bytes: Count
+    input_elements: Count
+    input_bytes: Count
 
     @property
-    def flops(self) -> int:
+    def flops(self) -> Count:
         """FLOPs counted as 2 x MACs (one multiply and one add each)."""
         return 2 * self.macs
 

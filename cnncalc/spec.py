@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from cnncalc.symbolic import Count
+
 Axes = tuple[int, ...]
 """One positive integer per spatial axis, in input order (D, H, W)."""
 
@@ -65,7 +67,7 @@ class Padding:
 class Conv:
     """A convolution (``shared``) or a locally connected layer (not ``shared``)."""
 
-    filters: int
+    filters: Count
     kernel: Axes
     stride: Axes
     padding: Padding
@@ -111,7 +113,7 @@ class Flatten:
 class Dense:
     """A fully connected layer (flattens a spatial input itself)."""
 
-    units: int
+    units: Count
     bias: bool = True
 
 
@@ -174,7 +176,7 @@ class InputSpec:
     """The network input: spatial size (0 to 3 axes) and channels."""
 
     size: Axes
-    channels: int
+    channels: Count
 
     @property
     def dims(self) -> int:

@@ -9,9 +9,16 @@ import pytest
 from cnncalc import evaluate
 from cnncalc.loader import load_spec
 from cnncalc.results import NetworkResult
+from cnncalc.symbolic import Count
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
+
+
+def num(value: Count | None) -> int:
+    """A count that must be a plain number."""
+    assert isinstance(value, int)
+    return value
 
 
 def summarize(spec: str) -> NetworkResult:

@@ -42,7 +42,7 @@ def test_parameter_sharing_numbers_and_ratios() -> None:
     assert steps["parameters (shared)"] == 34_944
     assert steps["parameters (no sharing)"] == 105_705_600
     assert steps["parameters (fully connected)"] == 2_635_670_400
-    assert steps["ratios"] == "3025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
+    assert steps["ratios"] == "3,025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
 
 
 @pytest.mark.parametrize(

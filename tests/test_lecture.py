@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cnncalc.engine import formulas as f
-from tests.conftest import summarize
+from tests.conftest import num, summarize
 
 
 def test_output_size_3x3_pad1_stride2() -> None:
@@ -27,8 +27,8 @@ def test_parameter_sharing_example() -> None:
     assert layer.params == 34_944  # 96 * (3*11*11 + 1)
     assert layer.params_nonshared == 105_705_600  # (11*11*3 + 1) * 55*55*96
     assert layer.params_fc == 2_635_670_400  # (55*55*3 + 1) * 55*55*96
-    assert layer.params_nonshared // layer.params == 3_025  # "3000 times smaller"
-    assert layer.params_fc // layer.params == 75_425  # "75,400 times smaller"
+    assert num(layer.params_nonshared) // num(layer.params) == 3_025  # "3000 times smaller"
+    assert num(layer.params_fc) // num(layer.params) == 75_425  # "75,400 times smaller"
 
 
 def test_local_layer_counts_unshared_weights() -> None:

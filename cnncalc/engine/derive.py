@@ -14,6 +14,7 @@ from math import prod
 from cnncalc.engine import formulas as f
 from cnncalc.results import AxisField, LayerResult, Shape
 from cnncalc.spec import AXIS_NAMES, AdaptivePool, Conv, Dense, GlobalPool, LayerSpec, Pool
+from cnncalc.symbolic import Count, ratio
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Step:
     quantity: str
     formula: str
     substituted: str
-    result: int | float | str
+    result: Count | float | str
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,18 @@ class Derivation:
     steps: tuple[Step, ...]
 
 
-def _n(value: int) -> str:
-    return f"{value:,}"
+def _n(value: Count) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _times(a: Count, b: Count, digits: int | None = None) -> str:
+    """``a / b`` written as a ratio: ``3025x``, ``75,425.5x``; ``n/a`` when not a number."""
+    value = ratio(a, b)
+    if value is None:
+        return "n/a"
+    if value.denominator == 1:
+        return f"{value.numerator:,}x"
+    return f"{float(value):,.1f}x" if digits is None else f"{float(value):,.{digits}f}x"
 
 
 def _exact(numerator: int, denominator: int) -> str:
@@ -159,8 +170,8 @@ def _conv_steps(op: Conv, shape: Shape, result: LayerResult) -> list[Step]:
                 "no sharing / shared; fully connected / shared",
                 f"{_n(result.params_nonshared or 0)} / {_n(shared)}; "
                 f"{_n(result.params_fc or 0)} / {_n(shared)}",
-                f"{_exact(result.params_nonshared or 0, shared)}x; "
-                f"{(result.params_fc or 0) / shared:,.1f}x",
+                f"{_times(result.params_nonshared or 0, shared)}; "
+                f"{_times(result.params_fc or 0, shared)}",
             )
         )
     steps.append(

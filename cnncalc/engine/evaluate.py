@@ -33,6 +33,7 @@ from cnncalc.spec import (
     PadPair,
     Pool,
 )
+from cnncalc.symbolic import Count
 
 DTYPE_BYTES: dict[str, int] = {
     "float64": 8,
@@ -61,10 +62,10 @@ class _Outcome:
 
     output: Shape
     hyper: dict[str, HyperValue]
-    params: int = 0
-    params_nonshared: int | None = None
-    params_fc: int | None = None
-    macs: int = 0
+    params: Count = 0
+    params_nonshared: Count | None = None
+    params_fc: Count | None = None
+    macs: Count = 0
     steps: tuple[AxisStep, ...] | None = None
     mixes_all: bool = False
     notices: list[str] = field(default_factory=list)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from math import gcd, prod
 
+from cnncalc.symbolic import Count
+
 
 def effective_kernel(kernel: int, dilation: int) -> int:
     """Span of a dilated kernel: ``k_eff = d*(k - 1) + 1``."""
@@ -90,39 +92,41 @@ def adaptive_window_step(n: int, out: int) -> int:
     return max(1, n // out)
 
 
-def conv_params(c_in: int, c_out: int, kernel: tuple[int, ...], groups: int, bias: bool) -> int:
+def conv_params(
+    c_in: Count, c_out: Count, kernel: tuple[int, ...], groups: int, bias: bool
+) -> Count:
     """Weight-shared convolution: ``(C_in/g * prod(k) + bias) * C_out``."""
     return (c_in // groups * prod(kernel) + int(bias)) * c_out
 
 
 def nonshared_params(
-    c_in: int,
-    c_out: int,
+    c_in: Count,
+    c_out: Count,
     kernel: tuple[int, ...],
     groups: int,
     bias: bool,
     out_size: tuple[int, ...],
-) -> int:
+) -> Count:
     """The same layer without weight sharing: ``(C_in/g * prod(k) + bias) * C_out * prod(out)``."""
     return conv_params(c_in, c_out, kernel, groups, bias) * prod(out_size)
 
 
-def dense_params(n_in: int, n_out: int, bias: bool) -> int:
+def dense_params(n_in: Count, n_out: Count, bias: bool) -> Count:
     """Fully connected: ``(n_in + bias) * n_out``."""
     return (n_in + int(bias)) * n_out
 
 
-def conv_macs(c_in: int, kernel: tuple[int, ...], groups: int, out_numel: int) -> int:
+def conv_macs(c_in: Count, kernel: tuple[int, ...], groups: int, out_numel: Count) -> Count:
     """Multiply-accumulates of a convolution, bias excluded: ``out_numel * C_in/g * prod(k)``."""
     return out_numel * (c_in // groups) * prod(kernel)
 
 
-def dense_macs(n_in: int, n_out: int) -> int:
+def dense_macs(n_in: Count, n_out: Count) -> Count:
     """Multiply-accumulates of a fully connected layer, bias excluded: ``n_in * n_out``."""
     return n_in * n_out
 
 
-def batchnorm_params(channels: int, affine: bool) -> int:
+def batchnorm_params(channels: Count, affine: bool) -> Count:
     """Learnable parameters of batch normalisation: ``2C`` (scale and shift) when affine."""
     return 2 * channels if affine else 0
 

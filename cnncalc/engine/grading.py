@@ -16,6 +16,7 @@ from math import prod
 from cnncalc.errors import CnnCalcError
 from cnncalc.results import LayerResult, Shape
 from cnncalc.spec import Conv, Dense, LayerSpec, Pool
+from cnncalc.symbolic import Count
 
 
 @dataclass(frozen=True)
@@ -83,23 +84,19 @@ _SIZE_SLIPS: tuple[tuple[str, Rule], ...] = (
 )
 
 
-def _shape_text(values: list[Fraction] | tuple[int, ...]) -> str:
-    return "x".join(str(v) for v in values)
-
-
 def check_shape(expected: str, layer: LayerSpec, shape: Shape, result: LayerResult) -> Verdict:
     """Compare ``5x5x3`` (or spatial sizes only, ``5x5``) with the layer's output."""
     values = parse_numbers(expected)
     out = result.output
     spatial_only = bool(out.size) and len(values) == len(out.size)
-    correct_values = list(out.size) if spatial_only else [*out.size, out.channels]
-    correct = _shape_text(tuple(correct_values))
+    correct_values: list[Count] = list(out.size) if spatial_only else [*out.size, out.channels]
+    correct = "x".join(map(str, correct_values))
     if len(values) != len(correct_values):
         raise CnnCalcError(
             f"--expect has {len(values)} numbers; the output is {correct} "
             f"({'spatial sizes' if spatial_only else 'spatial sizes then channels'})"
         )
-    if values == [Fraction(v) for v in correct_values]:
+    if values == correct_values:  # Fraction(5) == 5; a polynomial equals no number
         return Verdict("output size", expected, correct, True)
     return Verdict(
         "output size",
@@ -112,7 +109,7 @@ def check_shape(expected: str, layer: LayerSpec, shape: Shape, result: LayerResu
 
 def _size_mistakes(
     values: list[Fraction],
-    correct: list[int],
+    correct: list[Count],
     layer: LayerSpec,
     shape: Shape,
     result: LayerResult,
@@ -159,7 +156,7 @@ def _params_mistake(
     op = layer.op
     if isinstance(op, Dense):
         n_in = shape.numel
-        dense_slips = {
+        dense_slips: dict[Count, str] = {
             n_in * op.units: "the bias was forgotten: add one per output unit",
             (n_in + 1) * op.units: "this layer has no bias",
         }
@@ -169,7 +166,7 @@ def _params_mistake(
     k = prod(op.kernel)
     c_in = shape.channels
     weights = c_in // op.groups * k * op.filters
-    slips: dict[int, str] = {}
+    slips: dict[Count, str] = {}
     if op.bias:
         slips[weights] = "the bias was forgotten: add one per filter (C_out)"
     else:

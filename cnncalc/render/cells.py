@@ -6,6 +6,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from cnncalc.results import AxisField, HyperValue, LayerResult, NetworkResult, Shape
+from cnncalc.symbolic import Count
 
 
 class Column(Enum):
@@ -98,9 +99,11 @@ def shape_text(shape: Shape) -> str:
     return "x".join(map(str, (*shape.size, shape.channels)))
 
 
-def number(value: int | None) -> str:
-    """An exact integer with thousands separators; empty for None."""
-    return "" if value is None else f"{value:,}"
+def number(value: Count | None) -> str:
+    """An exact integer with thousands separators (a polynomial as written); empty for None."""
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def field_text(fields: tuple[AxisField, ...], pick: Callable[[AxisField], int | float]) -> str:
@@ -125,7 +128,7 @@ def _padding(layer: LayerResult) -> str:
     return padding_text(pairs, str(mode))  # type: ignore[arg-type]
 
 
-def cell(layer: LayerResult, column: Column, fmt: Callable[[int | None], str] = number) -> str:
+def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] = number) -> str:
     """The text of one cell; ``fmt`` writes integers (with separators, or raw for CSV)."""
     match column:
         case Column.INDEX:
@@ -178,16 +181,20 @@ def input_cells(result: NetworkResult, columns: tuple[Column, ...]) -> list[str]
     return [values.get(c, "") for c in columns]
 
 
-def human(value: int, unit: str = "") -> str:
-    """A short approximate form: ``138.4 M``, ``1.5 G``."""
+def human(value: Count, unit: str = "") -> str:
+    """A short approximate form: ``138.4 M``, ``1.5 G`` (a polynomial as it is)."""
+    if not isinstance(value, int):
+        return str(value)
     for scale, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k")):
         if abs(value) >= scale:
             return f"{value / scale:.1f} {suffix}{unit}"
     return f"{value} {unit}".rstrip()
 
 
-def human_bytes(value: int) -> str:
-    """Bytes in binary units: ``527.8 MiB``."""
+def human_bytes(value: Count) -> str:
+    """Bytes in binary units: ``527.8 MiB`` (a polynomial in bytes as it is)."""
+    if not isinstance(value, int):
+        return f"{value} B"
     for scale, suffix in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
         if value >= scale:
             return f"{value / scale:.1f} {suffix}"
@@ -197,12 +204,16 @@ def human_bytes(value: int) -> str:
 def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
     """(label, value) pairs of the totals, for every human-readable renderer."""
     t = result.totals
+
+    def both(value: Count) -> str:
+        return f"{number(value)} ({human(value)})" if isinstance(value, int) else str(value)
+
     return [
         ("input", f"{shape_text(result.input)} = {number(t.input_elements)} values"),
-        ("params", f"{number(t.params)} ({human(t.params)})"),
-        ("MACs", f"{number(t.macs)} ({human(t.macs)})"),
-        ("FLOPs (2 x MACs)", f"{number(t.flops)} ({human(t.flops)})"),
-        ("activations", f"{number(t.activations)} ({human(t.activations)})"),
+        ("params", both(t.params)),
+        ("MACs", both(t.macs)),
+        ("FLOPs (2 x MACs)", both(t.flops)),
+        ("activations", both(t.activations)),
         (f"param memory ({result.dtype})", human_bytes(t.param_bytes)),
         (f"activation memory ({result.dtype})", human_bytes(t.activation_bytes)),
         (f"input memory ({result.dtype})", human_bytes(t.input_bytes)),

@@ -10,6 +10,12 @@ from typing import Any
 
 from cnncalc.render.cells import Column, cell
 from cnncalc.results import LayerResult, NetworkResult
+from cnncalc.symbolic import Count, Poly
+
+
+def ready(value: Any) -> Any:
+    """A value as JSON data: polynomials become their text, the rest stays."""
+    return str(value) if isinstance(value, Poly) else value
 
 
 def layer_dict(layer: LayerResult) -> dict[str, Any]:
@@ -19,19 +25,19 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         "index": layer.index,
         "name": layer.name,
         "type": layer.kind,
-        "hyper": dict(layer.hyper),
-        "output": {"channels": layer.output.channels, "size": list(layer.output.size)},
-        "params": layer.params,
-        "params_nonshared": layer.params_nonshared,
-        "params_fc": layer.params_fc,
+        "hyper": {k: ready(v) for k, v in layer.hyper},
+        "output": {"channels": ready(layer.output.channels), "size": list(layer.output.size)},
+        "params": ready(layer.params),
+        "params_nonshared": ready(layer.params_nonshared),
+        "params_fc": ready(layer.params_fc),
         "receptive_field": {
             "size": [a.size for a in rf],
             "jump": [a.jump for a in rf],
             "start": [a.start for a in rf],
             "padding": [a.padding for a in rf],
         },
-        "macs": layer.macs,
-        "activations": layer.activations,
+        "macs": ready(layer.macs),
+        "activations": ready(layer.activations),
     }
 
 
@@ -40,16 +46,16 @@ def result_dict_head(result: NetworkResult) -> dict[str, Any]:
     t = result.totals
     return {
         "name": result.name,
-        "input": {"channels": result.input.channels, "size": list(result.input.size)},
+        "input": {"channels": ready(result.input.channels), "size": list(result.input.size)},
         "dtype": result.dtype,
         "totals": {
-            "params": t.params,
-            "macs": t.macs,
-            "flops": t.flops,
-            "activations": t.activations,
-            "param_bytes": t.param_bytes,
-            "activation_bytes": t.activation_bytes,
-            "input_bytes": t.input_bytes,
+            "params": ready(t.params),
+            "macs": ready(t.macs),
+            "flops": ready(t.flops),
+            "activations": ready(t.activations),
+            "param_bytes": ready(t.param_bytes),
+            "activation_bytes": ready(t.activation_bytes),
+            "input_bytes": ready(t.input_bytes),
         },
     }
 
@@ -72,8 +78,11 @@ def result_dict(result: NetworkResult) -> dict[str, Any]:
     }
 
 
-def _null(value: int | None) -> str:
-    return "null" if value is None else str(value)
+def _num(value: Count | None) -> str:
+    """JSON for a count: a number, a polynomial as a string, or null."""
+    if value is None:
+        return "null"
+    return str(value) if isinstance(value, int) else json.dumps(str(value))
 
 
 def _ints(values: Iterable[int | float]) -> str:
@@ -94,19 +103,19 @@ def _layer_json(
     rf = layer.receptive_field
     return (
         f'{{"index": {layer.index}, "name": {encode(layer.name)}, "type": {encode(layer.kind)}, '
-        f'"hyper": {hyper}, "output": {{"channels": {layer.output.channels}, '
-        f'"size": {_ints(layer.output.size)}}}, "params": {layer.params}, '
-        f'"params_nonshared": {_null(layer.params_nonshared)}, '
-        f'"params_fc": {_null(layer.params_fc)}, "receptive_field": {{'
+        f'"hyper": {hyper}, "output": {{"channels": {_num(layer.output.channels)}, '
+        f'"size": {_ints(layer.output.size)}}}, "params": {_num(layer.params)}, '
+        f'"params_nonshared": {_num(layer.params_nonshared)}, '
+        f'"params_fc": {_num(layer.params_fc)}, "receptive_field": {{'
         f'"size": {_ints(a.size for a in rf)}, "jump": {_ints(a.jump for a in rf)}, '
         f'"start": {_ints(a.start for a in rf)}, "padding": {_ints(a.padding for a in rf)}}}, '
-        f'"macs": {layer.macs}, "activations": {layer.activations}}}'
+        f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}}}'
     )
 
 
 def render_json(result: NetworkResult) -> str:
     """JSON text of :func:`result_dict`: one top-level key per line, one layer per line."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     hyper_text: dict[int, str] = {}
     data = result_dict_head(result)
     lines = [f"  {encode(key)}: {encode(value)}" for key, value in data.items()]
@@ -120,7 +129,7 @@ def render_json(result: NetworkResult) -> str:
 CSV_COLUMNS: tuple[Column, ...] = tuple(Column)  # every column, in table order
 
 
-def _raw(value: int | None) -> str:
+def _raw(value: Count | None) -> str:
     return "" if value is None else str(value)
 
 

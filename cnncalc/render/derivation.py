@@ -7,9 +7,10 @@ from dataclasses import asdict
 
 from cnncalc.engine.derive import Derivation
 from cnncalc.engine.grading import Verdict
+from cnncalc.symbolic import Count
 
 
-def _value(value: int | float | str) -> str:
+def _value(value: Count | float | str) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 

@@ -1,0 +1,172 @@
+"""Exact polynomials with integer coefficients, for channel counts written as symbols.
+
+``CONV(C, 7)`` on a ``C``-channel input has ``49C^2`` weights: counts stay exact
+polynomials through the engine and print as such. A polynomial without symbols is
+always returned as a plain ``int``, so numeric specs never see this type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+
+Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
+
+
+class Poly:
+    """A polynomial in named symbols with integer coefficients (immutable, hashable)."""
+
+    __slots__ = ("_hash", "terms")
+
+    terms: dict[Monomial, int]
+
+    def __init__(self, terms: dict[Monomial, int]) -> None:
+        self.terms = {m: c for m, c in terms.items() if c}
+        self._hash = hash(frozenset(self.terms.items()))
+
+    @staticmethod
+    def symbol(name: str) -> Poly:
+        """The polynomial ``name``."""
+        return Poly({((name, 1),): 1})
+
+    @staticmethod
+    def lift(value: Count) -> Poly:
+        """An int as a constant polynomial; a polynomial as itself."""
+        return value if isinstance(value, Poly) else Poly({(): value})
+
+    def simplify(self) -> Count:
+        """An int when no symbol is left, else self."""
+        if not self.terms:
+            return 0
+        if set(self.terms) == {()}:
+            return self.terms[()]
+        return self
+
+    # arithmetic
+
+    def __add__(self, other: Count) -> Count:
+        out = dict(self.terms)
+        for m, c in Poly.lift(other).terms.items():
+            out[m] = out.get(m, 0) + c
+        return Poly(out).simplify()
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Count:
+        return Poly({m: -c for m, c in self.terms.items()}).simplify()
+
+    def __sub__(self, other: Count) -> Count:
+        return self + (-Poly.lift(other))
+
+    def __rsub__(self, other: Count) -> Count:
+        return Poly.lift(other) + (-self)
+
+    def __mul__(self, other: Count) -> Count:
+        out: dict[Monomial, int] = {}
+        for m1, c1 in self.terms.items():
+            for m2, c2 in Poly.lift(other).terms.items():
+                powers = dict(m1)
+                for name, p in m2:
+                    powers[name] = powers.get(name, 0) + p
+                key = tuple(sorted(powers.items()))
+                out[key] = out.get(key, 0) + c1 * c2
+        return Poly(out).simplify()
+
+    __rmul__ = __mul__
+
+    def divides_by(self, divisor: int) -> bool:
+        """True when every coefficient is a multiple of ``divisor``."""
+        return all(c % divisor == 0 for c in self.terms.values())
+
+    def __floordiv__(self, divisor: int) -> Count:
+        if not self.divides_by(divisor):
+            raise ValueError(f"{self} is not divisible by {divisor}")
+        return Poly({m: c // divisor for m, c in self.terms.items()}).simplify()
+
+    def __mod__(self, divisor: int) -> int:
+        return 0 if self.divides_by(divisor) else 1
+
+    # comparison
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, int) and not isinstance(other, bool):
+            return False  # a polynomial with a symbol never equals a number
+        return isinstance(other, Poly) and self.terms == other.terms
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def ratio(self, other: Count) -> Fraction | None:
+        """``self / other`` when it is a number (the same monomials in proportion)."""
+        o = Poly.lift(other)
+        if set(self.terms) != set(o.terms):
+            return None
+        ratios = {Fraction(c, o.terms[m]) for m, c in self.terms.items()}
+        return ratios.pop() if len(ratios) == 1 else None
+
+    # text
+
+    def __str__(self) -> str:
+        def degree(m: Monomial) -> int:
+            return sum(p for _, p in m)
+
+        parts = []
+        for m in sorted(self.terms, key=lambda m: (-degree(m), m)):
+            c = self.terms[m]
+            names = "*".join(name if p == 1 else f"{name}^{p}" for name, p in m)
+            if not names:
+                parts.append(f"{c:,}")
+            elif c == 1:
+                parts.append(names)
+            elif c == -1:
+                parts.append(f"-{names}")
+            else:
+                parts.append(f"{c:,}{names}" if len(m) == 1 else f"{c:,}*{names}")
+        text = " + ".join(parts)
+        return text.replace("+ -", "- ")
+
+    def __repr__(self) -> str:
+        return f"Poly({self})"
+
+    @property
+    def symbols(self) -> set[str]:
+        """Names of the symbols that occur."""
+        return {name for m in self.terms for name, _ in m}
+
+
+Count = int | Poly
+"""A count: an exact integer, or a polynomial in symbols."""
+
+
+def total(values: Iterable[Count]) -> Count:
+    """Sum of counts (``sum`` with an int start works too; this says what it means)."""
+    result: Count = 0
+    for value in values:
+        result = result + value
+    return result
+
+
+def substitute(value: Count, bindings: dict[str, int]) -> Count:
+    """Replace bound symbols with numbers."""
+    if not isinstance(value, Poly):
+        return value
+    result: Count = 0
+    for m, c in value.terms.items():
+        term: Count = c
+        for name, p in m:
+            factor: Count = bindings[name] ** p if name in bindings else Poly({((name, p),): 1})
+            term = term * factor
+        result = result + term
+    return result
+
+
+def ratio(a: Count, b: Count) -> Fraction | None:
+    """``a / b`` as an exact number, or None when it is not one (or b is 0)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return Fraction(a, b) if b else None
+    return Poly.lift(a).ratio(b)
+
+
+def is_number(value: Count) -> bool:
+    """True for a plain integer (no symbols)."""
+    return isinstance(value, int)
