@@ -31,6 +31,7 @@ from cnncalc.spec import (
     Padding,
     Pool,
 )
+from cnncalc.symbolic import Count, Poly
 
 Converter = Callable[[object, str, int, Origin], object]
 Values = Mapping[str, Any]
@@ -58,7 +59,21 @@ def _int(value: object, what: str, origin: Origin, minimum: int) -> int:
 
 
 def to_count(value: object, what: str, dims: int, origin: Origin) -> int:
-    """A positive whole number (filters, units, groups)."""
+    """A positive whole number (groups, sizes)."""
+    return _int(value, what, origin, 1)
+
+
+_RESERVED = _TRUE | _FALSE | {"same", "valid", "none", "null"}
+
+
+def to_channels(value: object, what: str, dims: int, origin: Origin) -> Count:
+    """A positive whole number, or a symbol such as ``C`` (filters, units, channels).
+
+    Counts built from symbols stay exact polynomials: ``CONV(C, 7)`` has ``49C^2 + C``
+    parameters on a ``C``-channel input.
+    """
+    if isinstance(value, str) and value.isidentifier() and value.lower() not in _RESERVED:
+        return Poly.symbol(value)
     return _int(value, what, origin, 1)
 
 
@@ -220,7 +235,7 @@ _STRIDE = Field("stride", to_axes, 1, aliases=("s", "strides"))
 _PADDING = Field("padding", to_padding, 0, aliases=("p", "pad"))
 _DILATION = Field("dilation", to_axes, 1, aliases=("d", "dilation_rate"))
 _BIAS = Field("bias", to_bool, True, aliases=("use_bias",))
-_FILTERS = Field("filters", to_count, aliases=("out_channels", "channels"), required=True)
+_FILTERS = Field("filters", to_channels, aliases=("out_channels", "channels"), required=True)
 _POOL_KERNEL = Field("kernel", to_axes, 2, aliases=("k", "kernel_size", "size", "pool_size"))
 _POOL_STRIDE = Field("stride", to_axes, None, aliases=("s", "strides"))
 _CEIL = Field("ceil_mode", to_bool, False, aliases=("ceil",))
@@ -348,7 +363,10 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "fc",
         "fully connected layer",
-        (Field("units", to_count, aliases=("out_features", "features", "n"), required=True), _BIAS),
+        (
+            Field("units", to_channels, aliases=("out_features", "features", "n"), required=True),
+            _BIAS,
+        ),
         lambda kind, v: Dense(v["units"], v["bias"]),
         aliases=("linear", "dense", "fully_connected", "fullyconnected"),
         positional=("units",),
@@ -498,10 +516,19 @@ class LayerFactory:
     own origin, so errors still point at the right place.
     """
 
-    def __init__(self, dims: int, defaults: Defaults) -> None:
+    def __init__(
+        self, dims: int, defaults: Defaults, variables: Mapping[str, int] | None = None
+    ) -> None:
         self.dims = dims
         self.defaults = defaults
+        self.variables = variables or {}
         self._cache: dict[object, LayerSpec] = {}
+
+    def _bind(self, value: object) -> object:
+        """A bound variable's number in place of its name (``CONV(C)`` with ``--set C=64``)."""
+        if isinstance(value, str) and value in self.variables:
+            return self.variables[value]
+        return value
 
     def __call__(
         self,
@@ -510,6 +537,9 @@ class LayerFactory:
         keywords: Sequence[tuple[str, object, Origin]],
         origin: Origin,
     ) -> LayerSpec:
+        if self.variables:
+            positional = [(self._bind(v), o) for v, o in positional]
+            keywords = [(k, self._bind(v), o) for k, v, o in keywords]
         key: object = (word, tuple(v for v, _ in positional), tuple((k, v) for k, v, _ in keywords))
         try:
             known = self._cache.get(key)

@@ -107,6 +107,15 @@ class Poly:
     # text
 
     def __str__(self) -> str:
+        return self.text()
+
+    def pretty(self) -> str:
+        """As :meth:`text`, with thousands separators: ``50,176C^2``."""
+        return self.text(separators=True)
+
+    def text(self, separators: bool = False) -> str:
+        """The polynomial, highest degree first: ``27C^2 + 10240C + 10``."""
+
         def degree(m: Monomial) -> int:
             return sum(p for _, p in m)
 
@@ -114,14 +123,15 @@ class Poly:
         for m in sorted(self.terms, key=lambda m: (-degree(m), m)):
             c = self.terms[m]
             names = "*".join(name if p == 1 else f"{name}^{p}" for name, p in m)
+            number = f"{c:,}" if separators else str(c)
             if not names:
-                parts.append(f"{c:,}")
+                parts.append(number)
             elif c == 1:
                 parts.append(names)
             elif c == -1:
                 parts.append(f"-{names}")
             else:
-                parts.append(f"{c:,}{names}" if len(m) == 1 else f"{c:,}*{names}")
+                parts.append(f"{number}{names}" if len(m) == 1 else f"{number}*{names}")
         text = " + ".join(parts)
         return text.replace("+ -", "- ")
 

@@ -153,10 +153,10 @@ def test_error_messages_are_whole_and_point_at_the_place() -> None:
 
 
 def test_malformed_numbers_are_named() -> None:
-    assert grammar_error("INPUT(8x8xa) -> FC(2)") == (
-        "net.cnn:1:7: syntax error: '8x8xa' is not a number or a size such as 3x3\n"
-        "    INPUT(8x8xa) -> FC(2)\n"
-        "          ~~~~^"
+    assert grammar_error("INPUT(8x8x1) -> DROPOUT(0.5.1)") == (
+        "net.cnn:1:25: syntax error: '0.5.1' is not a number or a size such as 3x3\n"
+        "    INPUT(8x8x1) -> DROPOUT(0.5.1)\n"
+        "                            ~~~~^"
     )
 
 

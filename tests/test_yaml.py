@@ -95,7 +95,7 @@ def test_wrong_type() -> None:
 
 def test_non_positive_and_unknown_kind() -> None:
     assert message("input: 8x8x0\nlayers: [relu]\n") == (
-        "net.yaml, line 1, at input: input sizes must be positive, got 0"
+        "net.yaml, line 1, at input: input channels must be positive, got 0"
     )
     assert "unknown layer kind 'convv' (did you mean 'conv'?)" in message(
         "input: 8x8x1\nlayers: [convv]\n"

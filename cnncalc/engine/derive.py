@@ -36,7 +36,7 @@ class Derivation:
 
 
 def _n(value: Count) -> str:
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{value:,}" if isinstance(value, int) else value.pretty()
 
 
 def _times(a: Count, b: Count, digits: int | None = None) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from cnncalc.errors import LimitError
-from cnncalc.kinds import to_count
+from cnncalc.kinds import to_channels, to_count
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
+from cnncalc.symbolic import Poly, substitute
 
 DEFAULT_MAX_LAYERS = 1_000_000
 _SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
@@ -47,8 +48,8 @@ def parse_input_text(value: object, origin: Origin) -> InputSpec:
             f"input is spatial size then channels (e.g. 224x224x3, 100x16 or 16x112x112x3), "
             f"got {len(parts)} numbers"
         )
-    numbers = [to_count(part, "input sizes", 0, origin) for part in parts]
-    return InputSpec(tuple(numbers[:-1]), numbers[-1])
+    spatial = [to_count(part, "input sizes", 0, origin) for part in parts[:-1]]
+    return InputSpec(tuple(spatial), to_channels(parts[-1], "input channels", 0, origin))
 
 
 def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
@@ -119,3 +120,13 @@ class Expansion:
 
     spec: NetworkSpec
     choices: tuple[Choice, ...]
+
+
+def bind_input(spec_input: InputSpec | None, variables: Mapping[str, int]) -> InputSpec | None:
+    """The input with bound variables put in for symbolic channels (``32x32xC``, ``C=3``)."""
+    if spec_input is None or not isinstance(spec_input.channels, Poly):
+        return spec_input
+    channels = substitute(spec_input.channels, dict(variables))
+    if isinstance(channels, int) and channels < 1:
+        raise LimitError(f"input channels must be positive, got {channels}")
+    return InputSpec(spec_input.size, channels)

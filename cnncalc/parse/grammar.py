@@ -18,6 +18,7 @@ from cnncalc.parse.common import (
     Choice,
     Expansion,
     LoadOptions,
+    bind_input,
     check_layer_count,
     cli_default_entries,
     override_input,
@@ -40,7 +41,11 @@ TOKEN_RULES: tuple[tuple[str, str], ...] = (  # the commonest first; DIMS before
     ("RBRACKET", r"\]"),
     ("STAR", r"\*"),
     ("QMARK", r"\?"),
-    ("DIMS", r"\d+(?:[ \t]*[x\u00d7][ \t]*\d+)+(?![\w.])"),
+    # 3x3, 224x224x3, and input sizes whose channels are a symbol: 32x32xC
+    (
+        "DIMS",
+        r"\d+(?:[ \t]*[x\u00d7][ \t]*\d+)*(?:[ \t]*[x\u00d7][ \t]*(?:\d+|[A-Za-z_]\w*))(?![\w.])",
+    ),
     ("NUMBER", r"-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?(?![\w.])"),
     ("BADNUM", r"[-\d.][\w.\u00d7]*"),
     ("STRING", r"\"[^\"\n]*\"|'[^'\n]*'"),
@@ -442,8 +447,8 @@ class _Expander:
 
 
 class _LayerMaker:
-    def __init__(self, dims: int, defaults: Defaults) -> None:
-        self.factory = LayerFactory(dims, defaults)
+    def __init__(self, dims: int, defaults: Defaults, variables: dict[str, int]) -> None:
+        self.factory = LayerFactory(dims, defaults, variables)
 
     def __call__(self, node: Layer) -> LayerSpec:
         if node.word.lower() == "input":
@@ -493,7 +498,7 @@ def expand(
     options = options or LoadOptions()
     bound = {**(variables or {}), **options.variables}
     spec_input, items = _split_input(program, input_spec)
-    spec_input = override_input(options, spec_input)
+    spec_input = bind_input(override_input(options, spec_input), bound)
     if spec_input is None:
         raise program.items[0].origin.error(
             "the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3), or the input be "
@@ -504,7 +509,7 @@ def expand(
     defaults = convert_defaults(
         (spec_defaults or []) + cli_default_entries(options), spec_input.dims
     )
-    layers = expander.expand(items, {}, _LayerMaker(spec_input.dims, defaults))
+    layers = expander.expand(items, {}, _LayerMaker(spec_input.dims, defaults, bound))
     return Expansion(NetworkSpec(spec_input, tuple(layers), name), tuple(expander.choices))
 
 

@@ -18,6 +18,7 @@ from cnncalc.kinds import Defaults, LayerFactory, convert_defaults, find_kind, l
 from cnncalc.parse.common import (
     Expansion,
     LoadOptions,
+    bind_input,
     check_layer_count,
     cli_default_entries,
     override_input,
@@ -150,7 +151,7 @@ class _LayerReader:
 
     def __init__(self, doc: _Doc, dims: int, defaults: Defaults, variables: dict[str, int]) -> None:
         self.doc = doc
-        self.make = LayerFactory(dims, defaults)
+        self.make = LayerFactory(dims, defaults, variables)
         self.variables = variables
 
     def count(self, node: yaml.Node, path: str, depth: int = 0) -> int:
@@ -354,11 +355,11 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
             variables=variables,
             spec_defaults=entries,
         )
-    input_spec = override_input(options, file_input)
+    bound = {**variables, **options.variables}
+    input_spec = bind_input(override_input(options, file_input), bound)
     if input_spec is None:
         raise doc.origin(root, "").error("the spec needs 'input' (e.g. input: 224x224x3)")
     defaults = convert_defaults(entries + cli_default_entries(options), input_spec.dims)
-    bound = {**variables, **options.variables}
     reader = _LayerReader(doc, input_spec.dims, defaults, bound)
     layers_node, layers_origin = top["layers"]
     check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)

@@ -103,7 +103,7 @@ def number(value: Count | None) -> str:
     """An exact integer with thousands separators (a polynomial as written); empty for None."""
     if value is None:
         return ""
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{value:,}" if isinstance(value, int) else value.pretty()
 
 
 def field_text(fields: tuple[AxisField, ...], pick: Callable[[AxisField], int | float]) -> str:
@@ -184,7 +184,7 @@ def input_cells(result: NetworkResult, columns: tuple[Column, ...]) -> list[str]
 def human(value: Count, unit: str = "") -> str:
     """A short approximate form: ``138.4 M``, ``1.5 G`` (a polynomial as it is)."""
     if not isinstance(value, int):
-        return str(value)
+        return value.pretty()
     for scale, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k")):
         if abs(value) >= scale:
             return f"{value / scale:.1f} {suffix}{unit}"
@@ -194,7 +194,7 @@ def human(value: Count, unit: str = "") -> str:
 def human_bytes(value: Count) -> str:
     """Bytes in binary units: ``527.8 MiB`` (a polynomial in bytes as it is)."""
     if not isinstance(value, int):
-        return f"{value} B"
+        return f"{value.pretty()} B"
     for scale, suffix in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
         if value >= scale:
             return f"{value / scale:.1f} {suffix}"
@@ -206,7 +206,7 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
     t = result.totals
 
     def both(value: Count) -> str:
-        return f"{number(value)} ({human(value)})" if isinstance(value, int) else str(value)
+        return f"{number(value)} ({human(value)})" if isinstance(value, int) else number(value)
 
     return [
         ("input", f"{shape_text(result.input)} = {number(t.input_elements)} values"),
