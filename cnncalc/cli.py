@@ -784,6 +784,73 @@ def solve(
         _emit("\n".join(lines) + "\n", None)
 
 
+@app.command(
+    epilog='Examples:  cnncalc compare "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)" '
+    '"INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3"  |  '
+    "cnncalc compare specs/vgg11.yaml specs/vgg16.yaml specs/vgg19.yaml",
+)
+def compare(
+    specs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SPEC...", show_default=False, help="Two or more specs, as for summarize."
+        ),
+    ],
+    fmt: Annotated[
+        WorkFormat, typer.Option("--format", "-f", help="text (a table) or json.")
+    ] = WorkFormat.text,
+    sets: SetOpt = [],  # noqa: B006
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = 1_000_000,
+    input_size: InputOpt = None,
+) -> None:
+    """Networks side by side: output size, receptive field, parameters, MACs and
+    activations, with ratios to the first. Channels may be symbols (C): counts are then
+    polynomials, compared exactly."""
+    with _reporting():
+        from cnncalc.engine import evaluate
+        from cnncalc.loader import load_spec
+        from cnncalc.render.compare import HEADERS, comparison_json, comparison_rows
+
+        if len(specs) < 2:
+            raise CnnCalcError("compare needs two or more specs")
+        options = _load_options(sets, defaults, optional, max_layers, input_size)
+        results = [evaluate(load_spec(spec, options)) for spec in specs]
+        labels = [
+            r.name or (s if len(s) <= 60 else s[:57] + "...")
+            for r, s in zip(results, specs, strict=True)
+        ]
+        if fmt is WorkFormat.json:
+            _emit(comparison_json(labels, results), None)
+            return
+        _print_grid(HEADERS, comparison_rows(labels, results))
+
+
+def _print_grid(headers: list[str], rows: list[list[str]]) -> None:
+    """A plain table through rich, every cell as Text (never markup)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=False)
+    plain = console.no_color or not console.is_terminal
+    table = Table(
+        box=box.ASCII if plain else box.SIMPLE_HEAVY,
+        show_edge=not plain,
+        header_style="" if plain else "bold",
+        pad_edge=False,
+    )
+    for i, title in enumerate(headers):
+        table.add_column(title, justify="left" if i < 2 else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*(Text(c) for c in row))
+    if not console.is_terminal:
+        console.width = 100_000
+    console.print(table, crop=False)
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"cnncalc {__version__}\n")

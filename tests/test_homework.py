@@ -176,3 +176,21 @@ def test_solve() -> None:
     assert layers_for_rf(100, 3) == 50
     code, out, _ = run("solve", "--input", "32", "--output", "32", "--kernel", "5")
     assert code == 0 and "     5       1        2         1  yes" in out
+
+
+def test_compare_reads_49c2_vs_27c2() -> None:
+    code, out, _ = run("compare", "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
+                       "INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3", "-f", "json")
+    assert code == 0
+    first, second = json.loads(out)
+    assert (first["params"], second["params"]) == ("49C^2", "27C^2")
+    assert second["params_ratio"] == pytest.approx(27 / 49)
+    assert first["receptive_field"] == second["receptive_field"] == [7, 7]
+    code, out, _ = run("compare", "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
+                       "INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3")
+    assert code == 0 and "49C^2" in out and "27C^2" in out and "0.551x" in out
+
+
+def test_compare_needs_two_specs() -> None:
+    code, _, err = run("compare", str(SPECS / "vgg16.yaml"))
+    assert (code, err) == (2, "cnncalc: error: compare needs two or more specs\n")

@@ -1,0 +1,71 @@
+"""Side-by-side comparison of networks: sizes, receptive fields, counts and ratios."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from cnncalc.render.cells import field_text, number, shape_text
+from cnncalc.render.data import ready
+from cnncalc.results import NetworkResult, Shape
+from cnncalc.symbolic import Count, ratio
+
+QUANTITIES = ("params", "macs", "activations")
+TITLES = {"params": "params", "macs": "MACs", "activations": "activations"}
+
+
+def _last_output(result: NetworkResult) -> Shape:
+    return result.layers[-1].output if result.layers else result.input
+
+
+def _count(result: NetworkResult, key: str) -> Count:
+    value: Count = getattr(result.totals, key)
+    return value
+
+
+def ratio_text(value: Count, base: Count) -> str:
+    """``value / base`` as ``0.551x``; ``n/a`` when it is not a number."""
+    r = ratio(value, base)
+    if r is None:
+        return "n/a"
+    return f"{r.numerator:,}x" if r.denominator == 1 else f"{float(r):,.3g}x"
+
+
+def comparison_rows(labels: Sequence[str], results: Sequence[NetworkResult]) -> list[list[str]]:
+    """One row of cells per network; ratios are against the first."""
+    base = results[0]
+    rows = []
+    for label, result in zip(labels, results, strict=True):
+        rf = result.layers[-1].receptive_field if result.layers else ()
+        row = [label, shape_text(_last_output(result)), field_text(rf, lambda a: a.size)]
+        for key in QUANTITIES:
+            row += [number(_count(result, key)), ratio_text(_count(result, key), _count(base, key))]
+        rows.append(row)
+    return rows
+
+
+HEADERS = ["spec", "output", "RF"] + [
+    title for key in QUANTITIES for title in (TITLES[key], "x first")
+]
+
+
+def comparison_json(labels: Sequence[str], results: Sequence[NetworkResult]) -> str:
+    """The comparison as JSON: per network its figures and ratios to the first."""
+    base = results[0]
+    out: list[dict[str, Any]] = []
+    for label, result in zip(labels, results, strict=True):
+        shape = _last_output(result)
+        rf = result.layers[-1].receptive_field if result.layers else ()
+        entry: dict[str, Any] = {
+            "spec": label,
+            "name": result.name,
+            "output": {"channels": ready(shape.channels), "size": list(shape.size)},
+            "receptive_field": [a.size for a in rf],
+        }
+        for key in QUANTITIES:
+            r = ratio(_count(result, key), _count(base, key))
+            entry[key] = ready(_count(result, key))
+            entry[f"{key}_ratio"] = None if r is None else float(r)
+        out.append(entry)
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
