@@ -851,6 +851,80 @@ def _print_grid(headers: list[str], rows: list[list[str]]) -> None:
     console.print(table, crop=False)
 
 
+@app.command(
+    epilog="Examples:  cnncalc check sheets/lecture5.yaml  |  "
+    "cnncalc check sheets/lecture5.yaml --format json",
+)
+def check(
+    sheet: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHEET",
+            show_default=False,
+            help="A YAML homework sheet: questions and answers.",
+        ),
+    ],
+    fmt: Annotated[
+        WorkFormat, typer.Option("--format", "-f", help="text (table and working) or json.")
+    ] = WorkFormat.text,
+) -> None:
+    """Grade a homework sheet: right or wrong per question, the correct values, the likely
+    mistakes and the working for every wrong answer. Exit code 1 when any is wrong."""
+    with _reporting():
+        from cnncalc.render.derivation import derivation_text, verdict_text
+        from cnncalc.sheet import check_sheet
+
+        graded = check_sheet(sheet)
+        if fmt is WorkFormat.json:
+            import json
+
+            data = {
+                "title": graded.title,
+                "right": sum(g.verdict.right for g in graded.graded),
+                "total": len(graded.graded),
+                "questions": [
+                    {
+                        "id": g.id,
+                        "question": g.question,
+                        "ask": g.ask,
+                        "answer": g.verdict.expected,
+                        "correct": g.verdict.correct,
+                        "right": g.verdict.right,
+                        "mistakes": list(g.verdict.mistakes),
+                    }
+                    for g in graded.graded
+                ],
+            }
+            _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
+        else:
+            if graded.title:
+                _emit(graded.title + "\n", None)
+            rows = [
+                [
+                    g.id,
+                    g.verdict.quantity,
+                    g.verdict.expected,
+                    g.verdict.correct,
+                    "right" if g.verdict.right else "WRONG",
+                ]
+                for g in graded.graded
+            ]
+            _print_grid(["question", "asked", "answer", "correct", "verdict"], rows)
+            right = sum(g.verdict.right for g in graded.graded)
+            lines = [f"{right} of {len(graded.graded)} right"]
+            for g in graded.graded:
+                if not g.verdict.right:
+                    lines += [
+                        "",
+                        f"question {g.id}: {g.question}".rstrip(": "),
+                        verdict_text(g.verdict).rstrip("\n"),
+                        derivation_text(g.case.derivation()).rstrip("\n"),
+                    ]
+            _emit("\n".join(lines) + "\n", None)
+        if not graded.all_right:
+            raise typer.Exit(1)
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"cnncalc {__version__}\n")

@@ -179,18 +179,57 @@ def test_solve() -> None:
 
 
 def test_compare_reads_49c2_vs_27c2() -> None:
-    code, out, _ = run("compare", "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
-                       "INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3", "-f", "json")
+    code, out, _ = run(
+        "compare",
+        "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
+        "INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3",
+        "-f",
+        "json",
+    )
     assert code == 0
     first, second = json.loads(out)
     assert (first["params"], second["params"]) == ("49C^2", "27C^2")
     assert second["params_ratio"] == pytest.approx(27 / 49)
     assert first["receptive_field"] == second["receptive_field"] == [7, 7]
-    code, out, _ = run("compare", "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
-                       "INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3")
+    code, out, _ = run(
+        "compare",
+        "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
+        "INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3",
+    )
     assert code == 0 and "49C^2" in out and "27C^2" in out and "0.551x" in out
 
 
 def test_compare_needs_two_specs() -> None:
     code, _, err = run("compare", str(SPECS / "vgg16.yaml"))
     assert (code, err) == (2, "cnncalc: error: compare needs two or more specs\n")
+
+
+def test_check_sheet_grades_the_lecture() -> None:
+    sheet = str(Path(__file__).resolve().parent.parent / "sheets" / "lecture5.yaml")
+    code, out, _ = run("check", sheet, "-f", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert (data["right"], data["total"]) == (9, 10)
+    wrong = [q for q in data["questions"] if not q["right"]]
+    assert [(q["id"], q["answer"], q["correct"]) for q in wrong] == [("4", "4x4x3", "5x5x3")]
+    assert any("lecture slide's form" in m for m in wrong[0]["mistakes"])
+    code, out, _ = run("check", sheet)
+    assert code == 1 and "9 of 10 right" in out and "question 4:" in out
+
+
+def test_check_sheet_errors_point_at_the_key(tmp_path: Path) -> None:
+    sheet = tmp_path / "s.yaml"
+    sheet.write_text(
+        "questions:\n  - input: 8x8x1\n    layer: relu\n    ask: size\n    answer: 8x8x1\n"
+    )
+    code, _, err = run("check", str(sheet))
+    assert code == 2
+    assert err == (
+        f"cnncalc: error: {sheet}, line 4, at questions[0].ask: unknown quantity "
+        "'size'; ask one of output, params, params_nonshared, params_fc, macs, "
+        "activations, rf, jump\n"
+    )
+    sheet.write_text(
+        "questions:\n  - input: 8x8x1\n    layer: relu\n    ask: output\n    answer: 8x8x1\n"
+    )
+    assert run("check", str(sheet))[0] == 0

@@ -82,7 +82,10 @@ def test_alexnet_paper_224_warns_about_unseen_column() -> None:
     result = summarize("INPUT(224x224x3) -> CONV(96, 11, s=4)")
     assert result.layers[0].output.size == (54, 54)
     messages = [w.message for w in result.warnings]
-    assert any("54.25" in m and "last 1 input row unseen" in m for m in messages), messages
+    assert messages == [
+        "layer 1 (conv1): axes H and W: (224 - 11)/4 + 1 = 54.25 is not whole (cs231n calls "
+        "such a setting invalid); the floor leaves the last 1 input row unseen"
+    ]
 
 
 def test_cs231n_not_exact_setting_warns() -> None:
@@ -108,3 +111,20 @@ def test_formula_functions_directly() -> None:
     assert f.same_padding(224, 3, 2, 1) == (0, 1)
     assert f.adaptive_window_max(5, 3) == 3
     assert f.adaptive_window_max(6, 3) == 2
+
+
+def test_padding_only_drop_is_named_as_such() -> None:
+    # torchvision AlexNet conv1: (224 + 2*2 - 11)/4 + 1 = 55.25, the dropped row is padding
+    result = summarize("INPUT(224x224x3) -> CONV(64, 11, s=4, p=2)")
+    assert [w.message for w in result.warnings] == [
+        "layer 1 (conv1): axes H and W: (228 - 11)/4 + 1 = 55.25 is not whole (cs231n calls "
+        "such a setting invalid); the floor drops 1 padded row, no input"
+    ]
+
+
+def test_receptive_field_mostly_padding_warns_once() -> None:
+    # corner unit of a 7x7 conv with padding 6 on an 8x8 input sees 1 input pixel of 7
+    result = summarize("INPUT(8x8x1) -> CONV(1, 7, p=6) -> CONV(1, 7, p=6)")
+    codes = [w.code for w in result.warnings]
+    assert codes.count("receptive-field-padding") == 1
+    assert "it sees 1x1 input pixels" in result.warnings[0].message

@@ -128,6 +128,12 @@ def _resolve_padding(
     return resolved
 
 
+def _fraction(numerator: int, denominator: int) -> str:
+    """An exact quotient in decimal when short (``54.25``), else as a fraction."""
+    whole, rest = divmod(numerator * 10_000, denominator)
+    return f"{whole / 10_000:g}" if rest == 0 else f"{numerator}/{denominator}"
+
+
 def _sliding(
     at: _At,
     shape: Shape,
@@ -142,6 +148,7 @@ def _sliding(
     dims = len(shape.size)
     out: list[int] = []
     steps: list[AxisStep] = []
+    per_axis: dict[str, list[str]] = {}  # the same warning on several axes is said once
     for i, (n, k, s, d, (pl, pr)) in enumerate(
         zip(shape.size, kernel, stride, dilation, pads, strict=True)
     ):
@@ -156,15 +163,23 @@ def _sliding(
         length = f.pool_output_length(n, k, s, pl, pr, d, ceil_mode)
         if length < 1:
             raise at.fail(f"output size on axis {_axis(dims, i)} would be {length}")
-        lost = 0 if ceil_mode else f.unused_input(n, k, s, pl, pr, d)
-        if lost:
-            exact = f"({padded} - {k_eff})/{s} + 1 = {(padded - k_eff) / s + 1:g}"
-            notices.append(
-                f"axis {_axis(dims, i)}: {exact} is not whole; the floor leaves the last "
-                f"{lost} input {'row' if lost == 1 else 'rows'} unseen"
+        remainder = (padded - k_eff) % s
+        if remainder and not ceil_mode:
+            lost = f.unused_input(n, k, s, pl, pr, d)
+            exact = f"({padded} - {k_eff})/{s} + 1 = {_fraction(padded - k_eff + s, s)}"
+            dropped = (
+                f"the floor leaves the last {lost} input {'row' if lost == 1 else 'rows'} unseen"
+                if lost
+                else f"the floor drops {remainder} padded {'row' if remainder == 1 else 'rows'}, "
+                "no input"
             )
+            per_axis.setdefault(
+                f"{exact} is not whole (cs231n calls such a setting invalid); {dropped}", []
+            ).append(_axis(dims, i))
         out.append(length)
         steps.append(AxisStep(k_eff, s, pl))
+    for text, axes in per_axis.items():
+        notices.append(f"{'axis' if len(axes) == 1 else 'axes'} {' and '.join(axes)}: {text}")
     return tuple(out), tuple(steps)
 
 
@@ -319,6 +334,11 @@ def _advance(rf: tuple[AxisField, ...], steps: tuple[AxisStep, ...]) -> tuple[Ax
     )
 
 
+def _input_seen(field: AxisField, n: int) -> int:
+    """Input pixels (not padding) in output unit 0's field, which spans [-P, r - 1 - P]."""
+    return max(0, min(n - 1, field.size - 1 - field.padding) + 1)
+
+
 def _layer_names(layers: tuple[LayerSpec, ...]) -> list[str]:
     """Given names, and ``<kind><n>`` (counted per kind) for the rest, all distinct."""
     taken = {layer.name for layer in layers if layer.name}
@@ -360,7 +380,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     extent: Axes = spec.input.size  # spatial extent a flat vector still keeps apart
     results: list[LayerResult] = []
     notices: list[Notice] = []
-    rf_warned = False
+    rf_warned = padding_warned = False
     # Long chains repeat the same layer on the same input: compute each pair once.
     memo: dict[tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...]]] = {}
     for index, (layer, name) in enumerate(
@@ -379,6 +399,19 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
             extent = ()
         notices.extend(Notice("layer", f"{at.where()}: {text}", index) for text in out.notices)
+        if not padding_warned and isinstance(layer.op, Conv | Pool):
+            seen = [_input_seen(a, n) for a, n in zip(rf, spec.input.size, strict=True)]
+            if any(2 * v < a.size for v, a in zip(seen, rf, strict=True)):
+                padding_warned = True
+                notices.append(
+                    Notice(
+                        "receptive-field-padding",
+                        f"{at.where()}: the corner unit's receptive field "
+                        f"({'x'.join(str(a.size) for a in rf)}) is mostly padding: it sees "
+                        f"{'x'.join(map(str, seen))} input pixels",
+                        index,
+                    )
+                )
         if not rf_warned and any(a.size > n for a, n in zip(rf, spec.input.size, strict=True)):
             rf_warned = True
             notices.append(

@@ -49,7 +49,7 @@ class YamlOrigin:
         return f"{self.filename}, line {self.line}, at {self.path or 'top level'}"
 
 
-class _Doc:
+class Document:
     """Walks composed nodes, turning scalars into Python values and counting visits."""
 
     def __init__(self, filename: str) -> None:
@@ -113,7 +113,7 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
-def _parse_input(doc: _Doc, node: yaml.Node, origin: YamlOrigin) -> InputSpec:
+def _parse_input(doc: Document, node: yaml.Node, origin: YamlOrigin) -> InputSpec:
     """``input: 224x224x3`` (spatial then channels), ``784`` (flat), a list, or a mapping."""
     if isinstance(node, yaml.MappingNode):
         fields = {k: (v, o) for k, v, o in doc.items(node, origin.path)}
@@ -136,7 +136,7 @@ def _parse_input(doc: _Doc, node: yaml.Node, origin: YamlOrigin) -> InputSpec:
 
 
 def _default_entries(
-    doc: _Doc, node: yaml.Node, path: str
+    doc: Document, node: yaml.Node, path: str
 ) -> list[tuple[str, str, object, Origin]]:
     entries: list[tuple[str, str, object, Origin]] = []
     for kind_word, kind_node, kind_origin in doc.items(node, path):
@@ -146,10 +146,12 @@ def _default_entries(
     return entries
 
 
-class _LayerReader:
+class LayerReader:
     """Reads the ``layers`` list, expanding ``repeat`` blocks under a layer budget."""
 
-    def __init__(self, doc: _Doc, dims: int, defaults: Defaults, variables: dict[str, int]) -> None:
+    def __init__(
+        self, doc: Document, dims: int, defaults: Defaults, variables: dict[str, int]
+    ) -> None:
         self.doc = doc
         self.make = LayerFactory(dims, defaults, variables)
         self.variables = variables
@@ -211,14 +213,14 @@ class _LayerReader:
             item_path = f"{path}[{i}]"
             block = self._repeat_block(item, item_path)
             if block is None:
-                out.append(self._layer(item, item_path))
+                out.append(self.layer(item, item_path))
                 continue
             times, body, body_path = block
             once: list[LayerSpec] = []
             self._read_into(body, body_path, once)
             out.extend(suffix_repeated_names(once, times))
 
-    def _layer(self, node: yaml.Node, path: str) -> LayerSpec:
+    def layer(self, node: yaml.Node, path: str) -> LayerSpec:
         doc = self.doc
         origin = doc.origin(node, path)
         if isinstance(node, yaml.ScalarNode) and not _is_null(node):
@@ -279,7 +281,7 @@ def compose(text: str, filename: str) -> yaml.Node | None:
         raise LimitError(f"{filename}: the YAML is nested too deeply to read") from None
 
 
-def _variables(doc: _Doc, node: yaml.Node, path: str) -> dict[str, int]:
+def _variables(doc: Document, node: yaml.Node, path: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for key, value_node, origin in doc.items(node, path):
         value = doc.value(value_node, origin.path)
@@ -291,7 +293,7 @@ def _variables(doc: _Doc, node: yaml.Node, path: str) -> dict[str, int]:
     return out
 
 
-def _arch(doc: _Doc, node: yaml.Node, origin: YamlOrigin) -> str:
+def _arch(doc: Document, node: yaml.Node, origin: YamlOrigin) -> str:
     text = doc.value(node, origin.path)
     if not isinstance(text, str):
         raise origin.error('arch must be grammar text, e.g. "INPUT(32x32x3) -> CONV(16) -> FC(10)"')
@@ -314,7 +316,7 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
     root = compose(text, filename)
     if root is None:
         raise SpecError(f"{filename}: the spec is empty; it needs 'input' and 'layers'")
-    doc = _Doc(filename)
+    doc = Document(filename)
     if not isinstance(root, yaml.MappingNode):
         raise doc.origin(root, "").error(
             f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}"
@@ -360,7 +362,7 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
     if input_spec is None:
         raise doc.origin(root, "").error("the spec needs 'input' (e.g. input: 224x224x3)")
     defaults = convert_defaults(entries + cli_default_entries(options), input_spec.dims)
-    reader = _LayerReader(doc, input_spec.dims, defaults, bound)
+    reader = LayerReader(doc, input_spec.dims, defaults, bound)
     layers_node, layers_origin = top["layers"]
     check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
@@ -372,7 +374,7 @@ def yaml_arch(text: str, filename: str = "<yaml>") -> tuple[str, str] | None:
     root = compose(text, filename)
     if not isinstance(root, yaml.MappingNode):
         return None
-    doc = _Doc(filename)
+    doc = Document(filename)
     for key, node, origin in doc.items(root, ""):
         if key == "arch":
             return _arch(doc, node, origin), _arch_name(filename, origin)
