@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from cnncalc import evaluate
 from cnncalc.loader import load_spec
 from cnncalc.results import NetworkResult
 from cnncalc.symbolic import Count
+
+# Fuzzing budgets: "ci" is the default (bounded, a few seconds); HYPOTHESIS_PROFILE=long
+# runs the same properties with many more examples locally.
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

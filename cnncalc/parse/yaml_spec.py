@@ -30,6 +30,7 @@ from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_DEPTH = 100
 _MAX_NODES = 5_000_000
+_MAX_ALIAS_VISITS = 100_000
 
 TOP_KEYS = ("name", "input", "defaults", "layers", "arch", "vars", "source", "description")
 
@@ -54,18 +55,30 @@ class Document:
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.visits = 0
+        self.seen: set[int] = set()
+        self.alias_visits = 0
         self._constructor = yaml.constructor.SafeConstructor()
 
     def origin(self, node: yaml.Node, path: str) -> YamlOrigin:
         return YamlOrigin(self.filename, node.start_mark.line + 1, path)
 
     def _count(self, node: yaml.Node, path: str) -> None:
-        self.visits += 1
-        if self.visits > _MAX_NODES:
+        # An alias is the same node object met again: count those visits on their own,
+        # so that "billion laughs" stops after a few thousand instead of millions.
+        key = id(node)
+        if key in self.seen:
+            self.alias_visits += 1
+            if self.alias_visits > _MAX_ALIAS_VISITS:
+                raise LimitError(
+                    f"{self.origin(node, path).describe()}: aliases expand to more than "
+                    f"{_MAX_ALIAS_VISITS:,} values; write the document out instead"
+                )
+            return
+        self.seen.add(key)
+        if len(self.seen) > _MAX_NODES:
             raise LimitError(
-                f"{self.origin(node, path).describe()}: the document expands to more than "
-                f"{_MAX_NODES:,} values (aliases repeated too often?)"
+                f"{self.origin(node, path).describe()}: the document has more than "
+                f"{_MAX_NODES:,} values"
             )
 
     def value(self, node: yaml.Node, path: str, depth: int = 0) -> object:
