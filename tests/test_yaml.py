@@ -147,3 +147,14 @@ def test_repeat_budget_is_checked_before_expanding() -> None:
             "input: 8x8x1\nlayers:\n - repeat: 100000\n   layers:\n"
             "    - repeat: 100000\n      layers: [relu]\n"
         )
+
+
+def test_long_documents_are_not_mistaken_for_alias_bombs() -> None:
+    body = "".join("  - conv: {filters: 2, kernel: 1}\n  - relu\n" for _ in range(60_000))
+    spec = parse_yaml(f"input: 4x4x1\nlayers:\n{body}", options=LoadOptions(max_layers=200_000))
+    assert len(spec.layers) == 120_000
+
+
+def test_recursive_alias_is_refused() -> None:
+    with pytest.raises(CnnCalcError, match="an alias refers to itself"):
+        parse_yaml("input: 8x8x1\nlayers: &x [relu, *x]\n")

@@ -29,8 +29,7 @@ from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_DEPTH = 100
-_MAX_NODES = 5_000_000
-_MAX_ALIAS_VISITS = 100_000
+_MAX_VALUES = 5_000_000
 
 TOP_KEYS = ("name", "input", "defaults", "layers", "arch", "vars", "source", "description")
 
@@ -55,35 +54,13 @@ class Document:
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.seen: set[int] = set()
-        self.alias_visits = 0
         self._constructor = yaml.constructor.SafeConstructor()
 
     def origin(self, node: yaml.Node, path: str) -> YamlOrigin:
         return YamlOrigin(self.filename, node.start_mark.line + 1, path)
 
-    def _count(self, node: yaml.Node, path: str) -> None:
-        # An alias is the same node object met again: count those visits on their own,
-        # so that "billion laughs" stops after a few thousand instead of millions.
-        key = id(node)
-        if key in self.seen:
-            self.alias_visits += 1
-            if self.alias_visits > _MAX_ALIAS_VISITS:
-                raise LimitError(
-                    f"{self.origin(node, path).describe()}: aliases expand to more than "
-                    f"{_MAX_ALIAS_VISITS:,} values; write the document out instead"
-                )
-            return
-        self.seen.add(key)
-        if len(self.seen) > _MAX_NODES:
-            raise LimitError(
-                f"{self.origin(node, path).describe()}: the document has more than "
-                f"{_MAX_NODES:,} values"
-            )
-
     def value(self, node: yaml.Node, path: str, depth: int = 0) -> object:
         """The plain Python value of a node (scalars, lists, dicts with string keys)."""
-        self._count(node, path)
         if depth > _MAX_DEPTH:
             raise LimitError(
                 f"{self.origin(node, path).describe()}: nested deeper than {_MAX_DEPTH} levels"
@@ -102,7 +79,6 @@ class Document:
             raise self.origin(node, path).error(f"expected a mapping, got {_describe(node)}")
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            self._count(key_node, path)
             key = self._constructor.construct_object(key_node)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 raise self.origin(key_node, path).error(f"keys must be text, got {key!r}")
@@ -180,7 +156,6 @@ class LayerReader:
             raise self.doc.origin(node, path).error(f"layers must be a list, got {_describe(node)}")
         total = 0
         for i, item in enumerate(node.value):
-            self.doc._count(item, path)
             block = self._repeat_block(item, f"{path}[{i}]")
             if block is None:
                 total += 1
@@ -278,10 +253,53 @@ class LayerReader:
         return self.make(word, positional, keywords, body_origin)
 
 
+def _expanded_size(root: yaml.Node, filename: str) -> int:
+    """Values the document holds once every alias is expanded, without expanding them.
+
+    Each node's size is computed once (aliases share node objects), so "billion laughs"
+    is measured in linear time and refused before anything is walked; an alias inside
+    itself is refused too.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            line = node.start_mark.line + 1
+            raise SpecError(f"{filename}, line {line}: an alias refers to itself")
+        if depth > _MAX_DEPTH:
+            line = node.start_mark.line + 1
+            raise LimitError(f"{filename}, line {line}: nested deeper than {_MAX_DEPTH} levels")
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(item, depth + 1) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        active.discard(key)
+        sizes[key] = total
+        if total > _MAX_VALUES:
+            raise LimitError(
+                f"{filename}: the document expands to more than {_MAX_VALUES:,} values "
+                "(aliases repeated too often?)"
+            )
+        return total
+
+    return size(root, 0)
+
+
 def compose(text: str, filename: str) -> yaml.Node | None:
-    """Parse YAML text into a node tree, turning PyYAML's errors into :class:`SpecError`."""
+    """Parse YAML text into a node tree, turning PyYAML's errors into :class:`SpecError`.
+
+    Documents whose aliases expand beyond the limit are refused here.
+    """
     try:
         node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        if node is not None:
+            _expanded_size(node, filename)
         return node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
