@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -38,16 +38,31 @@ Examples:
   cnncalc summarize specs/lecture.cnn --set N=2 --set M=3 --set K=2
 """
 
+_SETTINGS: dict[str, Any] = {
+    "add_completion": False,
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
 app = typer.Typer(
     name="cnncalc",
     help="A calculator for convolutional neural networks: output sizes, parameters, "
     "receptive fields, MACs and memory, layer by layer.\n\n" + EXAMPLES,
-    add_completion=False,
     no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    **_SETTINGS,
 )
+# Every command, by name, with how it was registered: main() builds a one-command app
+# for the command being run, since typer inspects every registered command at each run.
+_COMMANDS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+
+
+def _command(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        name = kwargs.get("name") or function.__name__.replace("_", "-")
+        _COMMANDS[name] = (function, kwargs)
+        return app.command(**kwargs)(function)
+
+    return register
 
 
 class OutputFormat(StrEnum):
@@ -234,7 +249,7 @@ OutputOpt = Annotated[
 ]
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc summarize specs/alexnet.yaml  |  "
     "cnncalc summarize specs/vgg16.yaml -f json  |  "
     'cnncalc summarize "INPUT(28x28x1) -> CONV(8, 5) -> RELU -> POOL -> FC(10)" -f markdown',
@@ -275,7 +290,7 @@ class ExpandFormat(StrEnum):
     yaml = "yaml"
 
 
-@app.command(
+@_command(
     epilog='Examples:  cnncalc expand "INPUT(32x32x3) -> [CONV(16) -> RELU]*2 -> POOL?"  |  '
     "cnncalc expand lecture.cnn --set N=2 --set M=3 --set K=2 --no-optional  |  "
     "cnncalc expand specs/vgg16.yaml --format yaml",
@@ -314,7 +329,7 @@ def expand(
             _emit(comments + format_network(expansion.spec) + "\n", output)
 
 
-@app.command(
+@_command(
     name="format",
     epilog='Examples:  cnncalc format "input(32x32x3)->[conv(16,kernel=3)->relu]*2->fc(10)"  |  '
     "cnncalc format specs/alexnet.yaml",
@@ -445,7 +460,7 @@ def _one_layer(
         _show_work(one_layer(kind, input_size, options), expect, expect_params, fmt)
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc conv -i 11x11x3 -k 3 -p 1 -s 2 -d 2 --filters 3  |  "
     "cnncalc conv -i 55x55x3 -k 11 -p 5 --filters 96 --expect 55x55x96 --expect-params 34944",
 )
@@ -481,7 +496,7 @@ def conv(
     )
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc local -i 55x55x3 -k 11 -p 5 --filters 96",
 )
 def local(
@@ -514,7 +529,7 @@ def local(
     )
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc pool -i 50x100x16 -k 3 -s 2  |  "
     "cnncalc pool -i 6x6x1 -k 3 -s 2 --ceil --avg --expect 3x3x1",
 )
@@ -546,7 +561,7 @@ def pool(
     _one_layer("avgpool" if average else "maxpool", input_size, options, expect, None, fmt)
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc fc -i 7x7x512 --units 4096 --expect-params 102764544",
 )
 def fc(
@@ -561,7 +576,7 @@ def fc(
     _one_layer("fc", input_size, {"units": units, "bias": bias}, expect, expect_params, fmt)
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc explain specs/alexnet.yaml --layer conv1  |  "
     "cnncalc explain specs/vgg16.yaml --layer 5",
 )
@@ -616,7 +631,7 @@ def _matrix_arg(text: str, what: str) -> str:
     return text
 
 
-@app.command(
+@_command(
     epilog='Examples:  cnncalc convolve --input "1 2 3; 4 5 6; 7 8 9" --kernel "10 20; 30 40" '
     '--steps  |  cnncalc convolve -i "1 2 3; 4 5 6; 7 8 9" -k "10 20 30; 40 50 60; 30 20 10" '
     '-p 1 -s 2  |  cnncalc convolve -i "1 2; 3 4" --op max --size 2',
@@ -698,7 +713,7 @@ def _exactness(remainder: int, unseen: int) -> str:
     return f"no: the floor leaves {unseen} input row(s) unseen"
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc solve --input 32 --output 32 --kernel 5  |  "
     "cnncalc solve --input 224 --output 55 --kernel 11 --stride 4  |  "
     "cnncalc solve --rf 100 --kernel 3",
@@ -784,7 +799,7 @@ def solve(
         _emit("\n".join(lines) + "\n", None)
 
 
-@app.command(
+@_command(
     epilog='Examples:  cnncalc compare "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)" '
     '"INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3"  |  '
     "cnncalc compare specs/vgg11.yaml specs/vgg16.yaml specs/vgg19.yaml",
@@ -851,7 +866,7 @@ def _print_grid(headers: list[str], rows: list[list[str]]) -> None:
     console.print(table, crop=False)
 
 
-@app.command(
+@_command(
     epilog="Examples:  cnncalc check sheets/lecture5.yaml  |  "
     "cnncalc check sheets/lecture5.yaml --format json",
 )
@@ -952,10 +967,23 @@ def _quiet_broken_pipe(run: Callable[[], object]) -> None:
         sys.exit(0)
 
 
+def _single_command_app(name: str) -> typer.Typer:
+    """An app holding only ``name``, invoked as the root command (same options, help)."""
+    function, kwargs = _COMMANDS[name]
+    single = typer.Typer(**_SETTINGS)
+    single.command(**{k: v for k, v in kwargs.items() if k != "name"})(function)
+    return single
+
+
 def main() -> None:
     """Console entry point."""
     # A short-lived process that builds hundreds of thousands of small acyclic objects
     # for long networks: the cycle collector only rescans them (halves the time at 100k
     # layers, see BENCHMARKS.md); reference counting frees everything that matters.
     gc.disable()
-    _quiet_broken_pipe(lambda: app(prog_name="cnncalc"))
+    args = sys.argv[1:]
+    if args and args[0] in _COMMANDS:
+        single = _single_command_app(args[0])
+        _quiet_broken_pipe(lambda: single(args=args[1:], prog_name=f"cnncalc {args[0]}"))
+    else:
+        _quiet_broken_pipe(lambda: app(prog_name="cnncalc"))

@@ -59,6 +59,20 @@ class Document:
     def origin(self, node: yaml.Node, path: str) -> YamlOrigin:
         return YamlOrigin(self.filename, node.start_mark.line + 1, path)
 
+    def _plain_tag(self, node: yaml.Node, path: str, plain: str) -> None:
+        if node.tag != plain:
+            raise self.origin(node, path).error(
+                f"cannot read this value: unsupported tag '{node.tag}'"
+            )
+
+    def scalar(self, node: yaml.Node, path: str) -> object:
+        """A scalar's value by YAML's safe rules; other tags are errors at their place."""
+        try:
+            return self._constructor.construct_object(node)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise self.origin(node, path).error(f"cannot read this value: {problem}") from None
+
     def value(self, node: yaml.Node, path: str, depth: int = 0) -> object:
         """The plain Python value of a node (scalars, lists, dicts with string keys)."""
         if depth > _MAX_DEPTH:
@@ -66,8 +80,9 @@ class Document:
                 f"{self.origin(node, path).describe()}: nested deeper than {_MAX_DEPTH} levels"
             )
         if isinstance(node, yaml.ScalarNode):
-            return self._constructor.construct_object(node)
+            return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
+            self._plain_tag(node, path, "tag:yaml.org,2002:seq")
             return [
                 self.value(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)
             ]
@@ -77,9 +92,10 @@ class Document:
         """Key, value node and origin of each entry of a mapping (keys must be text)."""
         if not isinstance(node, yaml.MappingNode):
             raise self.origin(node, path).error(f"expected a mapping, got {_describe(node)}")
+        self._plain_tag(node, path, "tag:yaml.org,2002:map")
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = self._constructor.construct_object(key_node)
+            key = self.scalar(key_node, path)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 raise self.origin(key_node, path).error(f"keys must be text, got {key!r}")
             key = str(key)
