@@ -18,13 +18,16 @@ from cnncalc.spec import (
     LRN,
     Activation,
     AdaptivePool,
+    Add,
     Axes,
     BatchNorm,
+    Concat,
     Conv,
     Dense,
     Dropout,
     Flatten,
     GlobalPool,
+    Identity,
     LayerOp,
     LayerSpec,
     Origin,
@@ -191,7 +194,7 @@ class Kind:
 
     def keys(self) -> list[str]:
         """Every accepted key, aliases included."""
-        return ["name"] + [k for f in self.fields for k in (f.name, *f.aliases)]
+        return ["name", "from"] + [k for f in self.fields for k in (f.name, *f.aliases)]
 
 
 def _conv(shared: bool) -> Callable[[str, Values], LayerOp]:
@@ -361,6 +364,27 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("flatten", "flatten to a feature vector", (), lambda kind, v: Flatten()),
     Kind(
+        "add",
+        "elementwise sum of its inputs (residual connection)",
+        (),
+        lambda kind, v: Add(),
+        aliases=("sum", "residual"),
+    ),
+    Kind(
+        "concat",
+        "concatenation of its inputs along channels",
+        (),
+        lambda kind, v: Concat(),
+        aliases=("concatenate", "cat", "depthconcat"),
+    ),
+    Kind(
+        "identity",
+        "passes its input on unchanged",
+        (),
+        lambda kind, v: Identity(),
+        aliases=("id", "shortcut"),
+    ),
+    Kind(
         "fc",
         "fully connected layer",
         (
@@ -478,7 +502,11 @@ def make_layer(
     for (value, where), key in zip(positional, kind.positional, strict=False):
         given[key] = (value, where)
     name: str | None = None
+    inputs: tuple[str, ...] = ()
     for key, value, where in keywords:
+        if key.lower() in ("from", "inputs"):
+            inputs = _layer_refs(value, where)
+            continue
         if key.lower() == "name":
             if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
                 raise where.error(f"name must be a non-empty text, got {_show(value)}")
@@ -505,7 +533,20 @@ def make_layer(
             values[f.name] = None
         else:
             values[f.name] = f.convert(f.default, f.name, dims, origin)
-    return LayerSpec(kind.name, kind.build(kind.name, values), name, origin)
+    return LayerSpec(kind.name, kind.build(kind.name, values), name, origin, inputs)
+
+
+def _layer_refs(value: object, where: Origin) -> tuple[str, ...]:
+    """``from: a`` or ``from: [a, b]``: names of earlier layers (``input`` for the input)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    refs = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int) or str(item) == "":
+            raise where.error(f"'from' takes layer names, got {_show(item)}")
+        refs.append(str(item))
+    if not refs:
+        raise where.error("'from' needs at least one layer name")
+    return tuple(refs)
 
 
 class LayerFactory:
@@ -546,7 +587,7 @@ class LayerFactory:
         except TypeError:  # unhashable values (YAML lists): resolve without remembering
             key, known = None, None
         if known is not None:
-            return LayerSpec(known.kind, known.op, known.name, origin)
+            return LayerSpec(known.kind, known.op, known.name, origin, known.inputs)
         layer = make_layer(
             word, positional, keywords, dims=self.dims, defaults=self.defaults, origin=origin
         )

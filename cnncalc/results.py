@@ -66,6 +66,8 @@ class LayerResult:
     receptive_field: tuple[AxisField, ...]
     macs: Count
     activations: Count
+    inputs: tuple[str, ...] = ()
+    """Names of the layers (or ``input``) this layer reads."""
 
     def hyper_value(self, key: str) -> HyperValue | None:
         """One resolved hyperparameter, or None when the layer has no such key."""

@@ -147,6 +147,21 @@ class LRN:
     size: int
 
 
+@dataclass(frozen=True)
+class Add:
+    """Elementwise sum of several inputs of one shape (a residual connection)."""
+
+
+@dataclass(frozen=True)
+class Concat:
+    """Concatenation of several inputs along channels (spatial sizes must agree)."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Passes its input on unchanged (an empty branch, a shortcut)."""
+
+
 LayerOp = (
     Conv
     | Pool
@@ -158,6 +173,9 @@ LayerOp = (
     | Dropout
     | BatchNorm
     | LRN
+    | Add
+    | Concat
+    | Identity
 )
 
 
@@ -169,6 +187,8 @@ class LayerSpec:
     op: LayerOp
     name: str | None = None
     origin: Origin = field(default=NoOrigin(), compare=False, repr=False)
+    inputs: tuple[str, ...] = ()
+    """Names of the layers this one reads; empty means the layer before (or the input)."""
 
 
 @dataclass(frozen=True)

@@ -63,9 +63,14 @@ def test_summarize_json_schema_and_numbers() -> None:
         "receptive_field",
         "macs",
         "activations",
+        "inputs",
     }
     assert set(layer["receptive_field"]) == {"size", "jump", "start", "padding"}
     assert layer["output"] == {"channels": 64, "size": [224, 224]}
+    assert layer["inputs"] == ["input"]
+    assert data["layers"][1]["inputs"] == [layer["name"]]
+    assert layer["inputs"] == ["input"]
+    assert data["layers"][1]["inputs"] == [layer["name"]]
     assert data["layers"][-1]["output"] == {"channels": 1000, "size": []}
 
 
@@ -138,7 +143,7 @@ ERRORS = [
         ["summarize", "INPUT(8x8x1) -> CNV(64)"],
         "cnncalc: error: <inline>:1:17: unknown layer kind 'CNV' (did you mean 'conv'?); known "
         "kinds: conv, local, maxpool, avgpool, gap, gmp, adaptive_avgpool, adaptive_maxpool, "
-        "flatten, fc, dropout, batchnorm, lrn, relu, relu6, leaky_relu, prelu, elu, selu, gelu, "
+        "flatten, add, concat, identity, fc, dropout, batchnorm, lrn, relu, relu6, leaky_relu, prelu, elu, selu, gelu, "
         "silu, mish, hardswish, hardsigmoid, sigmoid, tanh, softplus, softmax, log_softmax\n"
         "    INPUT(8x8x1) -> CNV(64)\n"
         "                    ~~~~~~^\n",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cnncalc.engine import formulas as f
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
     HyperValue,
@@ -20,13 +20,16 @@ from cnncalc.spec import (
     LRN,
     Activation,
     AdaptivePool,
+    Add,
     Axes,
     BatchNorm,
+    Concat,
     Conv,
     Dense,
     Dropout,
     Flatten,
     GlobalPool,
+    Identity,
     LayerOp,
     LayerSpec,
     NetworkSpec,
@@ -303,6 +306,8 @@ def _simple(layer: LayerSpec, shape: Shape) -> _Outcome:
         )
     if isinstance(op, LRN):
         return _Outcome(shape, {"size": op.size})
+    if isinstance(op, Identity):
+        return _Outcome(shape, {})
     raise AssertionError(f"unhandled layer op {op!r}")
 
 
@@ -371,33 +376,161 @@ def dtype_bytes(dtype: str) -> int:
         ) from None
 
 
+@dataclass(frozen=True)
+class _Tensor:
+    """What flows along an edge: a shape, its receptive field, and for a flat vector the
+    spatial extent it still keeps apart (so a following fc can take the whole map)."""
+
+    shape: Shape
+    rf: tuple[AxisField, ...]
+    extent: Axes
+
+
+def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
+    """The input names of every layer, checked: known, earlier, and without cycles."""
+    position = {name: i for i, name in enumerate(names)}
+    wiring: list[tuple[str, ...]] = []
+    for i, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
+        at = _At(layer, i + 1, name)
+        refs = layer.inputs or (names[i - 1] if i else INPUT,)
+        for ref in refs:
+            if ref == INPUT:
+                continue
+            if ref not in position:
+                raise at.fail(
+                    f"'from' names '{ref}', which is no layer{did_you_mean(ref, [*names, INPUT])}"
+                )
+            if position[ref] >= i:
+                raise at.fail(_cycle_or_forward(spec, names, position, i, ref))
+        if len(refs) > 1 and not isinstance(layer.op, Add | Concat):
+            raise at.fail(
+                f"{layer.kind} takes one input, but 'from' names {len(refs)}; "
+                "merge them with add or concat"
+            )
+        wiring.append(refs)
+    return wiring
+
+
+def _cycle_or_forward(
+    spec: NetworkSpec, names: list[str], position: dict[str, int], i: int, ref: str
+) -> str:
+    """Say whether a reference to a later layer closes a cycle, and which layers it has."""
+    path = [names[i], ref]
+    current = ref
+    seen = {names[i]}
+    while current not in seen:
+        seen.add(current)
+        j = position[current]
+        inputs = spec.layers[j].inputs or ((names[j - 1],) if j else ())
+        following = [r for r in inputs if r in position and position[r] >= i]
+        if not following:
+            break
+        current = following[0]
+        path.append(current)
+    if path[-1] == names[i]:
+        return f"the layers form a cycle: {' -> '.join(reversed(path))}"
+    return f"'from' names '{ref}', which comes later; list every layer after the layers it reads"
+
+
+def _merge(at: _At, tensors: list[tuple[str, _Tensor]], notices: list[str]) -> _Outcome:
+    """Shapes at add/concat; the receptive field is the largest over the paths."""
+    op = at.layer.op
+    shapes = [t.shape for _, t in tensors]
+    listing = ", ".join(f"{name} {_shape_text(t.shape)}" for name, t in tensors)
+    if isinstance(op, Add):
+        if len(set(shapes)) != 1:
+            raise at.fail(f"add needs inputs of one shape, got {listing}")
+        output = shapes[0]
+    else:
+        if len({s.size for s in shapes}) != 1:
+            raise at.fail(f"concat needs inputs of one spatial size, got {listing}")
+        channels: Count = 0
+        for s in shapes:
+            channels = channels + s.channels
+        output = Shape(channels, shapes[0].size)
+    return _Outcome(output, {"inputs": len(tensors)}, notices=notices)
+
+
+def _merge_fields(
+    at: _At, tensors: list[tuple[str, _Tensor]], notices: list[str]
+) -> tuple[AxisField, ...]:
+    """Distill's multi-path rule: the largest field over the paths; warn when the paths
+    have different effective strides or centres (the network is not aligned)."""
+    fields = [t.rf for _, t in tensors]
+    if not fields[0]:
+        return ()
+    merged = []
+    for axis in range(len(fields[0])):
+        per_path = [f[axis] for f in fields]
+        merged.append(max(per_path, key=lambda a: (a.size, a.padding)))
+        jumps = {a.jump for a in per_path}
+        starts = {a.start for a in per_path}
+        if len(jumps) > 1 or len(starts) > 1:
+            detail = "; ".join(
+                f"{name}: stride {f[axis].jump}, centre {f[axis].start}"
+                for (name, _), f in zip(tensors, fields, strict=True)
+            )
+            notices.append(
+                f"the paths into {at.name} are not aligned on axis "
+                f"{_axis(len(fields[0]), axis)} ({detail}); output units see differently "
+                "sized parts of the input"
+            )
+    return tuple(merged)
+
+
+def _shape_text(shape: Shape) -> str:
+    return "x".join(map(str, (*shape.size, shape.channels)))
+
+
+INPUT = "input"
+
+
 def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
-    """Compute every layer's output, parameters, receptive field and MACs, and totals."""
+    """Compute every layer's output, parameters, receptive field and MACs, and totals.
+
+    Layers are evaluated in order; each reads the layers its ``inputs`` name (by default
+    the layer before), so chains and directed acyclic graphs both work.
+    """
     nbytes = dtype_bytes(dtype)
-    shape = Shape(spec.input.channels, spec.input.size)
-    input_shape = shape
-    rf = tuple(AxisField(1, 1, 0) for _ in spec.input.size)
-    extent: Axes = spec.input.size  # spatial extent a flat vector still keeps apart
+    input_shape = Shape(spec.input.channels, spec.input.size)
+    tensors: dict[str, _Tensor] = {
+        INPUT: _Tensor(
+            input_shape, tuple(AxisField(1, 1, 0) for _ in spec.input.size), spec.input.size
+        )
+    }
+    names = _layer_names(spec.layers)
+    wiring = _graph(spec, names)
     results: list[LayerResult] = []
     notices: list[Notice] = []
     rf_warned = padding_warned = False
     # Long chains repeat the same layer on the same input: compute each pair once.
     memo: dict[tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...]]] = {}
-    for index, (layer, name) in enumerate(
-        zip(spec.layers, _layer_names(spec.layers), strict=True), start=1
+    for index, (layer, name, refs) in enumerate(
+        zip(spec.layers, names, wiring, strict=True), start=1
     ):
         at = _At(layer, index, name)
-        known = memo.get((layer.op, shape))
-        if known is None:
-            out = _outcome(at, shape)
-            known = memo[layer.op, shape] = (out, tuple(out.hyper.items()))
-        out, hyper = known
-        if out.steps is not None:
-            rf = _advance(rf, out.steps)
+        if isinstance(layer.op, Add | Concat):
+            sources = [(ref, tensors[ref]) for ref in refs]
+            merge_notes: list[str] = []
+            out = _merge(at, sources, merge_notes)
+            hyper: tuple[tuple[str, HyperValue], ...] = ()
+            rf = _merge_fields(at, sources, merge_notes)
+            out.notices.extend(merge_notes)
             extent = out.output.size
-        elif out.mixes_all and extent:
-            rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
-            extent = ()
+        else:
+            source = tensors[refs[0]]
+            known = memo.get((layer.op, source.shape))
+            if known is None:
+                out = _outcome(at, source.shape)
+                known = memo[layer.op, source.shape] = (out, tuple(out.hyper.items()))
+            out, hyper = known
+            rf, extent = source.rf, source.extent
+            if out.steps is not None:
+                rf = _advance(rf, out.steps)
+                extent = out.output.size
+            elif out.mixes_all and extent:
+                rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
+                extent = ()
         notices.extend(Notice("layer", f"{at.where()}: {text}", index) for text in out.notices)
         if not padding_warned and isinstance(layer.op, Conv | Pool):
             seen = [_input_seen(a, n) for a, n in zip(rf, spec.input.size, strict=True)]
@@ -423,20 +556,21 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                     index,
                 )
             )
-        shape = out.output
+        tensors[name] = _Tensor(out.output, rf, extent)
         results.append(
             LayerResult(
                 index=index,
                 name=name,
                 kind=layer.kind,
                 hyper=hyper,
-                output=shape,
+                output=out.output,
                 params=out.params,
                 params_nonshared=out.params_nonshared,
                 params_fc=out.params_fc,
                 receptive_field=rf,
                 macs=out.macs,
-                activations=shape.numel,
+                activations=out.output.numel,
+                inputs=refs,
             )
         )
     params = sum(r.params for r in results)

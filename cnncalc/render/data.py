@@ -38,6 +38,7 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         },
         "macs": ready(layer.macs),
         "activations": ready(layer.activations),
+        "inputs": list(layer.inputs),
     }
 
 
@@ -109,7 +110,8 @@ def _layer_json(
         f'"params_fc": {_num(layer.params_fc)}, "receptive_field": {{'
         f'"size": {_ints(a.size for a in rf)}, "jump": {_ints(a.jump for a in rf)}, '
         f'"start": {_ints(a.start for a in rf)}, "padding": {_ints(a.padding for a in rf)}}}, '
-        f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}}}'
+        f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}, '
+        f'"inputs": {encode(list(layer.inputs))}}}'
     )
 
 
