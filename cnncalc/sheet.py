@@ -158,6 +158,7 @@ class _SheetReader:
         spec_input = parse_input_text(self.doc.value(input_node, input_origin.path), input_origin)
         layer_node, layer_origin = fields["layer"]
         layer = LayerReader(self.doc, spec_input.dims, {}, {}).layer(layer_node, layer_origin.path)
+        assert layer is not None  # only block layers can be left out
         network = NetworkSpec(spec_input, (layer,))
         case = find_layer(network, evaluate(network), "1")
         return LayerCase(

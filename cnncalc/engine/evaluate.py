@@ -392,7 +392,9 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
     wiring: list[tuple[str, ...]] = []
     for i, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
         at = _At(layer, i + 1, name)
-        refs = layer.inputs or (names[i - 1] if i else INPUT,)
+        refs = tuple(_absolute(ref, i, names) for ref in layer.inputs) or (
+            names[i - 1] if i else INPUT,
+        )
         for ref in refs:
             if ref == INPUT:
                 continue
@@ -409,6 +411,14 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
             )
         wiring.append(refs)
     return wiring
+
+
+def _absolute(ref: str, i: int, names: list[str]) -> str:
+    """A relative reference ``@-n`` (n layers back) as a name; other references as given."""
+    if not ref.startswith("@-") or not ref[2:].isdigit():
+        return ref
+    j = i - int(ref[2:])
+    return names[j] if j >= 0 else INPUT
 
 
 def _cycle_or_forward(

@@ -53,17 +53,31 @@ def parse_input_text(value: object, origin: Origin) -> InputSpec:
 
 
 def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
-    """``times`` copies of ``body``; named layers get ``_1``, ``_2``... when repeated."""
+    """``times`` copies of ``body``; named layers get ``_1``, ``_2``... when repeated, and
+    references within a copy follow the names of that copy."""
     if times == 1:
         return list(body)
     if not any(layer.name for layer in body):
         return body * times
+    named = {layer.name for layer in body if layer.name}
     out: list[LayerSpec] = []
     for i in range(1, times + 1):
+        rename = {name: f"{name}_{i}" for name in named}
         out.extend(
-            replace(layer, name=f"{layer.name}_{i}") if layer.name else layer for layer in body
+            replace(
+                layer,
+                name=rename.get(layer.name) if layer.name else None,
+                inputs=tuple(rename.get(ref, ref) for ref in layer.inputs),
+            )
+            for layer in body
         )
     return out
+
+
+def relative_ref(steps_back: int) -> str:
+    """A reference to the layer ``steps_back`` before (1 is the previous layer): how a
+    block's layers reach the block's input whatever the layer before it is called."""
+    return f"@-{steps_back}"
 
 
 def check_layer_count(count: int, max_layers: int, origin: Origin) -> None:

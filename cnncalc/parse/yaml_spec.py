@@ -7,6 +7,8 @@ clear error instead of exhausting memory.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import yaml
 
 from cnncalc.errors import LimitError, SpecError, did_you_mean
-from cnncalc.kinds import Defaults, LayerFactory, convert_defaults, find_kind, lookup_kind
+from cnncalc.kinds import KINDS, Defaults, LayerFactory, convert_defaults, find_kind, lookup_kind
 from cnncalc.parse.common import (
     Expansion,
     LoadOptions,
@@ -23,6 +25,7 @@ from cnncalc.parse.common import (
     cli_default_entries,
     override_input,
     parse_input_text,
+    relative_ref,
     suffix_repeated_names,
 )
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
@@ -31,7 +34,17 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_DEPTH = 100
 _MAX_VALUES = 5_000_000
 
-TOP_KEYS = ("name", "input", "defaults", "layers", "arch", "vars", "source", "description")
+TOP_KEYS = (
+    "name",
+    "input",
+    "defaults",
+    "blocks",
+    "layers",
+    "arch",
+    "vars",
+    "source",
+    "description",
+)
 
 
 @dataclass(frozen=True)
@@ -151,18 +164,118 @@ def _default_entries(
     return entries
 
 
+@dataclass(frozen=True)
+class BlockDef:
+    """A reusable block: parameters with defaults, and the layers that use them."""
+
+    name: str
+    params: dict[str, object]
+    layers: yaml.SequenceNode
+    path: str
+    inner: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Block layers being read: the bound parameters, the prefix of inner names, where
+    the block starts in the output list, and the use's explicit inputs, if any."""
+
+    block: BlockDef
+    params: dict[str, object]
+    prefix: str
+    start: int
+    inputs: tuple[str, ...]
+    chain: tuple[str, ...]
+
+
+_ARITH = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.FloorDiv,
+    ast.USub,
+)
+
+
+def _arith(text: str, params: dict[str, object], origin: YamlOrigin) -> object:
+    """``filters * 4`` with the block's parameters: + - * // on whole numbers only."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return text
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if not names or not names <= set(params):
+        return text
+    if not all(isinstance(n, _ARITH) for n in ast.walk(tree)):
+        raise origin.error(f"'{text}': only + - * // on whole numbers are allowed in blocks")
+
+    def value(node: ast.AST) -> int:
+        if isinstance(node, ast.Expression):
+            return value(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.Name):
+            bound = params[node.id]
+            if isinstance(bound, bool) or not isinstance(bound, int):
+                raise origin.error(f"'{text}': parameter {node.id} is {bound!r}, not a number")
+            return bound
+        if isinstance(node, ast.UnaryOp):
+            return -value(node.operand)
+        if isinstance(node, ast.BinOp):
+            left, right = value(node.left), value(node.right)
+            if isinstance(node.op, ast.Add):
+                return left + right
+            if isinstance(node.op, ast.Sub):
+                return left - right
+            if isinstance(node.op, ast.Mult):
+                return left * right
+            if right == 0:
+                raise origin.error(f"'{text}' divides by zero")
+            return left // right
+        raise origin.error(f"'{text}': only + - * // on whole numbers are allowed in blocks")
+
+    return value(tree)
+
+
+def _substitute(value: object, scope: _Scope | None, origin: YamlOrigin) -> object:
+    """A block parameter's value in place of its name or of an expression over them."""
+    if scope is None:
+        return value
+    if isinstance(value, str):
+        if value in scope.params:
+            return scope.params[value]
+        if re.search(r"[-+*/]", value):
+            return _arith(value, scope.params, origin)
+    if isinstance(value, list):
+        return [_substitute(v, scope, origin) for v in value]
+    return value
+
+
 class LayerReader:
-    """Reads the ``layers`` list, expanding ``repeat`` blocks under a layer budget."""
+    """Reads the ``layers`` list, expanding ``repeat`` and block uses under a budget."""
 
     def __init__(
-        self, doc: Document, dims: int, defaults: Defaults, variables: dict[str, int]
+        self,
+        doc: Document,
+        dims: int,
+        defaults: Defaults,
+        variables: dict[str, int],
+        blocks: dict[str, BlockDef] | None = None,
     ) -> None:
         self.doc = doc
         self.make = LayerFactory(dims, defaults, variables)
         self.variables = variables
+        self.blocks = blocks or {}
+        self._uses: dict[str, int] = {}
 
-    def count(self, node: yaml.Node, path: str, depth: int = 0) -> int:
-        """How many layers a list expands to, computed without expanding it."""
+    def count(self, node: yaml.Node, path: str, depth: int = 0, chain: tuple[str, ...] = ()) -> int:
+        """How many layers a list expands to (at most), computed without expanding it."""
         if depth > _MAX_DEPTH:
             raise LimitError(
                 f"{self.doc.origin(node, path).describe()}: repeat blocks nested "
@@ -172,12 +285,20 @@ class LayerReader:
             raise self.doc.origin(node, path).error(f"layers must be a list, got {_describe(node)}")
         total = 0
         for i, item in enumerate(node.value):
-            block = self._repeat_block(item, f"{path}[{i}]")
-            if block is None:
-                total += 1
+            repeat = self._repeat_block(item, f"{path}[{i}]")
+            use = self._block_use(item, f"{path}[{i}]")
+            if repeat is not None:
+                times, body, body_path = repeat
+                total += times * self.count(body, body_path, depth + 1, chain)
+            elif use is not None:
+                block = use[0]
+                if block.name in chain:
+                    raise self.doc.origin(item, f"{path}[{i}]").error(
+                        f"block '{block.name}' uses itself ({' -> '.join([*chain, block.name])})"
+                    )
+                total += self.count(block.layers, block.path, depth + 1, (*chain, block.name))
             else:
-                times, body, body_path = block
-                total += times * self.count(body, body_path, depth + 1)
+                total += 1
         return total
 
     def _repeat_block(self, item: yaml.Node, path: str) -> tuple[int, yaml.Node, str] | None:
@@ -206,45 +327,165 @@ class LayerReader:
             raise times_origin.error(f"repeat must be a whole number 0 or more, got {times!r}")
         return times, keys["layers"][0], keys["layers"][1].path
 
+    def _block_use(
+        self, item: yaml.Node, path: str
+    ) -> tuple[BlockDef, dict[str, tuple[object, YamlOrigin]], YamlOrigin] | None:
+        """A use of a defined block: ``- bottleneck: {filters: 64}`` or ``- bottleneck``."""
+        if not self.blocks:
+            return None
+        if isinstance(item, yaml.ScalarNode):
+            word = item.value
+            if word in self.blocks:
+                return self.blocks[word], {}, self.doc.origin(item, path)
+            return None
+        if not isinstance(item, yaml.MappingNode):
+            return None
+        entries = list(self.doc.items(item, path))
+        used = [e for e in entries if e[0] in self.blocks]
+        if not used:
+            return None
+        word, body, origin = used[0]
+        args: dict[str, tuple[object, YamlOrigin]] = {}
+        for key, node, key_origin in entries:
+            if key != word:
+                args[key] = (self.doc.value(node, key_origin.path), key_origin)
+        if isinstance(body, yaml.MappingNode):
+            for key, node, key_origin in self.doc.items(body, origin.path):
+                args[key] = (self.doc.value(node, key_origin.path), key_origin)
+        elif not _is_null(body):
+            raise origin.error(f"block '{word}' takes a mapping of its parameters")
+        return self.blocks[word], args, origin
+
     def read(self, node: yaml.Node, path: str) -> list[LayerSpec]:
         layers: list[LayerSpec] = []
-        self._read_into(node, path, layers)
+        self._read_into(node, path, layers, None)
         return layers
 
-    def _read_into(self, node: yaml.Node, path: str, out: list[LayerSpec]) -> None:
+    def _read_into(
+        self, node: yaml.Node, path: str, out: list[LayerSpec], scope: _Scope | None
+    ) -> None:
         assert isinstance(node, yaml.SequenceNode)
         for i, item in enumerate(node.value):
             item_path = f"{path}[{i}]"
-            block = self._repeat_block(item, item_path)
-            if block is None:
-                out.append(self.layer(item, item_path))
+            repeat = self._repeat_block(item, item_path)
+            if repeat is not None:
+                times, body, body_path = repeat
+                once: list[LayerSpec] = []
+                self._read_into(body, body_path, once, scope)
+                out.extend(suffix_repeated_names(once, times))
                 continue
-            times, body, body_path = block
-            once: list[LayerSpec] = []
-            self._read_into(body, body_path, once)
-            out.extend(suffix_repeated_names(once, times))
+            use = self._block_use(item, item_path)
+            if use is not None:
+                self._expand_block(*use, out, scope)
+                continue
+            layer = self.layer(item, item_path, scope, len(out))
+            if layer is not None:
+                out.append(layer)
 
-    def layer(self, node: yaml.Node, path: str) -> LayerSpec:
+    def _expand_block(
+        self,
+        block: BlockDef,
+        args: dict[str, tuple[object, YamlOrigin]],
+        origin: YamlOrigin,
+        out: list[LayerSpec],
+        outer: _Scope | None,
+    ) -> None:
+        params = dict(block.params)
+        name: str | None = None
+        inputs: tuple[str, ...] = ()
+        for key, (value, key_origin) in args.items():
+            value = _substitute(value, outer, key_origin)
+            if key == "name":
+                name = str(value)
+            elif key == "from":
+                inputs = self._refs(value, outer, key_origin, len(out))
+            elif key in params:
+                params[key] = value
+            else:
+                known = ", ".join(params) or "none"
+                raise key_origin.error(
+                    f"block '{block.name}' has no parameter '{key}'"
+                    f"{did_you_mean(key, [*params, 'name', 'from'])}; its parameters: {known}"
+                )
+        self._uses[block.name] = self._uses.get(block.name, 0) + 1
+        prefix = name or f"{block.name}{self._uses[block.name]}"
+        if outer is not None:
+            prefix = f"{outer.prefix}.{prefix}"
+        chain = (*outer.chain, block.name) if outer else (block.name,)
+        scope = _Scope(block, params, prefix, len(out), inputs, chain)
+        self._read_into(block.layers, block.path, out, scope)
+
+    def _refs(
+        self, value: object, scope: _Scope | None, origin: YamlOrigin, position: int
+    ) -> tuple[str, ...]:
+        """Names a layer reads; inside a block, ``input`` is the block's input and inner
+        names get the block's prefix."""
+        items = value if isinstance(value, list) else [value]
+        refs: list[str] = []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, str | int):
+                raise origin.error(f"'from' takes layer names, got {item!r}")
+            ref = str(item)
+            if scope is None:
+                refs.append(ref)
+            elif ref == "input":
+                refs.extend(scope.inputs or (relative_ref(position - scope.start + 1),))
+            elif ref in scope.block.inner:
+                refs.append(f"{scope.prefix}.{ref}")
+            else:
+                refs.append(ref)
+        return tuple(refs)
+
+    def _when(self, value: object, scope: _Scope | None, origin: YamlOrigin) -> bool:
+        if scope is None:
+            raise origin.error("'when' is for layers inside blocks")
+        text = str(value).strip()
+        negate = text.startswith("not ")
+        key = text[4:].strip() if negate else text
+        if isinstance(value, bool):
+            return value
+        if key not in scope.params:
+            raise origin.error(
+                f"'when' names '{key}', which is no parameter of block "
+                f"'{scope.block.name}'{did_you_mean(key, scope.params)}"
+            )
+        return bool(scope.params[key]) != negate
+
+    def layer(
+        self, node: yaml.Node, path: str, scope: _Scope | None = None, position: int = 0
+    ) -> LayerSpec | None:
+        """One layer item; inside a block, with its parameters put in (None when the
+        layer's 'when' is false)."""
         doc = self.doc
         origin = doc.origin(node, path)
         if isinstance(node, yaml.ScalarNode) and not _is_null(node):
             word = doc.value(node, path)
             if not isinstance(word, str):
                 raise origin.error(f"expected a layer kind such as conv or relu, got {word!r}")
-            return self.make(word, (), (), origin)
-        if not isinstance(node, yaml.MappingNode):
+            entries: list[tuple[str, yaml.Node, YamlOrigin]] = [(word, node, origin)]
+            body_values: list[tuple[str, object, YamlOrigin]] = []
+            word_only = True
+        elif isinstance(node, yaml.MappingNode):
+            entries = list(doc.items(node, path))
+            word_only = False
+        else:
             raise origin.error(
                 f"expected a layer (e.g. 'relu' or 'conv: 64'), got {_describe(node)}"
             )
-        entries = list(doc.items(node, path))
+        special = ("name", "from", "when")
         kind_entries = [
-            e for e in entries if e[0].lower() != "name" and find_kind(e[0]) is not None
+            e for e in entries if e[0].lower() not in special and find_kind(e[0]) is not None
         ]
         if not kind_entries:
-            keys = [e for e in entries if e[0].lower() != "name"]
+            keys = [e for e in entries if e[0].lower() not in special]
             if not keys:
                 raise origin.error("a layer needs a kind, e.g. 'conv: 64'")
-            lookup_kind(keys[0][0], keys[0][2])
+            known = [k.name for k in KINDS] + list(self.blocks)
+            raise keys[0][2].error(
+                f"unknown layer kind '{keys[0][0]}'{did_you_mean(keys[0][0], known)}; "
+                f"known kinds: {', '.join(k.name for k in KINDS)}"
+                + (f"; blocks: {', '.join(self.blocks)}" if self.blocks else "")
+            )
         if len(kind_entries) > 1:
             raise kind_entries[1][2].error(
                 f"one layer per list item: '{kind_entries[0][0]}' and '{kind_entries[1][0]}' "
@@ -252,21 +493,97 @@ class LayerReader:
             )
         word, body, body_origin = kind_entries[0]
         positional: list[tuple[object, Origin]] = []
+        values: list[tuple[str, object, YamlOrigin]] = []
+        if not word_only:
+            for key, value_node, key_origin in entries:
+                if key != word:
+                    values.append((key, doc.value(value_node, key_origin.path), key_origin))
+            if isinstance(body, yaml.MappingNode):
+                for key, value_node, key_origin in doc.items(body, body_origin.path):
+                    values.append((key, doc.value(value_node, key_origin.path), key_origin))
+            elif isinstance(body, yaml.SequenceNode):
+                for i, item in enumerate(body.value):
+                    item_path = f"{body_origin.path}[{i}]"
+                    item_origin = doc.origin(item, item_path)
+                    positional.append(
+                        (_substitute(doc.value(item, item_path), scope, item_origin), item_origin)
+                    )
+            elif not _is_null(body):
+                positional.append(
+                    (
+                        _substitute(doc.value(body, body_origin.path), scope, body_origin),
+                        body_origin,
+                    )
+                )
+        else:
+            values = body_values
         keywords: list[tuple[str, object, Origin]] = []
-        for key, value_node, key_origin in entries:
-            if key == word:
+        has_from = False
+        for key, value, key_origin in values:
+            if key == "when":
+                if not self._when(value, scope, key_origin):
+                    return None
                 continue
-            keywords.append((key, doc.value(value_node, key_origin.path), key_origin))
-        if isinstance(body, yaml.MappingNode):
-            for key, value_node, key_origin in doc.items(body, body_origin.path):
-                keywords.append((key, doc.value(value_node, key_origin.path), key_origin))
-        elif isinstance(body, yaml.SequenceNode):
-            for i, item in enumerate(body.value):
-                item_path = f"{body_origin.path}[{i}]"
-                positional.append((doc.value(item, item_path), doc.origin(item, item_path)))
-        elif not _is_null(body):
-            positional.append((doc.value(body, body_origin.path), body_origin))
+            if key == "from":
+                has_from = True
+                keywords.append(
+                    ("from", list(self._refs(value, scope, key_origin, position)), key_origin)
+                )
+                continue
+            if key == "name" and scope is not None:
+                keywords.append(("name", f"{scope.prefix}.{value}", key_origin))
+                continue
+            keywords.append((key, _substitute(value, scope, key_origin), key_origin))
+        if scope is not None and not has_from and scope.inputs and position == scope.start:
+            keywords.append(("from", list(scope.inputs), body_origin))
         return self.make(word, positional, keywords, body_origin)
+
+
+def read_blocks(doc: Document, node: yaml.Node, path: str) -> dict[str, BlockDef]:
+    """The ``blocks:`` section: each block's parameters (with defaults) and layers."""
+    blocks: dict[str, BlockDef] = {}
+    for name, block_node, origin in doc.items(node, path):
+        if find_kind(name) is not None:
+            raise origin.error(f"block name '{name}' is a layer kind; choose another name")
+        fields = {k: (n, o) for k, n, o in doc.items(block_node, origin.path)}
+        for key, (_, key_origin) in fields.items():
+            if key not in ("params", "layers"):
+                raise key_origin.error(
+                    f"a block takes 'params' and 'layers', not '{key}'"
+                    f"{did_you_mean(key, ['params', 'layers'])}"
+                )
+        if "layers" not in fields:
+            raise origin.error(f"block '{name}' needs 'layers'")
+        params: dict[str, object] = {}
+        if "params" in fields and not _is_null(fields["params"][0]):
+            for key, value_node, key_origin in doc.items(
+                *fields["params"][:1], fields["params"][1].path
+            ):
+                params[key] = doc.value(value_node, key_origin.path)
+        layers_node, layers_origin = fields["layers"]
+        if not isinstance(layers_node, yaml.SequenceNode):
+            raise layers_origin.error("a block's layers must be a list")
+        inner = frozenset(_inner_names(doc, layers_node, layers_origin.path))
+        blocks[name] = BlockDef(name, params, layers_node, layers_origin.path, inner)
+    return blocks
+
+
+def _inner_names(doc: Document, layers: yaml.SequenceNode, path: str) -> list[str]:
+    """Names given to layers in a block (at any depth of repeat), for its references."""
+    names = []
+    for i, item in enumerate(layers.value):
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        for key, node, origin in doc.items(item, f"{path}[{i}]"):
+            if key == "name" and isinstance(node, yaml.ScalarNode):
+                names.append(str(node.value))
+            elif isinstance(node, yaml.MappingNode):
+                for inner_key, inner_node, _ in doc.items(node, origin.path):
+                    if inner_key == "name" and isinstance(inner_node, yaml.ScalarNode):
+                        names.append(str(inner_node.value))
+            elif key == "layers" and isinstance(node, yaml.SequenceNode):
+                names += _inner_names(doc, node, origin.path)
+    return names
 
 
 def _expanded_size(root: yaml.Node, filename: str) -> int:
@@ -409,7 +726,10 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
     if input_spec is None:
         raise doc.origin(root, "").error("the spec needs 'input' (e.g. input: 224x224x3)")
     defaults = convert_defaults(entries + cli_default_entries(options), input_spec.dims)
-    reader = LayerReader(doc, input_spec.dims, defaults, bound)
+    blocks = {}
+    if "blocks" in top and not _is_null(top["blocks"][0]):
+        blocks = read_blocks(doc, top["blocks"][0], "blocks")
+    reader = LayerReader(doc, input_spec.dims, defaults, bound, blocks)
     layers_node, layers_origin = top["layers"]
     check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
