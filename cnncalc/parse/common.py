@@ -52,9 +52,18 @@ def parse_input_text(value: object, origin: Origin) -> InputSpec:
     return InputSpec(tuple(spatial), to_channels(parts[-1], "input channels", 0, origin))
 
 
-def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
+def _suffixed(name: str, i: int, scope: str) -> str:
+    """``name`` with ``_i`` on its first part below ``scope``: ``block2.conv1`` becomes
+    ``block2_1.conv1`` (the copy of the block), ``act`` becomes ``act_1``."""
+    head = f"{scope}." if scope and name.startswith(f"{scope}.") else ""
+    first, dot, rest = name[len(head) :].partition(".")
+    return f"{head}{first}_{i}{dot}{rest}"
+
+
+def suffix_repeated_names(body: list[LayerSpec], times: int, scope: str = "") -> list[LayerSpec]:
     """``times`` copies of ``body``; named layers get ``_1``, ``_2``... when repeated, and
-    references within a copy follow the names of that copy."""
+    references within a copy follow the names of that copy. ``scope`` is the name prefix
+    of the block the repeat sits in, which the copies share."""
     if times == 1:
         return list(body)
     if not any(layer.name for layer in body):
@@ -62,7 +71,7 @@ def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
     named = {layer.name for layer in body if layer.name}
     out: list[LayerSpec] = []
     for i in range(1, times + 1):
-        rename = {name: f"{name}_{i}" for name in named}
+        rename = {name: _suffixed(name, i, scope) for name in named}
         out.extend(
             replace(
                 layer,

@@ -186,6 +186,7 @@ class _Scope:
     start: int
     inputs: tuple[str, ...]
     chain: tuple[str, ...]
+    counters: dict[str, int]  # per kind, to name the block's unnamed layers
 
 
 _ARITH = (
@@ -372,7 +373,7 @@ class LayerReader:
                 times, body, body_path = repeat
                 once: list[LayerSpec] = []
                 self._read_into(body, body_path, once, scope)
-                out.extend(suffix_repeated_names(once, times))
+                out.extend(suffix_repeated_names(once, times, scope.prefix if scope else ""))
                 continue
             use = self._block_use(item, item_path)
             if use is not None:
@@ -412,7 +413,7 @@ class LayerReader:
         if outer is not None:
             prefix = f"{outer.prefix}.{prefix}"
         chain = (*outer.chain, block.name) if outer else (block.name,)
-        scope = _Scope(block, params, prefix, len(out), inputs, chain)
+        scope = _Scope(block, params, prefix, len(out), inputs, chain, {})
         self._read_into(block.layers, block.path, out, scope)
 
     def _refs(
@@ -536,6 +537,10 @@ class LayerReader:
             keywords.append((key, _substitute(value, scope, key_origin), key_origin))
         if scope is not None and not has_from and scope.inputs and position == scope.start:
             keywords.append(("from", list(scope.inputs), body_origin))
+        if scope is not None and not any(k == "name" for k, _, _ in keywords):
+            kind = lookup_kind(word, body_origin).name
+            scope.counters[kind] = scope.counters.get(kind, 0) + 1
+            keywords.append(("name", f"{scope.prefix}.{kind}{scope.counters[kind]}", body_origin))
         return self.make(word, positional, keywords, body_origin)
 
 
