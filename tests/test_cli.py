@@ -144,7 +144,8 @@ ERRORS = [
         "cnncalc: error: <inline>:1:17: unknown layer kind 'CNV' (did you mean 'conv'?); known "
         "kinds: conv, local, maxpool, avgpool, gap, gmp, adaptive_avgpool, adaptive_maxpool, "
         "flatten, add, concat, identity, fc, dropout, batchnorm, lrn, relu, relu6, leaky_relu, "
-        "prelu, elu, selu, gelu, silu, mish, hardswish, hardsigmoid, sigmoid, tanh, softplus, softmax, log_softmax\n"
+        "prelu, elu, selu, gelu, silu, mish, hardswish, hardsigmoid, sigmoid, tanh, softplus, "
+        "softmax, log_softmax\n"
         "    INPUT(8x8x1) -> CNV(64)\n"
         "                    ~~~~~~^\n",
     ),
