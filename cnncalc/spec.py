@@ -211,3 +211,36 @@ class NetworkSpec:
     input: InputSpec
     layers: tuple[LayerSpec, ...]
     name: str | None = None
+
+
+INPUT = "input"
+"""The name by which layers refer to the network input."""
+
+
+def layer_names(layers: tuple[LayerSpec, ...]) -> list[str]:
+    """Display names: given names, and ``<kind><n>`` (counted per kind) for the rest, all
+    distinct."""
+    taken = {layer.name for layer in layers if layer.name}
+    counters: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        if layer.name:
+            names.append(layer.name)
+            continue
+        while True:
+            counters[layer.kind] = counters.get(layer.kind, 0) + 1
+            candidate = f"{layer.kind}{counters[layer.kind]}"
+            if candidate not in taken:
+                break
+        taken.add(candidate)
+        names.append(candidate)
+    return names
+
+
+def resolve_ref(ref: str, index: int, names: list[str]) -> str:
+    """A reference made by layer ``index`` as a name: ``@-n`` (n layers back, how blocks
+    and branches reach their input) becomes that layer's name, or ``input``."""
+    if not ref.startswith("@-") or not ref[2:].isdigit():
+        return ref
+    j = index - int(ref[2:])
+    return names[j] if j >= 0 else INPUT

@@ -17,6 +17,7 @@ from cnncalc.results import (
 )
 from cnncalc.spec import (
     AXIS_NAMES,
+    INPUT,
     LRN,
     Activation,
     AdaptivePool,
@@ -35,6 +36,8 @@ from cnncalc.spec import (
     NetworkSpec,
     PadPair,
     Pool,
+    layer_names,
+    resolve_ref,
 )
 from cnncalc.symbolic import Count
 
@@ -344,25 +347,6 @@ def _input_seen(field: AxisField, n: int) -> int:
     return max(0, min(n - 1, field.size - 1 - field.padding) + 1)
 
 
-def _layer_names(layers: tuple[LayerSpec, ...]) -> list[str]:
-    """Given names, and ``<kind><n>`` (counted per kind) for the rest, all distinct."""
-    taken = {layer.name for layer in layers if layer.name}
-    counters: dict[str, int] = {}
-    names = []
-    for layer in layers:
-        if layer.name:
-            names.append(layer.name)
-            continue
-        while True:
-            counters[layer.kind] = counters.get(layer.kind, 0) + 1
-            candidate = f"{layer.kind}{counters[layer.kind]}"
-            if candidate not in taken:
-                break
-        taken.add(candidate)
-        names.append(candidate)
-    return names
-
-
 def dtype_bytes(dtype: str) -> int:
     """Bytes per element of a dtype name."""
     try:
@@ -392,7 +376,7 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
     wiring: list[tuple[str, ...]] = []
     for i, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
         at = _At(layer, i + 1, name)
-        refs = tuple(_absolute(ref, i, names) for ref in layer.inputs) or (
+        refs = tuple(resolve_ref(ref, i, names) for ref in layer.inputs) or (
             names[i - 1] if i else INPUT,
         )
         for ref in refs:
@@ -411,14 +395,6 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
             )
         wiring.append(refs)
     return wiring
-
-
-def _absolute(ref: str, i: int, names: list[str]) -> str:
-    """A relative reference ``@-n`` (n layers back) as a name; other references as given."""
-    if not ref.startswith("@-") or not ref[2:].isdigit():
-        return ref
-    j = i - int(ref[2:])
-    return names[j] if j >= 0 else INPUT
 
 
 def _cycle_or_forward(
@@ -492,9 +468,6 @@ def _shape_text(shape: Shape) -> str:
     return "x".join(map(str, (*shape.size, shape.channels)))
 
 
-INPUT = "input"
-
-
 def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     """Compute every layer's output, parameters, receptive field and MACs, and totals.
 
@@ -508,7 +481,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             input_shape, tuple(AxisField(1, 1, 0) for _ in spec.input.size), spec.input.size
         )
     }
-    names = _layer_names(spec.layers)
+    names = layer_names(spec.layers)
     wiring = _graph(spec, names)
     results: list[LayerResult] = []
     notices: list[Notice] = []

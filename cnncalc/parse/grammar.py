@@ -9,7 +9,7 @@ layer once through the shared kinds table.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from cnncalc.errors import GrammarError, GrammarSyntaxError, LimitError, did_you_mean
@@ -23,9 +23,10 @@ from cnncalc.parse.common import (
     cli_default_entries,
     override_input,
     parse_input_text,
+    relative_ref,
     suffix_repeated_names,
 )
-from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
+from cnncalc.spec import Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
 
 MAX_NESTING = 100
 
@@ -39,6 +40,9 @@ TOKEN_RULES: tuple[tuple[str, str], ...] = (  # the commonest first; DIMS before
     ("IDENT", r"[A-Za-z_][A-Za-z0-9_]*"),
     ("LBRACKET", r"\["),
     ("RBRACKET", r"\]"),
+    ("LBRACE", r"\{"),
+    ("RBRACE", r"\}"),
+    ("PIPE", r"\|"),
     ("STAR", r"\*"),
     ("QMARK", r"\?"),
     # 3x3, 224x224x3, and input sizes whose channels are a symbol: 32x32xC
@@ -63,6 +67,9 @@ _DESCRIBE = {
     "LPAREN": "'('",
     "RPAREN": "')'",
     "COMMA": "','",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "PIPE": "'|'",
     "STAR": "'*'",
     "QMARK": "'?'",
     "EQUALS": "'='",
@@ -144,7 +151,16 @@ class Maybe:
     origin: GrammarOrigin = field(compare=False, repr=False)
 
 
-Node = Layer | Group | Repeat | Maybe
+@dataclass(frozen=True)
+class Branches:
+    """``ADD{ a -> b | IDENTITY }``: parallel chains from one input, merged by a layer."""
+
+    merge: Layer
+    branches: tuple[tuple[Node, ...], ...]
+    origin: GrammarOrigin = field(compare=False, repr=False)
+
+
+Node = Layer | Group | Repeat | Maybe | Branches
 
 
 @dataclass(frozen=True)
@@ -222,28 +238,33 @@ class _Parser:
         return Program(tuple(items), self.source, self.filename)
 
     def _parse_chain(self, closer: Token | None) -> list[Node]:
-        """chain := item ( '->' item )*"""
+        """chain := item ( '->' item )*   (ends at ']' in a group, '|' or '}' in branches)"""
         if self.peek().kind == "END" and closer is None:
             raise self.error("the spec is empty; start with INPUT(HxWxC)", self.peek())
+        context = closer.kind if closer else "TOP"
+        ends = {"TOP": ("END",), "LBRACKET": ("RBRACKET",), "LBRACE": ("PIPE", "RBRACE")}
+        expected = {
+            "TOP": "'->' or the end",
+            "LBRACKET": "'->' or ']'",
+            "LBRACE": "'->', '|' or '}'",
+        }
         items = [self._parse_item(closer)]
         while True:
             token = self.peek()
             if token.kind == "ARROW":
                 self.advance()
                 following = self.peek()
-                if following.kind in ("END", "RBRACKET"):
+                if following.kind in ("END", "RBRACKET", "RBRACE", "PIPE"):
                     raise self.error("a trailing '->' must be followed by a layer", token)
                 items.append(self._parse_item(closer))
                 continue
-            if closer is not None and token.kind == "RBRACKET":
-                return items
-            if closer is None and token.kind == "END":
+            if token.kind in ends[context]:
                 return items
             if closer is not None and token.kind == "END":
-                raise self.error("'[' is never closed", closer)
-            expected = "'->' or ']'" if closer is not None else "'->' or the end"
+                raise self.error(f"'{closer.text}' is never closed", closer)
             raise self.error(
-                f"expected {expected} after {self.after(items[-1])}, got {self.describe(token)}",
+                f"expected {expected[context]} after {self.after(items[-1])}, got "
+                f"{self.describe(token)}",
                 token,
             )
 
@@ -305,10 +326,35 @@ class _Parser:
             self.depth -= 1
             return Group(tuple(items), self.origin(token.start, end.end))
         if token.kind == "IDENT":
-            return self._parse_layer()
+            layer = self._parse_layer()
+            if self.peek().kind == "LBRACE":
+                return self._parse_branches(layer)
+            return layer
         if token.kind == "END" and closer is not None:
-            raise self.error("'[' is never closed", closer)
+            raise self.error(f"'{closer.text}' is never closed", closer)
         raise self.error(f"expected a layer or '[', got {self.describe(token)}", token)
+
+    def _parse_branches(self, merge: Layer) -> Branches:
+        """branches := layer '{' chain ( '|' chain )* '}'   (the layer merges: ADD, CONCAT)"""
+        opener = self.advance()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise LimitError(
+                f"{self.origin(opener.start, opener.end).describe()}: groups nested deeper "
+                f"than {MAX_NESTING} levels"
+            )
+        branches = []
+        while True:
+            if self.peek().kind in ("PIPE", "RBRACE"):
+                raise self.error(
+                    "an empty branch has no layers; write IDENTITY for a shortcut", self.peek()
+                )
+            branches.append(tuple(self._parse_chain(closer=opener)))
+            token = self.advance()
+            if token.kind == "RBRACE":
+                self.depth -= 1
+                origin = self.origin(merge.origin.start, token.end)
+                return Branches(merge, tuple(branches), origin)
 
     def _parse_layer(self) -> Layer:
         """layer := IDENT ( '(' ( arg ( ',' arg )* )? ')' )?"""
@@ -346,11 +392,23 @@ class _Parser:
         return Arg(key, self._parse_value(opener), self.origin(token.start, value_token.end))
 
     def _parse_value(self, opener: Token) -> object:
-        """value := DIMS | NUMBER | IDENT | STRING"""
+        """value := DIMS | NUMBER | IDENT | STRING | '[' value ( ',' value )* ']'"""
         token = self.peek()
         if token.kind == "END":
             raise self.error("'(' is never closed", opener)
         self.advance()
+        if token.kind == "LBRACKET":
+            values = [self._parse_value(opener)]
+            while self.peek().kind == "COMMA":
+                self.advance()
+                values.append(self._parse_value(opener))
+            if self.peek().kind != "RBRACKET":
+                raise self.error(
+                    f"expected ',' or ']' in a list, got {self.describe(self.peek())}",
+                    self.peek(),
+                )
+            self.advance()
+            return tuple(values)
         if token.kind == "DIMS":
             return "x".join(re.split("[ \t]*[x\u00d7][ \t]*", token.text))
         if token.kind == "NUMBER":
@@ -410,6 +468,8 @@ class _Expander:
             return self.count(node.items)
         if isinstance(node, Repeat):
             return self.times(node) * self._count(node.item)
+        if isinstance(node, Branches):
+            return 1 + sum(self.count(branch) for branch in node.branches)
         return self._count(node.item) if self.options.optional else 0
 
     def expand(
@@ -435,6 +495,8 @@ class _Expander:
             if times == 0:
                 return []
             return suffix_repeated_names(self._expand(node.item, resolve, make), times)
+        if isinstance(node, Branches):
+            return self._expand_branches(node, resolve, make)
         taken = self.options.optional
         self.choices.append(
             Choice(
@@ -444,6 +506,31 @@ class _Expander:
             )
         )
         return self._expand(node.item, resolve, make) if taken else []
+
+    def _expand_branches(
+        self, node: Branches, resolve: dict[int, LayerSpec], make: _LayerMaker
+    ) -> list[LayerSpec]:
+        """Each branch reads the layer before the branches; the merge reads every branch's
+        last layer. References are relative (``@-n``), so repeats copy them intact."""
+        merge = make(node.merge)
+        if not isinstance(merge.op, Add | Concat):
+            raise node.merge.origin.error(
+                f"{merge.kind} cannot merge branches; use ADD{{...}} or CONCAT{{...}}"
+            )
+        out: list[LayerSpec] = []
+        ends = []
+        for branch in node.branches:
+            layers = self.expand(branch, resolve, make)
+            if not layers:
+                raise node.origin.error("a branch expands to no layers; write IDENTITY instead")
+            first = layers[0]
+            if not first.inputs:
+                layers[0] = replace(first, inputs=(relative_ref(len(out) + 1),))
+            out.extend(layers)
+            ends.append(len(out) - 1)
+        refs = tuple(relative_ref(len(out) - end) for end in ends)
+        out.append(replace(merge, inputs=merge.inputs or refs))
+        return out
 
 
 class _LayerMaker:

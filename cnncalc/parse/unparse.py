@@ -8,8 +8,17 @@ from typing import Any
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.kinds import Field, Kind, lookup_kind
-from cnncalc.parse.grammar import Group, Layer, Node, Program, Repeat
-from cnncalc.spec import Activation, InputSpec, LayerSpec, NetworkSpec, NoOrigin, Padding
+from cnncalc.parse.grammar import Branches, Group, Layer, Node, Program, Repeat
+from cnncalc.spec import (
+    Activation,
+    InputSpec,
+    LayerSpec,
+    NetworkSpec,
+    NoOrigin,
+    Padding,
+    layer_names,
+    resolve_ref,
+)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -73,6 +82,9 @@ def format_node(node: Node) -> str:
         return "[" + " -> ".join(format_node(item) for item in node.items) + "]"
     if isinstance(node, Repeat):
         return f"{format_node(node.item)}*{node.count}"
+    if isinstance(node, Branches):
+        chains = (" -> ".join(format_node(item) for item in branch) for branch in node.branches)
+        return f"{format_node(node.merge)}{{{' | '.join(chains)}}}"
     return f"{format_node(node.item)}?"
 
 
@@ -133,7 +145,13 @@ def _plain(value: object) -> object:
     return value
 
 
-def format_layer(layer: LayerSpec, dims: int) -> str:
+def _refs(spec: NetworkSpec) -> list[list[str]]:
+    """Each layer's explicit inputs as display names (relative references resolved)."""
+    names = layer_names(spec.layers)
+    return [[resolve_ref(r, i, names) for r in layer.inputs] for i, layer in enumerate(spec.layers)]
+
+
+def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> str:
     """Grammar text of one resolved layer, writing only what differs from the defaults."""
     kind = lookup_kind(layer.kind, layer.origin)
     fields = {
@@ -151,6 +169,9 @@ def format_layer(layer: LayerSpec, dims: int) -> str:
     parts += [f"{canonical_key(field)}={_scalar_text(plain)}" for field, plain in fields.values()]
     if layer.name:
         parts.append(f"name={_quote(layer.name)}")
+    if refs:
+        quoted = [_quote(r) for r in refs]
+        parts.append(f"from={quoted[0]}" if len(refs) == 1 else f"from=[{', '.join(quoted)}]")
     word = kind.name.upper()
     return f"{word}({', '.join(parts)})" if parts else word
 
@@ -163,20 +184,25 @@ def input_text(spec: InputSpec) -> str:
 def format_network(spec: NetworkSpec, one_per_line: bool = True) -> str:
     """The expanded chain as grammar text: ``INPUT(...) -> ...``."""
     parts = [f"INPUT({input_text(spec.input)})"]
-    parts += [format_layer(layer, spec.input.dims) for layer in spec.layers]
+    parts += [
+        format_layer(layer, spec.input.dims, refs)
+        for layer, refs in zip(spec.layers, _refs(spec), strict=True)
+    ]
     return ("\n-> " if one_per_line else " -> ").join(parts)
 
 
 def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
     """The expanded network as YAML-ready data (one mapping per layer)."""
     layers: list[object] = []
-    for layer in spec.layers:
+    for layer, refs in zip(spec.layers, _refs(spec), strict=True):
         kind = lookup_kind(layer.kind, layer.origin)
         body: dict[str, object] = {
             field.name: _plain(value) for field, value in _non_default(kind, layer, spec.input.dims)
         }
         if layer.name:
             body["name"] = layer.name
+        if refs:
+            body["from"] = refs[0] if len(refs) == 1 else refs
         layers.append({kind.name: body} if body else kind.name)
     data: dict[str, Any] = {}
     if spec.name:
