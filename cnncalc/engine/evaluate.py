@@ -418,7 +418,7 @@ def _cycle_or_forward(
     return f"'from' names '{ref}', which comes later; list every layer after the layers it reads"
 
 
-def _merge(at: _At, tensors: list[tuple[str, _Tensor]], notices: list[str]) -> _Outcome:
+def _merge(at: _At, tensors: list[tuple[str, _Tensor]]) -> _Outcome:
     """Shapes at add/concat; the receptive field is the largest over the paths."""
     op = at.layer.op
     shapes = [t.shape for _, t in tensors]
@@ -434,7 +434,7 @@ def _merge(at: _At, tensors: list[tuple[str, _Tensor]], notices: list[str]) -> _
         for s in shapes:
             channels = channels + s.channels
         output = Shape(channels, shapes[0].size)
-    return _Outcome(output, {"inputs": len(tensors)}, notices=notices)
+    return _Outcome(output, {"inputs": len(tensors)})
 
 
 def _merge_fields(
@@ -494,11 +494,9 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         at = _At(layer, index, name)
         if isinstance(layer.op, Add | Concat):
             sources = [(ref, tensors[ref]) for ref in refs]
-            merge_notes: list[str] = []
-            out = _merge(at, sources, merge_notes)
+            out = _merge(at, sources)
             hyper: tuple[tuple[str, HyperValue], ...] = ()
-            rf = _merge_fields(at, sources, merge_notes)
-            out.notices.extend(merge_notes)
+            rf = _merge_fields(at, sources, out.notices)
             extent = out.output.size
         else:
             source = tensors[refs[0]]

@@ -1,0 +1,148 @@
+"""Branching networks: wiring, merges, blocks, multi-path receptive fields, bad graphs.
+
+Expected numbers: torchvision's parameter counts and MACs (published-figures.md),
+Distill's multi-path examples ("Computing Receptive Fields of CNNs", 2019).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cnncalc import CnnCalcError, evaluate
+from cnncalc.parse.yaml_spec import parse_yaml
+from tests.conftest import summarize
+
+ALIGNED = """
+input: 16x1
+layers:
+  - conv: {filters: 1, kernel: 1, stride: 4, name: a}
+  - conv: {filters: 1, kernel: 3, stride: 2, padding: [[1, 0]], name: b1, from: input}
+  - conv: {filters: 1, kernel: 1, stride: 2, name: b2}
+  - add: {from: [a, b2], name: sum}
+"""
+
+MISALIGNED = """
+input: 8x1
+layers:
+  - conv: {filters: 1, kernel: 5, stride: 2, padding: [[2, 1]], name: a}
+  - conv: {filters: 1, kernel: 3, name: b1, from: input}
+  - conv: {filters: 1, kernel: 3, name: b2}
+  - add: {from: [a, b2], name: sum}
+"""
+
+
+def test_distill_aligned_two_branch_network() -> None:
+    result = evaluate(parse_yaml(ALIGNED))
+    field = result.layers[-1].receptive_field[0]
+    assert (field.size, field.jump, field.padding) == (3, 4, 1)
+    assert not [w for w in result.warnings if "not aligned" in w.message]
+    assert result.layers[-1].inputs == ("a", "b2")
+
+
+def test_distill_misaligned_network_warns() -> None:
+    result = evaluate(parse_yaml(MISALIGNED))
+    assert result.layers[-1].output.size == (4,)  # an input of 8 gives 4 outputs on both
+    messages = [w.message for w in result.warnings if "not aligned" in w.message]
+    assert messages == [
+        "layer 4 (sum): the paths into sum are not aligned on axis L (a: stride 2, centre 0; "
+        "b2: stride 1, centre 2); output units see differently sized parts of the input"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "params", "macs"),
+    [
+        ("resnet18.yaml", 11_689_512, 1_814_073_344),
+        ("resnet50.yaml", 25_557_032, 4_089_184_256),
+    ],
+)
+def test_torchvision_graph_networks(spec: str, params: int, macs: int) -> None:
+    result = summarize(spec)
+    assert (result.totals.params, result.totals.macs) == (params, macs)
+
+
+def graph_error(text: str) -> str:
+    with pytest.raises(CnnCalcError) as info:
+        evaluate(parse_yaml(text, "net.yaml"))
+    return str(info.value)
+
+
+def test_bad_graphs_name_the_layers() -> None:
+    assert graph_error(
+        "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a}\n  - add: {from: [a, bb]}\n"
+    ) == (
+        "net.yaml, line 4, at layers[1].add: layer 2 (add1): 'from' names 'bb', which is no layer"
+    )
+    assert (
+        graph_error(
+            "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a, from: b}\n"
+            "  - conv: {filters: 2, name: b, from: a}\n"
+        )
+        == "net.yaml, line 3, at layers[0].conv: layer 1 (a): the layers form a cycle: a -> b -> a"
+    )
+    assert graph_error(
+        "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a}\n"
+        "  - conv: {filters: 4, name: b, from: input}\n  - add: {from: [a, b], name: s}\n"
+    ) == (
+        "net.yaml, line 5, at layers[2].add: layer 3 (s): add needs inputs of one shape, "
+        "got a 6x6x2, b 6x6x4"
+    )
+    assert graph_error(
+        "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a}\n"
+        "  - conv: {filters: 4, padding: 1, name: b, from: input}\n"
+        "  - concat: {from: [a, b], name: c}\n"
+    ) == (
+        "net.yaml, line 5, at layers[2].concat: layer 3 (c): concat needs inputs of one "
+        "spatial size, got a 6x6x2, b 8x8x4"
+    )
+    assert "relu takes one input" in graph_error(
+        "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a}\n  - relu: {from: [a, input]}\n"
+    )
+
+
+def test_concat_sums_channels_and_blocks_expand() -> None:
+    spec = parse_yaml("""
+input: 28x28x192
+blocks:
+  inception:
+    params: {b1: 64, b2r: 96, b2: 128, b3r: 16, b3: 32, b4: 32}
+    layers:
+      - conv: {filters: b1, kernel: 1, name: branch1}
+      - conv: {filters: b2r, kernel: 1, from: input}
+      - conv: {filters: b2, kernel: 3, padding: 1, name: branch2}
+      - conv: {filters: b3r, kernel: 1, from: input}
+      - conv: {filters: b3, kernel: 3, padding: 1, name: branch3}
+      - maxpool: {kernel: 3, stride: 1, padding: 1, ceil_mode: true, from: input}
+      - conv: {filters: b4, kernel: 1, name: branch4}
+      - concat: {from: [branch1, branch2, branch3, branch4]}
+layers:
+  - inception: {name: 3a}
+  - inception: {b1: 128, b2r: 128, b2: 192, b3r: 32, b3: 96, b4: 64, name: 3b}
+""")
+    result = evaluate(spec)
+    outputs = {r.name: r.output for r in result.layers}
+    assert outputs["3a.concat1"].channels == 256
+    assert outputs["3b.concat1"].channels == 480
+    assert result.layers[-1].inputs == ("3b.branch1", "3b.branch2", "3b.branch3", "3b.branch4")
+
+
+def test_block_errors() -> None:
+    assert "block 'res' uses itself (res -> res)" in graph_error(
+        "input: 8x8x1\nblocks:\n  res:\n    layers: [relu, res]\nlayers: [res]\n"
+    )
+    assert graph_error(
+        "input: 8x8x1\nblocks:\n  res:\n    params: {filters: 8}\n    layers: [relu]\n"
+        "layers:\n  - res: {filter: 2}\n"
+    ) == (
+        "net.yaml, line 7, at layers[0].res.filter: block 'res' has no parameter 'filter' "
+        "(did you mean 'filters'?); its parameters: filters"
+    )
+
+
+def test_grammar_branches_match_yaml() -> None:
+    grammar = summarize(
+        "INPUT(16x16x8) -> ADD{CONV(8, 3, p=1) -> RELU -> CONV(8, 3, p=1) | IDENTITY} -> RELU"
+    )
+    assert grammar.layers[-2].kind == "add"
+    assert grammar.layers[-2].inputs == ("conv2", "identity1")
+    assert grammar.totals.params == 2 * (8 * 9 * 8 + 8)
