@@ -8,6 +8,7 @@ clear error instead of exhausting memory.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -414,7 +415,10 @@ class LayerReader:
             prefix = f"{outer.prefix}.{prefix}"
         chain = (*outer.chain, block.name) if outer else (block.name,)
         scope = _Scope(block, params, prefix, len(out), inputs, chain, {})
+        start = len(out)
         self._read_into(block.layers, block.path, out, scope)
+        if len(out) > start:  # the block's output answers to the block's name
+            out[-1] = dataclasses.replace(out[-1], name=prefix)
 
     def _refs(
         self, value: object, scope: _Scope | None, origin: YamlOrigin, position: int
