@@ -271,6 +271,15 @@ def summarize(
     optional: OptionalOpt = True,
     max_layers: MaxLayersOpt = 1_000_000,
     input_size: InputOpt = None,
+    depth: Annotated[
+        int,
+        typer.Option(
+            "--depth",
+            metavar="N",
+            help="Show each block nested deeper than N levels of dotted names as one row "
+            "(0: every layer).",
+        ),
+    ] = 0,
     output: OutputOpt = None,
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
@@ -280,6 +289,12 @@ def summarize(
 
         options = _load_options(sets, defaults, optional, max_layers, input_size)
         result = evaluate(load_spec(spec, options), dtype)
+        if depth < 0:
+            raise CnnCalcError(f"--depth must be 0 or more, got {depth}")
+        if depth:
+            from cnncalc.results import collapse_blocks
+
+            result = collapse_blocks(result, depth)
         _render(result, fmt, output)
 
 

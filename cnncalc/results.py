@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from math import prod
 
@@ -103,3 +104,82 @@ class NetworkResult:
     warnings: tuple[Notice, ...]
     dtype: str
     dtype_bytes: int
+
+
+def _group_key(name: str, depth: int) -> str | None:
+    """The block a layer belongs to at ``depth`` dotted levels, or None when shallower."""
+    parts = name.split(".")
+    return ".".join(parts[:depth]) if len(parts) > depth else None
+
+
+def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
+    """The same result with each block below ``depth`` levels of dotted names shown as one
+    row: counts summed, the block's last output and receptive field. Totals stay."""
+    rows: list[LayerResult] = []
+    group: list[LayerResult] = []
+    shown_as: dict[str, str] = {}  # layer name -> the row that now stands for it
+
+    def flush() -> None:
+        if not group:
+            return
+        if len(group) == 1:
+            rows.append(group[0])
+        else:
+            first, last = group[0], group[-1]
+            for layer in group:
+                shown_as[layer.name] = _group_key(first.name, depth) or first.name
+            params: Count = 0
+            macs: Count = 0
+            activations: Count = 0
+            for layer in group:
+                params, macs = params + layer.params, macs + layer.macs
+                activations = activations + layer.activations
+            rows.append(
+                LayerResult(
+                    index=first.index,
+                    name=_group_key(first.name, depth) or first.name,
+                    kind=f"block ({len(group)} layers)",
+                    hyper=(),
+                    output=last.output,
+                    params=params,
+                    params_nonshared=None,
+                    params_fc=None,
+                    receptive_field=last.receptive_field,
+                    macs=macs,
+                    activations=activations,
+                    inputs=first.inputs,
+                )
+            )
+        group.clear()
+
+    current: str | None = None
+    for layer in result.layers:
+        key = _group_key(layer.name, depth)
+        if current is not None and layer.name == current:
+            group.append(layer)  # a block's output carries the block's own name
+            flush()
+            current = None
+            continue
+        if key is None:
+            flush()
+            current = None
+            rows.append(layer)
+            continue
+        if key != current:
+            flush()
+            current = key
+        group.append(layer)
+    flush()
+    rows = [
+        dataclasses.replace(row, inputs=tuple(shown_as.get(r, r) for r in row.inputs))
+        for row in rows
+    ]
+    return NetworkResult(
+        result.name,
+        result.input,
+        tuple(rows),
+        result.totals,
+        result.warnings,
+        result.dtype,
+        result.dtype_bytes,
+    )

@@ -149,3 +149,42 @@ def test_grammar_branches_match_yaml() -> None:
     assert grammar.layers[-2].kind == "add"
     assert grammar.layers[-2].inputs == ("conv2", "identity1")
     assert grammar.totals.params == 2 * (8 * 9 * 8 + 8)
+
+
+def test_depth_collapses_blocks_and_keeps_totals() -> None:
+    from cnncalc.results import collapse_blocks
+
+    result = summarize("resnet18.yaml")
+    collapsed = collapse_blocks(result, 1)
+    names = [layer.name for layer in collapsed.layers]
+    assert names[:9] == [
+        "conv1",
+        "batchnorm1",
+        "relu1",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+    ]
+    stage = {layer.name: layer for layer in collapsed.layers}["layer2"]
+    assert stage.params == 525_568  # 230,144 + 295,424, the two blocks of stage 2
+    assert stage.output.size == (28, 28)
+    assert stage.inputs == ("layer1",)
+    assert collapsed.totals == result.totals
+
+
+def test_table_shows_wiring_only_where_it_branches() -> None:
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    out = (
+        CliRunner()
+        .invoke(app, ["summarize", "INPUT(8x8x4) -> ADD{CONV(4, 3, p=1) | IDENTITY} -> RELU"])
+        .stdout
+    )
+    lines = out.splitlines()
+    assert lines[0].split("|")[3].strip() == "from"
+    assert "| conv1 + identity1 |" in out.replace("  ", " ")

@@ -28,6 +28,7 @@ class Column(Enum):
     START = "start"
     MACS = "macs"
     ACTIVATIONS = "activations"
+    FROM = "from"
 
 
 TITLES: dict[Column, str] = {
@@ -47,6 +48,7 @@ TITLES: dict[Column, str] = {
     Column.START: "start",
     Column.MACS: "MACs",
     Column.ACTIVATIONS: "activations",
+    Column.FROM: "from",
 }
 
 TABLE_COLUMNS: tuple[Column, ...] = (
@@ -163,6 +165,40 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
             return fmt(layer.macs)
         case Column.ACTIVATIONS:
             return fmt(layer.activations)
+        case Column.FROM:
+            return " + ".join(layer.inputs)
+
+
+def is_graph(result: NetworkResult) -> bool:
+    """True when some layer reads other than the layer before it."""
+    previous = "input"
+    for layer in result.layers:
+        if layer.inputs and layer.inputs != (previous,):
+            return True
+        previous = layer.name
+    return False
+
+
+def table_columns(result: NetworkResult) -> tuple[Column, ...]:
+    """The table's columns: with a ``from`` column when the network branches."""
+    if not is_graph(result):
+        return TABLE_COLUMNS
+    at = TABLE_COLUMNS.index(Column.KIND) + 1
+    return (*TABLE_COLUMNS[:at], Column.FROM, *TABLE_COLUMNS[at:])
+
+
+def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[str]]:
+    """The input row and one row per layer; ``from`` is shown where it is not the layer
+    just above."""
+    rows = [input_cells(result, columns)]
+    previous = "input"
+    for layer in result.layers:
+        row = [cell(layer, c) for c in columns]
+        if Column.FROM in columns and layer.inputs == (previous,):
+            row[columns.index(Column.FROM)] = ""
+        rows.append(row)
+        previous = layer.name
+    return rows
 
 
 def input_cells(result: NetworkResult, columns: tuple[Column, ...]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnncalc.render.cells import NUMERIC, TABLE_COLUMNS, TITLES, cell, input_cells, totals_lines
+from cnncalc.render.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
 from cnncalc.results import NetworkResult
 
 
@@ -15,12 +15,12 @@ def render_markdown(result: NetworkResult) -> str:
     lines = []
     if result.name:
         lines += [f"## {_escape(result.name)}", ""]
-    header = [TITLES[c] for c in TABLE_COLUMNS]
-    align = ["---:" if c in NUMERIC else ":---" for c in TABLE_COLUMNS]
+    columns = table_columns(result)
+    header = [TITLES[c] for c in columns]
+    align = ["---:" if c in NUMERIC else ":---" for c in columns]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("| " + " | ".join(align) + " |")
-    rows = [input_cells(result, TABLE_COLUMNS)]
-    rows += [[cell(layer, c) for c in TABLE_COLUMNS] for layer in result.layers]
+    rows = table_rows(result, columns)
     lines += ["| " + " | ".join(_escape(v) for v in row) + " |" for row in rows]
     lines.append("")
     lines += [f"- **{label}**: {_escape(value)}" for label, value in totals_lines(result)]

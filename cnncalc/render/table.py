@@ -8,7 +8,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from cnncalc.render.cells import NUMERIC, TABLE_COLUMNS, TITLES, cell, input_cells, totals_lines
+from cnncalc.render.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
 from cnncalc.results import NetworkResult
 
 
@@ -23,15 +23,15 @@ def build_table(result: NetworkResult, plain: bool) -> Group:
         show_edge=not plain,
         pad_edge=False,
     )
-    for column in TABLE_COLUMNS:
+    columns = table_columns(result)
+    for column in columns:
         table.add_column(
             TITLES[column], justify="right" if column in NUMERIC else "left", no_wrap=True
         )
-    table.add_row(
-        *(Text(v) for v in input_cells(result, TABLE_COLUMNS)), style="" if plain else "dim"
-    )
-    for layer in result.layers:
-        table.add_row(*(Text(cell(layer, c)) for c in TABLE_COLUMNS))
+    first, *rest = table_rows(result, columns)
+    table.add_row(*(Text(v) for v in first), style="" if plain else "dim")
+    for row in rest:
+        table.add_row(*(Text(v) for v in row))
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="" if plain else "bold")
     totals.add_column()
