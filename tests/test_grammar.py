@@ -209,3 +209,48 @@ def test_syntax_error_carries_position() -> None:
     with pytest.raises(GrammarSyntaxError) as info:
         parse_program("INPUT(8x8x1)\n  -> CONV(8,,)")
     assert (info.value.line, info.value.column) == (2, 13)
+
+
+def test_blocks_bind_parameters_and_expressions() -> None:
+    spec = parse_grammar(
+        "DEF wide(f, k=1) = CONV(f*4, k) -> CONV(f+1, 1, name=out);\n"
+        "INPUT(8x8x2) -> wide(3) -> wide(2, k=3, name=second)"
+    )
+    filters = [layer.op.filters for layer in spec.layers]  # type: ignore[union-attr]
+    assert filters == [12, 4, 8, 3]
+    assert [layer.name for layer in spec.layers] == [
+        "wide1.conv1",
+        "wide1",
+        "second.conv1",
+        "second",
+    ]
+
+
+def test_block_errors_point_at_the_use() -> None:
+    assert grammar_error("DEF r(n) = [RELU]*n -> r(1); INPUT(8x8x2) -> r(2)") == (
+        "net.cnn:1:24: block r uses itself (r -> r)\n"
+        "    DEF r(n) = [RELU]*n -> r(1); INPUT(8x8x2) -> r(2)\n"
+        "                           ~~~^"
+    )
+    assert grammar_error("DEF w(f) = CONV(f); INPUT(8x8x2) -> w()") == (
+        "net.cnn:1:37: w needs f\n"
+        "    DEF w(f) = CONV(f); INPUT(8x8x2) -> w()\n"
+        "                                        ~~^"
+    )
+    assert grammar_error("DEF w(f) = CONV(f) INPUT(8x8x2) -> w(2)") == (
+        "net.cnn:1:20: syntax error: expected '->' or ';' (the end of the definition) after "
+        "CONV(f), got 'INPUT'\n"
+        "    DEF w(f) = CONV(f) INPUT(8x8x2) -> w(2)\n"
+        "                       ~~~~^"
+    )
+
+
+def test_format_keeps_definitions_and_branches() -> None:
+    text = (SPECS / "resnet18.cnn").read_text()
+    once = format_program(parse_program(text))
+    assert once.startswith(
+        "DEF basic(filters) = ADD{CONV(filters, 3, p=1, bias=false, "
+        "name=conv1) -> BATCHNORM -> RELU"
+    )
+    assert format_program(parse_program(once)) == once
+    assert parse_grammar(once).layers == parse_grammar(text).layers

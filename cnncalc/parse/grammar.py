@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from cnncalc.errors import GrammarError, GrammarSyntaxError, LimitError, did_you_mean
-from cnncalc.kinds import Defaults, LayerFactory, convert_defaults
+from cnncalc.kinds import Defaults, LayerFactory, convert_defaults, find_kind
 from cnncalc.parse.common import (
     Choice,
     Expansion,
@@ -26,7 +26,7 @@ from cnncalc.parse.common import (
     relative_ref,
     suffix_repeated_names,
 )
-from cnncalc.spec import Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
+from cnncalc.spec import INPUT, Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
 
 MAX_NESTING = 100
 
@@ -44,6 +44,8 @@ TOKEN_RULES: tuple[tuple[str, str], ...] = (  # the commonest first; DIMS before
     ("RBRACE", r"\}"),
     ("PIPE", r"\|"),
     ("STAR", r"\*"),
+    ("PLUS", r"\+"),
+    ("SEMI", r";"),
     ("QMARK", r"\?"),
     # 3x3, 224x224x3, and input sizes whose channels are a symbol: 32x32xC
     (
@@ -71,6 +73,8 @@ _DESCRIBE = {
     "RBRACE": "'}'",
     "PIPE": "'|'",
     "STAR": "'*'",
+    "PLUS": "'+'",
+    "SEMI": "';'",
     "QMARK": "'?'",
     "EQUALS": "'='",
     "END": "the end",
@@ -164,12 +168,43 @@ Node = Layer | Group | Repeat | Maybe | Branches
 
 
 @dataclass(frozen=True)
+class Expr:
+    """``filters*4`` or ``a+b`` in a block's arguments, worked out when the block is used."""
+
+    op: str
+    left: object
+    right: object
+
+    def __str__(self) -> str:
+        return f"{self.left}{self.op}{self.right}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A block parameter, with its default (None when it must be given)."""
+
+    name: str
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``DEF name(params) = chain;``: a block used like a layer, ``name(64)``."""
+
+    name: str
+    params: tuple[Param, ...]
+    body: tuple[Node, ...]
+    origin: GrammarOrigin = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Program:
-    """A parsed grammar text: the chain of top-level items."""
+    """A parsed grammar text: block definitions, then the chain of top-level items."""
 
     items: tuple[Node, ...]
     source: str = field(compare=False, repr=False)
     filename: str = field(default="<spec>", compare=False, repr=False)
+    definitions: tuple[Definition, ...] = ()
 
 
 def tokenize(source: str, filename: str = "<spec>") -> list[Token]:
@@ -233,20 +268,75 @@ class _Parser:
     # rules
 
     def parse_program(self) -> Program:
-        """program := chain END"""
+        """program := definition* chain END"""
+        definitions = []
+        while (
+            self.peek().kind == "IDENT"
+            and self.peek().text.upper() == "DEF"
+            and (self.tokens[self.pos + 1].kind == "IDENT")
+        ):
+            definitions.append(self._parse_definition())
         items = self._parse_chain(closer=None)
-        return Program(tuple(items), self.source, self.filename)
+        return Program(tuple(items), self.source, self.filename, tuple(definitions))
+
+    def _parse_definition(self) -> Definition:
+        """definition := 'DEF' IDENT '(' ( param ( ',' param )* )? ')' '=' chain ';'
+        param := IDENT ( '=' value )?"""
+        start = self.advance()
+        name = self.advance()
+        if find_kind(name.text) is not None:
+            raise self.error(f"'{name.text}' is a layer kind; give the block another name", name)
+        params: list[Param] = []
+        if self.peek().kind == "LPAREN":
+            opener = self.advance()
+            while self.peek().kind != "RPAREN":
+                token = self.peek()
+                if token.kind != "IDENT":
+                    raise self.error(
+                        f"expected a parameter name, got {self.describe(token)}", token
+                    )
+                self.advance()
+                default = None
+                if self.peek().kind == "EQUALS":
+                    self.advance()
+                    default = self._parse_value(opener)
+                if any(p.name == token.text for p in params):
+                    raise self.error(f"parameter {token.text} is given twice", token)
+                params.append(Param(token.text, default))
+                if self.peek().kind == "COMMA":
+                    self.advance()
+                elif self.peek().kind != "RPAREN":
+                    raise self.error(
+                        f"expected ',' or ')' after a parameter, got {self.describe(self.peek())}",
+                        self.peek(),
+                    )
+            self.advance()
+        equals = self.peek()
+        if equals.kind != "EQUALS":
+            raise self.error(
+                f"expected '=' after DEF {name.text}(...), got {self.describe(equals)}", equals
+            )
+        self.advance()
+        body = self._parse_chain(closer=Token("DEF", name.text, start.start, start.end))
+        end = self.advance()
+        return Definition(name.text, tuple(params), tuple(body), self.origin(start.start, end.end))
 
     def _parse_chain(self, closer: Token | None) -> list[Node]:
         """chain := item ( '->' item )*   (ends at ']' in a group, '|' or '}' in branches)"""
         if self.peek().kind == "END" and closer is None:
             raise self.error("the spec is empty; start with INPUT(HxWxC)", self.peek())
         context = closer.kind if closer else "TOP"
-        ends = {"TOP": ("END",), "LBRACKET": ("RBRACKET",), "LBRACE": ("PIPE", "RBRACE")}
+        ends = {
+            "TOP": ("END",),
+            "LBRACKET": ("RBRACKET",),
+            "LBRACE": ("PIPE", "RBRACE"),
+            "DEF": ("SEMI",),
+        }
         expected = {
             "TOP": "'->' or the end",
             "LBRACKET": "'->' or ']'",
             "LBRACE": "'->', '|' or '}'",
+            "DEF": "'->' or ';' (the end of the definition)",
         }
         items = [self._parse_item(closer)]
         while True:
@@ -254,13 +344,15 @@ class _Parser:
             if token.kind == "ARROW":
                 self.advance()
                 following = self.peek()
-                if following.kind in ("END", "RBRACKET", "RBRACE", "PIPE"):
+                if following.kind in ("END", "RBRACKET", "RBRACE", "PIPE", "SEMI"):
                     raise self.error("a trailing '->' must be followed by a layer", token)
                 items.append(self._parse_item(closer))
                 continue
             if token.kind in ends[context]:
                 return items
             if closer is not None and token.kind == "END":
+                if context == "DEF":
+                    raise self.error(f"DEF {closer.text} never ends: close it with ';'", closer)
                 raise self.error(f"'{closer.text}' is never closed", closer)
             raise self.error(
                 f"expected {expected[context]} after {self.after(items[-1])}, got "
@@ -392,7 +484,15 @@ class _Parser:
         return Arg(key, self._parse_value(opener), self.origin(token.start, value_token.end))
 
     def _parse_value(self, opener: Token) -> object:
-        """value := DIMS | NUMBER | IDENT | STRING | '[' value ( ',' value )* ']'"""
+        """value := atom ( ( '*' | '+' ) atom )*   (expressions are for block parameters)"""
+        value = self._parse_atom(opener)
+        while self.peek().kind in ("STAR", "PLUS"):
+            op = "*" if self.advance().kind == "STAR" else "+"
+            value = Expr(op, value, self._parse_atom(opener))
+        return value
+
+    def _parse_atom(self, opener: Token) -> object:
+        """atom := DIMS | NUMBER | IDENT | STRING | '[' value ( ',' value )* ']'"""
         token = self.peek()
         if token.kind == "END":
             raise self.error("'(' is never closed", opener)
@@ -430,18 +530,47 @@ def parse_program(source: str, filename: str = "<spec>") -> Program:
 # Expansion
 
 
+Bindings = dict[str, object]
+
+
+def _bind(value: object, bindings: Bindings, origin: GrammarOrigin) -> object:
+    """A block argument's value: parameters put in, ``*`` and ``+`` worked out."""
+    if isinstance(value, str) and value in bindings:
+        return bindings[value]
+    if isinstance(value, tuple):
+        return tuple(_bind(v, bindings, origin) for v in value)
+    if isinstance(value, Expr):
+        left, right = _bind(value.left, bindings, origin), _bind(value.right, bindings, origin)
+        if (
+            isinstance(left, bool)
+            or isinstance(right, bool)
+            or not (isinstance(left, int) and isinstance(right, int))
+        ):
+            raise origin.error(f"'{value}' needs whole numbers, got {left!r} and {right!r}")
+        return left * right if value.op == "*" else left + right
+    return value
+
+
 class _Expander:
     def __init__(self, program: Program, options: LoadOptions, variables: dict[str, int]) -> None:
         self.program = program
         self.options = options
         self.variables = variables
         self.choices: list[Choice] = []
+        self.blocks = {d.name.lower(): d for d in program.definitions}
+        self.uses: dict[str, int] = {}
+        self.active: list[str] = []
 
-    def times(self, node: Repeat) -> int:
+    def times(self, node: Repeat, bindings: Bindings) -> int:
         if isinstance(node.count, int):
             return node.count
         name = node.count
         where = node.count_origin or node.origin
+        if name in bindings:
+            value = bindings[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise where.error(f"{name} = {value!r} is no repetition count")
+            return value
         if name not in self.variables:
             known = sorted(self.variables)
             hint = did_you_mean(name, known) if known else ""
@@ -454,49 +583,97 @@ class _Expander:
             raise where.error(f"variable {name} = {value} cannot be a negative count")
         return value
 
-    def count(self, nodes: tuple[Node, ...]) -> int:
-        """Layers the nodes expand to, computed without expanding."""
-        total = 0
-        for node in nodes:
-            total += self._count(node)
-        return total
+    def _block(self, node: Layer) -> Definition | None:
+        return self.blocks.get(node.word.lower())
 
-    def _count(self, node: Node) -> int:
+    def _arguments(
+        self, node: Layer, block: Definition, bindings: Bindings
+    ) -> tuple[Bindings, str | None]:
+        """The parameters a block use binds (positional, then by name), and its name."""
+        bound: Bindings = {}
+        use_name = None
+        names = [p.name for p in block.params]
+        for i, arg in enumerate(node.args):
+            value = _bind(arg.value, bindings, arg.origin)
+            if arg.key is None:
+                if i >= len(names):
+                    raise arg.origin.error(f"{block.name} takes {len(names)} arguments")
+                bound[names[i]] = value
+            elif arg.key == "name":
+                use_name = str(value)
+            elif arg.key in names:
+                bound[arg.key] = value
+            else:
+                raise arg.origin.error(
+                    f"{block.name} has no parameter '{arg.key}'{did_you_mean(arg.key, names)}; "
+                    f"its parameters: {', '.join(names) or 'none'}"
+                )
+        for param in block.params:
+            if param.name not in bound:
+                if param.default is None:
+                    raise node.origin.error(f"{block.name} needs {param.name}")
+                bound[param.name] = param.default
+        return bound, use_name
+
+    def count(self, nodes: tuple[Node, ...], bindings: Bindings | None = None) -> int:
+        """Layers the nodes expand to, computed without expanding."""
+        return sum(self._count(node, bindings or {}) for node in nodes)
+
+    def _count(self, node: Node, bindings: Bindings) -> int:
         if isinstance(node, Layer):
-            return 1
+            block = self._block(node)
+            if block is None:
+                return 1
+            if block.name in self.active:
+                raise node.origin.error(
+                    f"block {block.name} uses itself ({' -> '.join([*self.active, block.name])})"
+                )
+            inner, _ = self._arguments(node, block, bindings)
+            self.active.append(block.name)
+            try:
+                return self.count(block.body, inner)
+            finally:
+                self.active.pop()
         if isinstance(node, Group):
-            return self.count(node.items)
+            return self.count(node.items, bindings)
         if isinstance(node, Repeat):
-            return self.times(node) * self._count(node.item)
+            return self.times(node, bindings) * self._count(node.item, bindings)
         if isinstance(node, Branches):
-            return 1 + sum(self.count(branch) for branch in node.branches)
-        return self._count(node.item) if self.options.optional else 0
+            return 1 + sum(self.count(branch, bindings) for branch in node.branches)
+        return self._count(node.item, bindings) if self.options.optional else 0
 
     def expand(
-        self, nodes: tuple[Node, ...], resolve: dict[int, LayerSpec], make: _LayerMaker
+        self,
+        nodes: tuple[Node, ...],
+        resolve: dict[object, LayerSpec],
+        make: _LayerMaker,
+        bindings: Bindings | None = None,
     ) -> list[LayerSpec]:
         out: list[LayerSpec] = []
         for node in nodes:
-            out.extend(self._expand(node, resolve, make))
+            out.extend(self._expand(node, resolve, make, bindings or {}))
         return out
 
     def _expand(
-        self, node: Node, resolve: dict[int, LayerSpec], make: _LayerMaker
+        self, node: Node, resolve: dict[object, LayerSpec], make: _LayerMaker, bindings: Bindings
     ) -> list[LayerSpec]:
         if isinstance(node, Layer):
-            key = id(node)
+            block = self._block(node)
+            if block is not None:
+                return self._expand_block(node, block, resolve, make, bindings)
+            key = (id(node), tuple(sorted(bindings.items(), key=lambda kv: kv[0])))
             if key not in resolve:
-                resolve[key] = make(node)
+                resolve[key] = make(node, bindings)
             return [resolve[key]]
         if isinstance(node, Group):
-            return self.expand(node.items, resolve, make)
+            return self.expand(node.items, resolve, make, bindings)
         if isinstance(node, Repeat):
-            times = self.times(node)
+            times = self.times(node, bindings)
             if times == 0:
                 return []
-            return suffix_repeated_names(self._expand(node.item, resolve, make), times)
+            return suffix_repeated_names(self._expand(node.item, resolve, make, bindings), times)
         if isinstance(node, Branches):
-            return self._expand_branches(node, resolve, make)
+            return self._expand_branches(node, resolve, make, bindings)
         taken = self.options.optional
         self.choices.append(
             Choice(
@@ -505,14 +682,54 @@ class _Expander:
                 taken,
             )
         )
-        return self._expand(node.item, resolve, make) if taken else []
+        return self._expand(node.item, resolve, make, bindings) if taken else []
+
+    def _expand_block(
+        self,
+        node: Layer,
+        block: Definition,
+        resolve: dict[object, LayerSpec],
+        make: _LayerMaker,
+        bindings: Bindings,
+    ) -> list[LayerSpec]:
+        """A block's layers with its arguments bound, named under the use's name."""
+        inner, use_name = self._arguments(node, block, bindings)
+        self.active.append(block.name)
+        try:
+            layers = self.expand(block.body, resolve, make, inner)
+        finally:
+            self.active.pop()
+        if not layers:
+            return []
+        self.uses[block.name] = self.uses.get(block.name, 0) + 1
+        prefix = use_name or f"{block.name}{self.uses[block.name]}"
+        own = {layer.name for layer in layers if layer.name}
+        counters: dict[str, int] = {}
+        out = []
+        for i, layer in enumerate(layers):
+            if layer.name:
+                name = f"{prefix}.{layer.name}"
+            else:
+                counters[layer.kind] = counters.get(layer.kind, 0) + 1
+                name = f"{prefix}.{layer.kind}{counters[layer.kind]}"
+            refs = tuple(
+                f"{prefix}.{r}" if r in own else relative_ref(i + 1) if r == INPUT else r
+                for r in layer.inputs
+            )
+            out.append(replace(layer, name=name, inputs=refs))
+        out[-1] = replace(out[-1], name=prefix)  # the block's output answers to its name
+        return out
 
     def _expand_branches(
-        self, node: Branches, resolve: dict[int, LayerSpec], make: _LayerMaker
+        self,
+        node: Branches,
+        resolve: dict[object, LayerSpec],
+        make: _LayerMaker,
+        bindings: Bindings,
     ) -> list[LayerSpec]:
         """Each branch reads the layer before the branches; the merge reads every branch's
         last layer. References are relative (``@-n``), so repeats copy them intact."""
-        merge = make(node.merge)
+        merge = make(node.merge, bindings)
         if not isinstance(merge.op, Add | Concat):
             raise node.merge.origin.error(
                 f"{merge.kind} cannot merge branches; use ADD{{...}} or CONCAT{{...}}"
@@ -520,7 +737,7 @@ class _Expander:
         out: list[LayerSpec] = []
         ends = []
         for branch in node.branches:
-            layers = self.expand(branch, resolve, make)
+            layers = self.expand(branch, resolve, make, bindings)
             if not layers:
                 raise node.origin.error("a branch expands to no layers; write IDENTITY instead")
             first = layers[0]
@@ -537,18 +754,21 @@ class _LayerMaker:
     def __init__(self, dims: int, defaults: Defaults, variables: dict[str, int]) -> None:
         self.factory = LayerFactory(dims, defaults, variables)
 
-    def __call__(self, node: Layer) -> LayerSpec:
+    def __call__(self, node: Layer, bindings: Bindings) -> LayerSpec:
         if node.word.lower() == "input":
             raise node.origin.error("INPUT can only start the chain")
         positional: list[tuple[object, Origin]] = []
         keywords: list[tuple[str, object, Origin]] = []
         for arg in node.args:
+            value = _bind(arg.value, bindings, arg.origin) if bindings else arg.value
+            if isinstance(value, Expr):
+                raise arg.origin.error(f"'{value}' is only allowed in a block (DEF)")
             if arg.key is None:
                 if keywords:
                     raise arg.origin.error("a positional argument cannot follow a keyword one")
-                positional.append((arg.value, arg.origin))
+                positional.append((value, arg.origin))
             else:
-                keywords.append((arg.key, arg.value, arg.origin))
+                keywords.append((arg.key, value, arg.origin))
         return self.factory(node.word, positional, keywords, node.origin)
 
 

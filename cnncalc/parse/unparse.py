@@ -8,7 +8,16 @@ from typing import Any
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.kinds import Field, Kind, lookup_kind
-from cnncalc.parse.grammar import Branches, Group, Layer, Node, Program, Repeat
+from cnncalc.parse.grammar import (
+    Branches,
+    Definition,
+    Expr,
+    Group,
+    Layer,
+    Node,
+    Program,
+    Repeat,
+)
 from cnncalc.spec import (
     Activation,
     InputSpec,
@@ -40,6 +49,10 @@ def _quote(text: str) -> str:
 
 
 def _scalar_text(value: object) -> str:
+    if isinstance(value, Expr):
+        return f"{_scalar_text(value.left)}{value.op}{_scalar_text(value.right)}"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_scalar_text(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -47,17 +60,28 @@ def _scalar_text(value: object) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return value if re.fullmatch(r"[\w.\-+]+", value) else _quote(value)
+        plain = _IDENT.fullmatch(value) or re.fullmatch(r"\d+(?:x(?:\d+|[A-Za-z_]\w*))+", value)
+        return value if plain else _quote(value)
     raise CnnCalcError(f"cannot write {value!r} in grammar text")
 
 
 # Syntax trees (format)
 
 
-def _format_layer(node: Layer) -> str:
+def _format_layer(node: Layer, blocks: frozenset[str] = frozenset()) -> str:
     if node.word.lower() == "input":
         args = ", ".join(_scalar_text(a.value) for a in node.args)
         return f"INPUT({args})" if node.args else "INPUT"
+    if node.word.lower() in blocks:
+        args = ", ".join(
+            _scalar_text(a.value)
+            if a.key is None
+            else f"name={_quote(str(a.value))}"
+            if a.key == "name"
+            else f"{a.key}={_scalar_text(a.value)}"
+            for a in node.args
+        )
+        return f"{node.word}({args})" if args else node.word
     kind = lookup_kind(node.word, node.origin)
     parts = []
     for arg in node.args:
@@ -65,6 +89,8 @@ def _format_layer(node: Layer) -> str:
             parts.append(_scalar_text(arg.value))
         elif arg.key.lower() == "name":
             parts.append(f"name={_quote(str(arg.value))}")
+        elif arg.key.lower() in ("from", "inputs"):
+            parts.append(f"from={_scalar_text(arg.value)}")
         else:
             field = kind.field(arg.key)
             if field is None:
@@ -74,23 +100,38 @@ def _format_layer(node: Layer) -> str:
     return f"{word}({', '.join(parts)})" if parts else word
 
 
-def format_node(node: Node) -> str:
-    """Canonical text of one syntax-tree node."""
+def format_node(node: Node, blocks: frozenset[str] = frozenset()) -> str:
+    """Canonical text of one syntax-tree node (``blocks``: the names DEF defines)."""
     if isinstance(node, Layer):
-        return _format_layer(node)
+        return _format_layer(node, blocks)
     if isinstance(node, Group):
-        return "[" + " -> ".join(format_node(item) for item in node.items) + "]"
+        return "[" + " -> ".join(format_node(item, blocks) for item in node.items) + "]"
     if isinstance(node, Repeat):
-        return f"{format_node(node.item)}*{node.count}"
+        return f"{format_node(node.item, blocks)}*{node.count}"
     if isinstance(node, Branches):
-        chains = (" -> ".join(format_node(item) for item in branch) for branch in node.branches)
-        return f"{format_node(node.merge)}{{{' | '.join(chains)}}}"
-    return f"{format_node(node.item)}?"
+        chains = (
+            " -> ".join(format_node(item, blocks) for item in branch) for branch in node.branches
+        )
+        return f"{format_node(node.merge, blocks)}{{{' | '.join(chains)}}}"
+    return f"{format_node(node.item, blocks)}?"
+
+
+def format_definition(definition: Definition, blocks: frozenset[str]) -> str:
+    """``DEF name(a, b=1) = chain;``"""
+    params = ", ".join(
+        p.name if p.default is None else f"{p.name}={_scalar_text(p.default)}"
+        for p in definition.params
+    )
+    body = " -> ".join(format_node(item, blocks) for item in definition.body)
+    return f"DEF {definition.name}({params}) = {body};"
 
 
 def format_program(program: Program) -> str:
-    """Canonical grammar text of a parsed program, keeping groups, repeats and variables."""
-    return " -> ".join(format_node(item) for item in program.items)
+    """Canonical grammar text of a parsed program, keeping blocks, groups, repeats and
+    variables; each block definition on a line of its own."""
+    blocks = frozenset(d.name.lower() for d in program.definitions)
+    chain = " -> ".join(format_node(item, blocks) for item in program.items)
+    return "\n".join([*(format_definition(d, blocks) for d in program.definitions), chain])
 
 
 # Expanded networks (expand)
