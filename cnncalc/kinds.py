@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.errors import did_you_mean
+from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.spec import (
     LRN,
     Activation,
@@ -241,7 +241,20 @@ _BIAS = Field("bias", to_bool, True, aliases=("use_bias",))
 _FILTERS = Field("filters", to_channels, aliases=("out_channels", "channels"), required=True)
 _POOL_KERNEL = Field("kernel", to_axes, 2, aliases=("k", "kernel_size", "size", "pool_size"))
 _POOL_STRIDE = Field("stride", to_axes, None, aliases=("s", "strides"))
-_CEIL = Field("ceil_mode", to_bool, False, aliases=("ceil",))
+
+
+def to_rounding(value: object, what: str, dims: int, origin: Origin) -> bool | str:
+    """Pooling's rounding: false (floor), true (PyTorch's ceil mode) or ``caffe``."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in ("caffe", "pytorch"):
+        return "caffe" if word == "caffe" else True
+    try:
+        return to_bool(value, what, dims, origin)
+    except CnnCalcError:
+        raise origin.error(f"{what} must be true, false or caffe, got {_show(value)}") from None
+
+
+_CEIL = Field("ceil_mode", to_rounding, False, aliases=("ceil",))
 _OUTPUT = Field("output", to_axes, 1, aliases=("output_size", "out", "size"))
 
 _ACTIVATIONS: dict[str, tuple[str, tuple[Field, ...], tuple[str, ...]]] = {

@@ -86,7 +86,7 @@ class Pool:
     stride: Axes
     padding: Padding
     dilation: Axes
-    ceil_mode: bool = False
+    ceil_mode: bool | Literal["caffe"] = False
 
 
 @dataclass(frozen=True)

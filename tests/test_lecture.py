@@ -128,3 +128,15 @@ def test_receptive_field_mostly_padding_warns_once() -> None:
     codes = [w.code for w in result.warnings]
     assert codes.count("receptive-field-padding") == 1
     assert "it sees 1x1 input pixels" in result.warnings[0].message
+
+
+def test_caffe_pooling_keeps_the_window_pytorch_drops() -> None:
+    # n=5, k=1, s=3, ceil: ceil(4/3) + 1 = 3; PyTorch drops the last window (it starts at 6,
+    # past the input) and gives 2, Caffe keeps it when the layer does not pad
+    assert summarize("INPUT(5x5x1) -> MAXPOOL(1, 3, ceil=true)").layers[0].output.size == (2, 2)
+    assert summarize("INPUT(5x5x1) -> MAXPOOL(1, 3, ceil=caffe)").layers[0].output.size == (3, 3)
+    # with padding, Caffe corrects as PyTorch does: n=3, k=2, s=2, p=1 gives
+    # ceil((3 + 2 - 2)/2) + 1 = 3, and the last window starts at 4 >= 3 + 1: so 2
+    for rounding in ("true", "caffe"):
+        pool = f"INPUT(3x3x1) -> MAXPOOL(2, 2, p=1, ceil={rounding})"
+        assert summarize(pool).layers[0].output.size == (2, 2)

@@ -59,7 +59,7 @@ def _axis_names(dims: int) -> tuple[str, ...]:
 
 
 def _size_step(
-    axis: str, n: int, k: int, s: int, pl: int, pr: int, d: int, ceil_mode: bool
+    axis: str, n: int, k: int, s: int, pl: int, pr: int, d: int, ceil_mode: bool | str
 ) -> Step:
     """``floor((n + 2p - d*(k-1) - 1)/s) + 1`` for one axis, as PyTorch computes it."""
     pad = f"2*{pl}" if pl == pr else f"{pl} + {pr}"
@@ -114,7 +114,7 @@ def _window_steps(layer: LayerSpec, shape: Shape, result: LayerResult) -> list[S
     steps: list[Step] = []
     if op.padding.mode == "same":
         steps += _same_steps(names, shape.size, op.kernel, op.stride, op.dilation)
-    ceil_mode = isinstance(op, Pool) and op.ceil_mode
+    ceil_mode: bool | str = isinstance(op, Pool) and op.ceil_mode
     for i, axis in enumerate(names):
         pl, pr = pads[i]  # type: ignore[misc]
         steps.append(

@@ -147,7 +147,7 @@ def _sliding(
     stride: Axes,
     dilation: Axes,
     pads: tuple[PadPair, ...],
-    ceil_mode: bool,
+    ceil_mode: bool | str,
     notices: list[str],
 ) -> tuple[Axes, tuple[AxisStep, ...]]:
     """Output size and receptive-field steps of a sliding window (conv or pool)."""

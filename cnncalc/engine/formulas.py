@@ -35,20 +35,28 @@ def conv_output_length(
 
 
 def pool_output_length(
-    n: int, kernel: int, stride: int, pad_left: int, pad_right: int, dilation: int, ceil_mode: bool
+    n: int,
+    kernel: int,
+    stride: int,
+    pad_left: int,
+    pad_right: int,
+    dilation: int,
+    ceil_mode: bool | str,
 ) -> int:
-    """Output length of max/avg pooling, PyTorch's rule.
+    """Output length of max/avg pooling: PyTorch's rule, or Caffe's (``ceil_mode="caffe"``).
 
     Floor mode is :func:`conv_output_length`. Ceil mode:
     ``out = ceil((n + p_left + p_right - d*(k - 1) - 1) / s) + 1``, less one when the
     last window would start past the input and left padding:
-    ``if (out - 1)*s >= n + p_left: out -= 1``.
+    ``if (out - 1)*s >= n + p_left: out -= 1``. Caffe always rounds up and makes that
+    correction only when the layer pads.
     """
     if not ceil_mode:
         return conv_output_length(n, kernel, stride, pad_left, pad_right, dilation)
     span = padded_length(n, pad_left, pad_right) - effective_kernel(kernel, dilation)
     out = -(-span // stride) + 1
-    if (out - 1) * stride >= n + pad_left:
+    corrects = ceil_mode != "caffe" or bool(pad_left or pad_right)
+    if corrects and (out - 1) * stride >= n + pad_left:
         out -= 1
     return out
 
