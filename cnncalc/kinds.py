@@ -194,7 +194,8 @@ class Kind:
 
     def keys(self) -> list[str]:
         """Every accepted key, aliases included."""
-        return ["name", "from"] + [k for f in self.fields for k in (f.name, *f.aliases)]
+        fields = [k for f in self.fields for k in (f.name, *f.aliases)]
+        return ["name", "from", "training_only", *fields]
 
 
 def _conv(shared: bool) -> Callable[[str, Values], LayerOp]:
@@ -516,9 +517,13 @@ def make_layer(
         given[key] = (value, where)
     name: str | None = None
     inputs: tuple[str, ...] = ()
+    training_only = False
     for key, value, where in keywords:
         if key.lower() in ("from", "inputs"):
             inputs = _layer_refs(value, where)
+            continue
+        if key.lower() == "training_only":
+            training_only = to_bool(value, "training_only", dims, where)
             continue
         if key.lower() == "name":
             if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
@@ -546,7 +551,7 @@ def make_layer(
             values[f.name] = None
         else:
             values[f.name] = f.convert(f.default, f.name, dims, origin)
-    return LayerSpec(kind.name, kind.build(kind.name, values), name, origin, inputs)
+    return LayerSpec(kind.name, kind.build(kind.name, values), name, origin, inputs, training_only)
 
 
 def _layer_refs(value: object, where: Origin) -> tuple[str, ...]:
@@ -600,7 +605,9 @@ class LayerFactory:
         except TypeError:  # unhashable values (YAML lists): resolve without remembering
             key, known = None, None
         if known is not None:
-            return LayerSpec(known.kind, known.op, known.name, origin, known.inputs)
+            return LayerSpec(
+                known.kind, known.op, known.name, origin, known.inputs, known.training_only
+            )
         layer = make_layer(
             word, positional, keywords, dims=self.dims, defaults=self.defaults, origin=origin
         )

@@ -69,6 +69,8 @@ class LayerResult:
     activations: Count
     inputs: tuple[str, ...] = ()
     """Names of the layers (or ``input``) this layer reads."""
+    training_only: bool = False
+    """Not run at inference: left out of the MACs and activations totals."""
 
     def hyper_value(self, key: str) -> HyperValue | None:
         """One resolved hyperparameter, or None when the layer has no such key."""

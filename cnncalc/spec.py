@@ -189,6 +189,9 @@ class LayerSpec:
     origin: Origin = field(default=NoOrigin(), compare=False, repr=False)
     inputs: tuple[str, ...] = ()
     """Names of the layers this one reads; empty means the layer before (or the input)."""
+    training_only: bool = False
+    """Trained but not run at inference (an auxiliary classifier): its parameters count,
+    its MACs and activations do not."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ def test_distill_misaligned_network_warns() -> None:
         ("googlenet.yaml", 6_624_904, 1_498_376_192),
         ("squeezenet1_0.yaml", 1_248_424, 818_924_576),
         ("mobilenet_v2.yaml", 3_504_872, 300_774_272),
+        ("inception_v3.yaml", 27_161_264, 5_713_216_096),
     ],
 )
 def test_torchvision_graph_networks(spec: str, params: int, macs: int) -> None:
@@ -188,3 +189,11 @@ def test_table_shows_wiring_only_where_it_branches() -> None:
     lines = out.splitlines()
     assert lines[0].split("|")[3].strip() == "from"
     assert "| conv1 + identity1 |" in out.replace("  ", " ")
+
+
+def test_auxiliary_head_counts_parameters_not_macs() -> None:
+    result = summarize("inception_v3.yaml")
+    aux = [layer for layer in result.layers if layer.training_only]
+    assert {layer.name.split(".")[0] for layer in aux} == {"AuxLogits"}
+    assert sum(layer.macs for layer in aux) == 5_683_200
+    assert result.totals.params - sum(layer.params for layer in aux) == 23_834_568

@@ -552,13 +552,15 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 macs=out.macs,
                 activations=out.output.numel,
                 inputs=refs,
+                training_only=layer.training_only,
             )
         )
     params = sum(r.params for r in results)
-    activations = sum(r.activations for r in results)
+    run = [r for r in results if not r.training_only]  # what inference computes
+    activations = sum(r.activations for r in run)
     totals = Totals(
         params=params,
-        macs=sum(r.macs for r in results),
+        macs=sum(r.macs for r in run),
         activations=activations,
         param_bytes=params * nbytes,
         activation_bytes=activations * nbytes,

@@ -395,9 +395,12 @@ class LayerReader:
         params = dict(block.params)
         name: str | None = None
         inputs: tuple[str, ...] = ()
+        training_only = False
         for key, (value, key_origin) in args.items():
             value = _substitute(value, outer, key_origin)
-            if key == "name":
+            if key == "training_only":
+                training_only = value is True or str(value).lower() in ("true", "yes", "on")
+            elif key == "name":
                 name = str(value)
             elif key == "from":
                 inputs = self._refs(value, outer, key_origin, len(out))
@@ -409,6 +412,8 @@ class LayerReader:
                     f"block '{block.name}' has no parameter '{key}'"
                     f"{did_you_mean(key, [*params, 'name', 'from'])}; its parameters: {known}"
                 )
+        if not inputs and outer is not None and outer.inputs and len(out) == outer.start:
+            inputs = outer.inputs  # the first use in a block reads what the block reads
         self._uses[block.name] = self._uses.get(block.name, 0) + 1
         prefix = name or f"{block.name}{self._uses[block.name]}"
         if outer is not None:
@@ -419,6 +424,8 @@ class LayerReader:
         self._read_into(block.layers, block.path, out, scope)
         if len(out) > start:  # the block's output answers to the block's name
             out[-1] = dataclasses.replace(out[-1], name=prefix)
+        if training_only:
+            out[start:] = [dataclasses.replace(x, training_only=True) for x in out[start:]]
 
     def _refs(
         self, value: object, scope: _Scope | None, origin: YamlOrigin, position: int
@@ -477,7 +484,7 @@ class LayerReader:
             raise origin.error(
                 f"expected a layer (e.g. 'relu' or 'conv: 64'), got {_describe(node)}"
             )
-        special = ("name", "from", "when")
+        special = ("name", "from", "when", "training_only")
         kind_entries = [
             e for e in entries if e[0].lower() not in special and find_kind(e[0]) is not None
         ]

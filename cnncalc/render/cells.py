@@ -138,7 +138,7 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
         case Column.NAME:
             return layer.name
         case Column.KIND:
-            return layer.kind
+            return f"{layer.kind} (training only)" if layer.training_only else layer.kind
         case Column.KERNEL:
             return _hyper_axes(layer, "kernel")
         case Column.STRIDE:

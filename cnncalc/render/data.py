@@ -39,6 +39,7 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         "macs": ready(layer.macs),
         "activations": ready(layer.activations),
         "inputs": list(layer.inputs),
+        "training_only": layer.training_only,
     }
 
 
@@ -111,7 +112,8 @@ def _layer_json(
         f'"size": {_ints(a.size for a in rf)}, "jump": {_ints(a.jump for a in rf)}, '
         f'"start": {_ints(a.start for a in rf)}, "padding": {_ints(a.padding for a in rf)}}}, '
         f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}, '
-        f'"inputs": {encode(list(layer.inputs))}}}'
+        f'"inputs": {encode(list(layer.inputs))}, '
+        f'"training_only": {"true" if layer.training_only else "false"}}}'
     )
 
 
