@@ -197,3 +197,23 @@ def test_auxiliary_head_counts_parameters_not_macs() -> None:
     assert {layer.name.split(".")[0] for layer in aux} == {"AuxLogits"}
     assert sum(layer.macs for layer in aux) == 5_683_200
     assert result.totals.params - sum(layer.params for layer in aux) == 23_834_568
+
+
+SLIM_RF = [  # the Distill / google-research receptive-field table, 224 input
+    ("resnet_v1_50_slim.yaml", "block4", (483, 32, 239), None),
+    ("inception_v3.yaml", "Mixed_7c", (1311, 32, 618), "0"),
+    ("mobilenet_v1.yaml", "Conv2d_13_pointwise", (315, 32, 126), None),
+]
+
+
+@pytest.mark.parametrize(("spec", "endpoint", "expected", "aux"), SLIM_RF)
+def test_tf_slim_receptive_field_table(spec: str, endpoint: str,
+                                       expected: tuple[int, int, int], aux: str | None) -> None:
+    from cnncalc.loader import load_spec
+    from cnncalc.parse.common import LoadOptions
+    from tests.conftest import SPECS
+
+    options = LoadOptions(variables={"aux": int(aux)} if aux else {}, input="224x224x3")
+    result = evaluate(load_spec(str(SPECS / spec), options))
+    layer = next(layer for layer in result.layers if layer.name == endpoint)
+    assert [(a.size, a.jump, a.padding) for a in layer.receptive_field] == [expected] * 2
