@@ -207,8 +207,9 @@ SLIM_RF = [  # the Distill / google-research receptive-field table, 224 input
 
 
 @pytest.mark.parametrize(("spec", "endpoint", "expected", "aux"), SLIM_RF)
-def test_tf_slim_receptive_field_table(spec: str, endpoint: str,
-                                       expected: tuple[int, int, int], aux: str | None) -> None:
+def test_tf_slim_receptive_field_table(
+    spec: str, endpoint: str, expected: tuple[int, int, int], aux: str | None
+) -> None:
     from cnncalc.loader import load_spec
     from cnncalc.parse.common import LoadOptions
     from tests.conftest import SPECS

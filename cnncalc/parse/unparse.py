@@ -51,7 +51,7 @@ def _quote(text: str) -> str:
 def _scalar_text(value: object) -> str:
     if isinstance(value, Expr):
         return f"{_scalar_text(value.left)}{value.op}{_scalar_text(value.right)}"
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | list):
         return "[" + ", ".join(_scalar_text(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -198,10 +198,6 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
     fields = {
         field.name: (field, _plain(value)) for field, value in _non_default(kind, layer, dims)
     }
-    if any(isinstance(plain, list) for _, plain in fields.values()):
-        raise CnnCalcError(
-            f"{layer.name or layer.kind}: asymmetric padding has no grammar form; use --format yaml"
-        )
     parts: list[str] = []
     for key in kind.positional:  # leading positional arguments while they are given
         if key not in fields:
@@ -213,6 +209,8 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
     if refs:
         quoted = [_quote(r) for r in refs]
         parts.append(f"from={quoted[0]}" if len(refs) == 1 else f"from=[{', '.join(quoted)}]")
+    if layer.training_only:
+        parts.append("training_only=true")
     word = kind.name.upper()
     return f"{word}({', '.join(parts)})" if parts else word
 
@@ -244,6 +242,8 @@ def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
             body["name"] = layer.name
         if refs:
             body["from"] = refs[0] if len(refs) == 1 else refs
+        if layer.training_only:
+            body["training_only"] = True
         layers.append({kind.name: body} if body else kind.name)
     data: dict[str, Any] = {}
     if spec.name:
