@@ -218,3 +218,16 @@ def test_tf_slim_receptive_field_table(
     result = evaluate(load_spec(str(SPECS / spec), options))
     layer = next(layer for layer in result.layers if layer.name == endpoint)
     assert [(a.size, a.jump, a.padding) for a in layer.receptive_field] == [expected] * 2
+
+
+def test_names_are_distinct_and_generated_names_avoid_given_ones() -> None:
+    assert "the name 'a' is taken already (by layer 1)" in graph_error(
+        "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a}\n  - relu: {name: a}\n"
+    )
+    spec = parse_yaml(
+        "input: 8x8x1\nblocks:\n  b:\n    layers:\n      - conv: {filters: 2, name: conv1}\n"
+        "      - conv: {filters: 2}\nlayers:\n  - repeat: 2\n    layers: [b: {name: x}]\n"
+    )
+    names = [layer.name for layer in spec.layers]
+    assert names == ["x_1.conv1", "x_1", "x_2.conv1", "x_2"]
+    assert len(evaluate(spec).layers) == 4

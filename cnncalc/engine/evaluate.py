@@ -372,7 +372,14 @@ class _Tensor:
 
 def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
     """The input names of every layer, checked: known, earlier, and without cycles."""
-    position = {name: i for i, name in enumerate(names)}
+    position: dict[str, int] = {}
+    for i, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
+        if name in position or name == INPUT:
+            first = f"layer {position[name] + 1}" if name in position else "the network input"
+            raise _At(layer, i + 1, name).fail(
+                f"the name '{name}' is taken already (by {first}); names must be distinct"
+            )
+        position[name] = i
     wiring: list[tuple[str, ...]] = []
     for i, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
         at = _At(layer, i + 1, name)

@@ -710,8 +710,12 @@ class _Expander:
             if layer.name:
                 name = f"{prefix}.{layer.name}"
             else:
-                counters[layer.kind] = counters.get(layer.kind, 0) + 1
-                name = f"{prefix}.{layer.kind}{counters[layer.kind]}"
+                while True:  # skip names the block gives its own layers
+                    counters[layer.kind] = counters.get(layer.kind, 0) + 1
+                    generated = f"{layer.kind}{counters[layer.kind]}"
+                    if generated not in own:
+                        break
+                name = f"{prefix}.{generated}"
             refs = tuple(
                 f"{prefix}.{r}" if r in own else relative_ref(i + 1) if r == INPUT else r
                 for r in layer.inputs

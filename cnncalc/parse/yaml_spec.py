@@ -550,8 +550,12 @@ class LayerReader:
             keywords.append(("from", list(scope.inputs), body_origin))
         if scope is not None and not any(k == "name" for k, _, _ in keywords):
             kind = lookup_kind(word, body_origin).name
-            scope.counters[kind] = scope.counters.get(kind, 0) + 1
-            keywords.append(("name", f"{scope.prefix}.{kind}{scope.counters[kind]}", body_origin))
+            while True:  # skip names the block gives its own layers
+                scope.counters[kind] = scope.counters.get(kind, 0) + 1
+                generated = f"{kind}{scope.counters[kind]}"
+                if generated not in scope.block.inner:
+                    break
+            keywords.append(("name", f"{scope.prefix}.{generated}", body_origin))
         return self.make(word, positional, keywords, body_origin)
 
 
