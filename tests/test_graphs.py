@@ -225,7 +225,7 @@ def test_names_are_distinct_and_generated_names_avoid_given_ones() -> None:
         "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a}\n  - relu: {name: a}\n"
     )
     spec = parse_yaml(
-        "input: 8x8x1\nblocks:\n  b:\n    layers:\n      - conv: {filters: 2, name: conv1}\n"
+        "input: 16x16x1\nblocks:\n  b:\n    layers:\n      - conv: {filters: 2, name: conv1}\n"
         "      - conv: {filters: 2}\nlayers:\n  - repeat: 2\n    layers: [b: {name: x}]\n"
     )
     names = [layer.name for layer in spec.layers]
