@@ -424,6 +424,9 @@ ExpectParamsOpt = Annotated[
 ]
 
 
+FiltersOpt = Annotated[int, typer.Option("--filters", "-c", help="Number of filters.")]
+
+
 class WorkFormat(StrEnum):
     """Output formats of the homework commands."""
 
@@ -481,7 +484,7 @@ def _one_layer(
 )
 def conv(
     input_size: LayerInputOpt,
-    filters: Annotated[int, typer.Option("--filters", "-c", help="Number of filters.")] = 1,
+    filters: FiltersOpt = 1,
     kernel: KernelOpt = None,
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
@@ -516,7 +519,7 @@ def conv(
 )
 def local(
     input_size: LayerInputOpt,
-    filters: Annotated[int, typer.Option("--filters", "-c", help="Number of filters.")] = 1,
+    filters: FiltersOpt = 1,
     kernel: KernelOpt = None,
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
@@ -854,31 +857,7 @@ def compare(
         if fmt is WorkFormat.json:
             _emit(comparison_json(labels, results), None)
             return
-        _print_grid(HEADERS, comparison_rows(labels, results))
-
-
-def _print_grid(headers: list[str], rows: list[list[str]]) -> None:
-    """A plain table through rich, every cell as Text (never markup)."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console(highlight=False, soft_wrap=False)
-    plain = console.no_color or not console.is_terminal
-    table = Table(
-        box=box.ASCII if plain else box.SIMPLE_HEAVY,
-        show_edge=not plain,
-        header_style="" if plain else "bold",
-        pad_edge=False,
-    )
-    for i, title in enumerate(headers):
-        table.add_column(title, justify="left" if i < 2 else "right", no_wrap=True)
-    for row in rows:
-        table.add_row(*(Text(c) for c in row))
-    if not console.is_terminal:
-        console.width = 100_000
-    console.print(table, crop=False)
+        _grid(HEADERS, comparison_rows(labels, results))
 
 
 @_command(
@@ -939,7 +918,7 @@ def check(
                 ]
                 for g in graded.graded
             ]
-            _print_grid(["question", "asked", "answer", "correct", "verdict"], rows)
+            _grid(["question", "asked", "answer", "correct", "verdict"], rows)
             right = sum(g.verdict.right for g in graded.graded)
             lines = [f"{right} of {len(graded.graded)} right"]
             for g in graded.graded:
@@ -953,6 +932,14 @@ def check(
             _emit("\n".join(lines) + "\n", None)
         if not graded.all_right:
             raise typer.Exit(1)
+
+
+def _grid(headers: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+
+    from cnncalc.render.table import print_grid
+
+    print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
 
 
 def _version(value: bool) -> None:

@@ -180,3 +180,12 @@ def ratio(a: Count, b: Count) -> Fraction | None:
 def is_number(value: Count) -> bool:
     """True for a plain integer (no symbols)."""
     return isinstance(value, int)
+
+
+def ratio_text(value: Count, base: Count, style: str = ",.1f") -> str:
+    """``value / base`` as ``3,025x`` or ``75,425.5x`` (``style`` formats a fraction);
+    ``n/a`` when the ratio is not a number."""
+    r = ratio(value, base)
+    if r is None:
+        return "n/a"
+    return f"{r.numerator:,}x" if r.denominator == 1 else f"{float(r):{style}}x"

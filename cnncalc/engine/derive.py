@@ -14,7 +14,7 @@ from math import prod
 from cnncalc.engine import formulas as f
 from cnncalc.results import AxisField, LayerResult, Shape
 from cnncalc.spec import AXIS_NAMES, AdaptivePool, Conv, Dense, GlobalPool, LayerSpec, Pool
-from cnncalc.symbolic import Count, ratio
+from cnncalc.symbolic import Count, ratio_text
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,6 @@ class Derivation:
 
 def _n(value: Count) -> str:
     return f"{value:,}" if isinstance(value, int) else value.pretty()
-
-
-def _times(a: Count, b: Count, digits: int | None = None) -> str:
-    """``a / b`` written as a ratio: ``3025x``, ``75,425.5x``; ``n/a`` when not a number."""
-    value = ratio(a, b)
-    if value is None:
-        return "n/a"
-    if value.denominator == 1:
-        return f"{value.numerator:,}x"
-    return f"{float(value):,.1f}x" if digits is None else f"{float(value):,.{digits}f}x"
 
 
 def _exact(numerator: int, denominator: int) -> str:
@@ -170,8 +160,8 @@ def _conv_steps(op: Conv, shape: Shape, result: LayerResult) -> list[Step]:
                 "no sharing / shared; fully connected / shared",
                 f"{_n(result.params_nonshared or 0)} / {_n(shared)}; "
                 f"{_n(result.params_fc or 0)} / {_n(shared)}",
-                f"{_times(result.params_nonshared or 0, shared)}; "
-                f"{_times(result.params_fc or 0, shared)}",
+                f"{ratio_text(result.params_nonshared or 0, shared)}; "
+                f"{ratio_text(result.params_fc or 0, shared)}",
             )
         )
     steps.append(

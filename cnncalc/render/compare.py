@@ -9,7 +9,7 @@ from typing import Any
 from cnncalc.render.cells import field_text, number, shape_text
 from cnncalc.render.data import ready
 from cnncalc.results import NetworkResult, Shape
-from cnncalc.symbolic import Count, ratio
+from cnncalc.symbolic import Count, ratio, ratio_text
 
 QUANTITIES = ("params", "macs", "activations")
 TITLES = {"params": "params", "macs": "MACs", "activations": "activations"}
@@ -24,14 +24,6 @@ def _count(result: NetworkResult, key: str) -> Count:
     return value
 
 
-def ratio_text(value: Count, base: Count) -> str:
-    """``value / base`` as ``0.551x``; ``n/a`` when it is not a number."""
-    r = ratio(value, base)
-    if r is None:
-        return "n/a"
-    return f"{r.numerator:,}x" if r.denominator == 1 else f"{float(r):,.3g}x"
-
-
 def comparison_rows(labels: Sequence[str], results: Sequence[NetworkResult]) -> list[list[str]]:
     """One row of cells per network; ratios are against the first."""
     base = results[0]
@@ -40,7 +32,10 @@ def comparison_rows(labels: Sequence[str], results: Sequence[NetworkResult]) -> 
         rf = result.layers[-1].receptive_field if result.layers else ()
         row = [label, shape_text(_last_output(result)), field_text(rf, lambda a: a.size)]
         for key in QUANTITIES:
-            row += [number(_count(result, key)), ratio_text(_count(result, key), _count(base, key))]
+            row += [
+                number(_count(result, key)),
+                ratio_text(_count(result, key), _count(base, key), ",.3g"),
+            ]
         rows.append(row)
     return rows
 

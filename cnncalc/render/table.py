@@ -53,3 +53,21 @@ def print_table(result: NetworkResult, console: Console) -> None:
         wide = console.options.update(max_width=100_000)
         console.width = max(Measurement.get(console, wide, renderable).maximum, 40)
     console.print(renderable, overflow="ignore", crop=False)
+
+
+def print_grid(headers: list[str], rows: list[list[str]], console: Console) -> None:
+    """A plain table of text cells (never markup), full width when not a terminal."""
+    plain = console.no_color or not console.is_terminal
+    table = Table(
+        box=box.ASCII if plain else box.SIMPLE_HEAVY,
+        show_edge=not plain,
+        header_style="" if plain else "bold",
+        pad_edge=False,
+    )
+    for i, title in enumerate(headers):
+        table.add_column(title, justify="left" if i < 2 else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*(Text(c) for c in row))
+    if not console.is_terminal:
+        console.width = 100_000
+    console.print(table, crop=False)
