@@ -77,13 +77,17 @@ class _Outcome:
     notices: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
 class _At:
-    """The layer being evaluated: its spec, 1-based index and display name."""
+    """The layer being evaluated: its spec, 1-based index and display name.
 
-    layer: LayerSpec
-    index: int
-    name: str
+    A plain slotted class: one is made per layer, in the hottest loop."""
+
+    __slots__ = ("index", "layer", "name")
+
+    def __init__(self, layer: LayerSpec, index: int, name: str) -> None:
+        self.layer = layer
+        self.index = index
+        self.name = name
 
     def where(self) -> str:
         return f"layer {self.index} ({self.name})"
@@ -381,11 +385,14 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
             )
         position[name] = i
     wiring: list[tuple[str, ...]] = []
+    previous = INPUT
     for i, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
+        if not layer.inputs:  # the common case: the layer before
+            wiring.append((previous,))
+            previous = name
+            continue
         at = _At(layer, i + 1, name)
-        refs = tuple(resolve_ref(ref, i, names) for ref in layer.inputs) or (
-            names[i - 1] if i else INPUT,
-        )
+        refs = tuple(resolve_ref(ref, i, names) for ref in layer.inputs)
         for ref in refs:
             if ref == INPUT:
                 continue
@@ -401,6 +408,7 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
                 "merge them with add or concat"
             )
         wiring.append(refs)
+        previous = name
     return wiring
 
 
@@ -519,7 +527,8 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             elif out.mixes_all and extent:
                 rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
                 extent = ()
-        notices.extend(Notice("layer", f"{at.where()}: {text}", index) for text in out.notices)
+        if out.notices:
+            notices.extend(Notice("layer", f"{at.where()}: {text}", index) for text in out.notices)
         if not padding_warned and isinstance(layer.op, Conv | Pool):
             seen = [_input_seen(a, n) for a, n in zip(rf, spec.input.size, strict=True)]
             if any(2 * v < a.size for v, a in zip(seen, rf, strict=True)):

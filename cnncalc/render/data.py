@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable
 from typing import Any
 
 from cnncalc.render.cells import Column, cell
@@ -82,13 +83,16 @@ def result_dict(result: NetworkResult) -> dict[str, Any]:
 
 def _num(value: Count | None) -> str:
     """JSON for a count: a number, a polynomial as a string, or null."""
-    if value is None:
-        return "null"
-    return str(value) if isinstance(value, int) else json.dumps(str(value))
+    if type(value) is int:
+        return str(value)
+    return "null" if value is None else json.dumps(str(value))
 
 
-def _ints(values: Iterable[int | float]) -> str:
-    return "[" + ", ".join(map(str, values)) + "]"
+_PLAIN = re.compile(r"[\w.\-+@ ]*").fullmatch  # text whose JSON is itself in quotes
+
+
+def _text(value: str, encode: Callable[[object], str]) -> str:
+    return f'"{value}"' if value.isascii() and _PLAIN(value) else encode(value)
 
 
 def _layer_json(
@@ -97,22 +101,25 @@ def _layer_json(
     """One layer as JSON text, equal to ``encode(layer_dict(layer))`` but written directly.
 
     Long chains share hyperparameter tuples between layers (see the engine's memo), so
-    their text is encoded once per distinct tuple.
+    their text is encoded once per distinct tuple. A list of numbers is written by its
+    ``repr``, which is its JSON.
     """
     hyper = hyper_text.get(id(layer.hyper))
     if hyper is None:
         hyper = hyper_text[id(layer.hyper)] = encode(dict(layer.hyper))
     rf = layer.receptive_field
+    inputs = ", ".join(_text(name, encode) for name in layer.inputs)
     return (
-        f'{{"index": {layer.index}, "name": {encode(layer.name)}, "type": {encode(layer.kind)}, '
-        f'"hyper": {hyper}, "output": {{"channels": {_num(layer.output.channels)}, '
-        f'"size": {_ints(layer.output.size)}}}, "params": {_num(layer.params)}, '
+        f'{{"index": {layer.index}, "name": {_text(layer.name, encode)}, '
+        f'"type": "{layer.kind}", "hyper": {hyper}, '
+        f'"output": {{"channels": {_num(layer.output.channels)}, '
+        f'"size": {list(layer.output.size)}}}, "params": {_num(layer.params)}, '
         f'"params_nonshared": {_num(layer.params_nonshared)}, '
         f'"params_fc": {_num(layer.params_fc)}, "receptive_field": {{'
-        f'"size": {_ints(a.size for a in rf)}, "jump": {_ints(a.jump for a in rf)}, '
-        f'"start": {_ints(a.start for a in rf)}, "padding": {_ints(a.padding for a in rf)}}}, '
+        f'"size": {[a.size for a in rf]}, "jump": {[a.jump for a in rf]}, '
+        f'"start": {[a.start for a in rf]}, "padding": {[a.padding for a in rf]}}}, '
         f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}, '
-        f'"inputs": {encode(list(layer.inputs))}, '
+        f'"inputs": [{inputs}], '
         f'"training_only": {"true" if layer.training_only else "false"}}}'
     )
 
