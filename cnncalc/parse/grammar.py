@@ -778,18 +778,25 @@ class _LayerMaker:
 
 def _split_input(
     program: Program, file_input: InputSpec | None
-) -> tuple[InputSpec | None, tuple[Node, ...]]:
-    """The input a chain's leading ``INPUT(...)`` gives (or the spec file's), and the rest."""
+) -> tuple[InputSpec | None, str | None, tuple[Node, ...]]:
+    """The input a chain's leading ``INPUT(size, name=...)`` gives (or the spec file's),
+    the network's name if INPUT gives one, and the rest of the chain."""
     first = program.items[0]
     if not (isinstance(first, Layer) and first.word.lower() == "input"):
-        return file_input, program.items
-    if not first.args:
-        return file_input, program.items[1:]
+        return file_input, None, program.items
+    sizes = [arg for arg in first.args if arg.key is None]
+    names = [arg for arg in first.args if arg.key is not None]
+    for arg in names:
+        if arg.key != "name":
+            raise arg.origin.error(f"INPUT takes a size and name=..., not '{arg.key}'")
+    name = str(names[0].value) if names else None
+    if not sizes:
+        return file_input, name, program.items[1:]
     if file_input is not None:
         raise first.origin.error("the input size is given twice (here and by YAML 'input')")
-    if len(first.args) != 1 or first.args[0].key is not None:
+    if len(sizes) != 1:
         raise first.origin.error("INPUT takes one size, e.g. INPUT(224x224x3)")
-    return parse_input_text(first.args[0].value, first.args[0].origin), program.items[1:]
+    return parse_input_text(sizes[0].value, sizes[0].origin), name, program.items[1:]
 
 
 def expand(
@@ -808,7 +815,8 @@ def expand(
     """
     options = options or LoadOptions()
     bound = {**(variables or {}), **options.variables}
-    spec_input, items = _split_input(program, input_spec)
+    spec_input, given_name, items = _split_input(program, input_spec)
+    name = name or given_name
     spec_input = bind_input(override_input(options, spec_input), bound)
     if spec_input is None:
         raise program.items[0].origin.error(

@@ -70,7 +70,10 @@ def _scalar_text(value: object) -> str:
 
 def _format_layer(node: Layer, blocks: frozenset[str] = frozenset()) -> str:
     if node.word.lower() == "input":
-        args = ", ".join(_scalar_text(a.value) for a in node.args)
+        args = ", ".join(
+            _scalar_text(a.value) if a.key is None else f"name={_quote(str(a.value))}"
+            for a in node.args
+        )
         return f"INPUT({args})" if node.args else "INPUT"
     if node.word.lower() in blocks:
         args = ", ".join(
@@ -222,7 +225,8 @@ def input_text(spec: InputSpec) -> str:
 
 def format_network(spec: NetworkSpec, one_per_line: bool = True) -> str:
     """The expanded chain as grammar text: ``INPUT(...) -> ...``."""
-    parts = [f"INPUT({input_text(spec.input)})"]
+    named = f", name={_quote(spec.name)}" if spec.name else ""
+    parts = [f"INPUT({input_text(spec.input)}{named})"]
     parts += [
         format_layer(layer, spec.input.dims, refs)
         for layer, refs in zip(spec.layers, _refs(spec), strict=True)
