@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnncalc.engine import evaluate
-from cnncalc.engine.derive import Derivation, derive
+from cnncalc.engine.derive import Derivation, Source, derive
 from cnncalc.errors import CnnCalcError
 from cnncalc.kinds import make_layer
 from cnncalc.parse.common import CommandLineOrigin, parse_input_text
@@ -21,10 +21,12 @@ class LayerCase:
     input: Shape
     result: LayerResult
     rf_in: tuple[AxisField, ...]
+    sources: tuple[Source, ...] = ()
+    """Every input of a merge (add, concat): name, shape and receptive field."""
 
     def derivation(self) -> Derivation:
         """The worked derivation of this layer."""
-        return derive(self.layer, self.input, self.result, self.rf_in)
+        return derive(self.layer, self.input, self.result, self.rf_in, self.sources)
 
 
 def one_layer(kind: str, input_text: str, options: dict[str, object]) -> LayerCase:
@@ -63,10 +65,18 @@ def find_layer(spec: NetworkSpec, result: NetworkResult, which: str) -> LayerCas
             f"--layer {which}: no such layer; give an index from 1 to {len(result.layers)} "
             f"or a name ({names}{', ...' if len(result.layers) > 12 else ''})"
         )
-    if index == 1:
-        shape = result.input
-        rf_in = tuple(AxisField(1, 1, 0) for _ in result.input.size)
-    else:
-        before = result.layers[index - 2]
-        shape, rf_in = before.output, before.receptive_field
-    return LayerCase(spec.layers[index - 1], shape, result.layers[index - 1], rf_in)
+    by_name = {layer.name: layer for layer in result.layers}
+    start = tuple(AxisField(1, 1, 0) for _ in result.input.size)
+
+    def source(name: str) -> Source:
+        if name in by_name:
+            return Source(name, by_name[name].output, by_name[name].receptive_field)
+        return Source(name, result.input, start)
+
+    target = result.layers[index - 1]
+    sources = tuple(source(name) for name in target.inputs) or (
+        source(result.layers[index - 2].name if index > 1 else "input"),
+    )
+    first = sources[0]
+    merged = sources if len(sources) > 1 else ()
+    return LayerCase(spec.layers[index - 1], first.shape, target, first.rf, merged)

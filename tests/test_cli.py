@@ -28,7 +28,23 @@ def test_version() -> None:
     assert (code, out) == (0, f"cnncalc {__version__}\n")
 
 
-@pytest.mark.parametrize("command", ["summarize", "expand", "format"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "summarize",
+        "expand",
+        "format",
+        "conv",
+        "local",
+        "pool",
+        "fc",
+        "explain",
+        "convolve",
+        "compare",
+        "solve",
+        "check",
+    ],
+)
 def test_help_has_examples(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0
@@ -168,6 +184,11 @@ ERRORS = [
         ["summarize", "INPUT(8x8x1) -> [CONV(8) -> RELU]*1000000000"],
         "cnncalc: error: <inline>:1:17: the spec expands to 2,000,000,000 layers, more than "
         "the limit of 1,000,000 (raise it with --max-layers)\n",
+    ),
+    (
+        ["summarize", str(SPECS / "../tests/corpus/two-kinds.yaml")],
+        f"cnncalc: error: {SPECS / '../tests/corpus/two-kinds.yaml'}, line 3, at "
+        "layers[0].relu: one layer per list item: 'conv' and 'relu' are both layer kinds\n",
     ),
     (
         ["summarize", "nosuch/spec.yaml"],

@@ -233,3 +233,15 @@ def test_check_sheet_errors_point_at_the_key(tmp_path: Path) -> None:
         "questions:\n  - input: 8x8x1\n    layer: relu\n    ask: output\n    answer: 8x8x1\n"
     )
     assert run("check", str(sheet))[0] == 0
+
+
+def test_explain_merges_and_wired_layers() -> None:
+    code, out, _ = run("explain", str(SPECS / "googlenet.yaml"), "--layer", "inception3a")
+    assert code == 0
+    assert (
+        "= 64 (inception3a.branch1) + 128 (inception3a.branch2) + 32 (inception3a.branch3)"
+        " + 32 (inception3a.branch4) = 256"
+    ) in out
+    # a layer wired with 'from' is explained from the layer it reads, not the one above
+    code, out, _ = run("explain", str(SPECS / "resnet18.yaml"), "--layer", "layer2.0.down")
+    assert code == 0 and "= floor((56 + 2*0 - 1*(1-1) - 1)/2) + 1" in out

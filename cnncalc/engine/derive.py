@@ -13,7 +13,17 @@ from math import prod
 
 from cnncalc.engine import formulas as f
 from cnncalc.results import AxisField, LayerResult, Shape
-from cnncalc.spec import AXIS_NAMES, AdaptivePool, Conv, Dense, GlobalPool, LayerSpec, Pool
+from cnncalc.spec import (
+    AXIS_NAMES,
+    AdaptivePool,
+    Add,
+    Concat,
+    Conv,
+    Dense,
+    GlobalPool,
+    LayerSpec,
+    Pool,
+)
 from cnncalc.symbolic import Count, ratio_text
 
 
@@ -25,6 +35,15 @@ class Step:
     formula: str
     substituted: str
     result: Count | float | str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input of a merge: the layer's name, its output and its receptive field."""
+
+    name: str
+    shape: Shape
+    rf: tuple[AxisField, ...]
 
 
 @dataclass(frozen=True)
@@ -232,8 +251,48 @@ def _adaptive_windows(result: LayerResult) -> tuple[tuple[int, ...], tuple[int, 
     return kernel, stride  # type: ignore[return-value]
 
 
+def _merge_steps(op: Add | Concat, sources: tuple[Source, ...], result: LayerResult) -> list[Step]:
+    """How add and concat combine their inputs, and the multi-path receptive field."""
+    names = _axis_names(len(result.output.size))
+    shapes = " = ".join(f"{_shape(s.shape)} ({s.name})" for s in sources)
+    steps = []
+    if isinstance(op, Add):
+        steps.append(
+            Step(
+                "output",
+                "every input has the same shape; so has the sum",
+                shapes,
+                _shape(result.output),
+            )
+        )
+    else:
+        channels = " + ".join(f"{_n(s.shape.channels)} ({s.name})" for s in sources)
+        steps.append(
+            Step("channels", "C = sum of the inputs' channels", channels, result.output.channels)
+        )
+    for i, axis in enumerate(names):
+        sizes = ", ".join(f"{s.rf[i].size} ({s.name})" for s in sources)
+        steps.append(
+            Step(
+                f"receptive field {axis}",
+                "r = the largest over the paths",
+                f"max({sizes})",
+                result.receptive_field[i].size,
+            )
+        )
+    return steps
+
+
+def _shape(shape: Shape) -> str:
+    return "x".join(str(v) for v in (*shape.size, shape.channels))
+
+
 def derive(
-    layer: LayerSpec, shape: Shape, result: LayerResult, rf_in: tuple[AxisField, ...] | None = None
+    layer: LayerSpec,
+    shape: Shape,
+    result: LayerResult,
+    rf_in: tuple[AxisField, ...] | None = None,
+    sources: tuple[Source, ...] = (),
 ) -> Derivation:
     """The working for one evaluated layer, from its input shape and its result.
 
@@ -269,5 +328,7 @@ def derive(
         steps += _rf_steps(
             names, rf_in, result.receptive_field, kernel, stride, tuple(0 for _ in names)
         )
+    if isinstance(op, Add | Concat) and sources:
+        steps = _merge_steps(op, sources, result) + steps
     title = f"layer {result.index} ({result.name}): {layer.kind}{dilation_note}"
     return Derivation(title, tuple(steps))
