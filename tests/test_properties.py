@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cnncalc import CnnCalcError, evaluate
 from cnncalc.parse.grammar import (
+    Branches,
     GrammarOrigin,
     Group,
     Layer,
@@ -21,6 +21,7 @@ from cnncalc.parse.grammar import (
 )
 from cnncalc.parse.unparse import format_network, format_program, format_yaml
 from cnncalc.parse.yaml_spec import parse_yaml
+from cnncalc.render.data import result_dict
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -56,16 +57,21 @@ def _layer(text: str) -> Layer:
 
 
 def trees(depth: int = 3) -> st.SearchStrategy[Node]:
+    """Canonical syntax trees: layers, groups, repeats, optional parts and branches."""
     leaf: st.SearchStrategy[Node] = LAYERS.map(_layer)
     if depth == 0:
         return leaf
     sub = trees(depth - 1)
-    group = st.lists(sub, min_size=1, max_size=3).map(lambda items: Group(tuple(items), None))  # type: ignore[arg-type]
-    repeat = st.tuples(
-        st.one_of(group, leaf), st.one_of(st.integers(0, 3), st.sampled_from(["N", "M"]))
-    ).map(lambda t: Repeat(t[0], t[1], None))  # type: ignore[arg-type]
-    maybe = st.one_of(group, leaf).map(lambda n: Maybe(n, None))  # type: ignore[arg-type]
-    return st.one_of(leaf, group, repeat, maybe)
+    chains = st.lists(sub, min_size=1, max_size=3).map(tuple)
+    group = chains.map(lambda items: Group(items, NOWHERE))
+    counts = st.one_of(st.integers(0, 3), st.sampled_from(["N", "M"]))
+    repeat = st.tuples(st.one_of(group, leaf), counts).map(lambda t: Repeat(t[0], t[1], NOWHERE))
+    maybe = st.one_of(group, leaf).map(lambda n: Maybe(n, NOWHERE))
+    merges = st.sampled_from(["ADD", "CONCAT"]).map(_layer)
+    branches = st.tuples(merges, st.lists(chains, min_size=1, max_size=3)).map(
+        lambda t: Branches(t[0], tuple(t[1]), NOWHERE)
+    )
+    return st.one_of(leaf, group, repeat, maybe, branches)
 
 
 PROGRAMS = st.lists(trees(), min_size=1, max_size=4).map(
@@ -81,7 +87,17 @@ def test_format_then_parse_gives_the_same_tree(program: Program) -> None:
     assert format_program(parse_program(text)) == text
 
 
-CHAINS = st.lists(LAYERS, min_size=0, max_size=8).map(
+PIECES = st.one_of(
+    LAYERS,
+    st.sampled_from(
+        [
+            "ADD{RELU | IDENTITY}",
+            "CONCAT{RELU | MAXPOOL(3, 1, p=1) -> RELU}",
+            "[CONV(4, 3, p=1) -> RELU]*2",
+        ]
+    ),
+)
+CHAINS = st.lists(PIECES, min_size=0, max_size=8).map(
     lambda layers: " -> ".join(["INPUT(32x32x3)", *layers, "FLATTEN", "FC(10)"])
 )
 
@@ -90,10 +106,18 @@ CHAINS = st.lists(LAYERS, min_size=0, max_size=8).map(
 @given(CHAINS)
 def test_random_valid_chains_evaluate_and_round_trip(text: str) -> None:
     spec = parse_grammar(text)
-    with contextlib.suppress(CnnCalcError):  # pools may shrink the map below a kernel
-        evaluate(spec)
-    assert parse_grammar(format_network(spec)).layers == spec.layers
-    assert parse_yaml(format_yaml(spec)).layers == spec.layers
+    written = [parse_grammar(format_network(spec)), parse_yaml(format_yaml(spec))]
+    try:
+        expected = result_dict(evaluate(spec))
+    except CnnCalcError:  # pools may shrink the map below a kernel: a clear error is right
+        for again in written:
+            with pytest.raises(CnnCalcError):
+                evaluate(again)
+        return
+    for again in written:  # wiring is written with names, so compare what is computed
+        assert result_dict(evaluate(again)) == expected
+        if not any(layer.inputs for layer in spec.layers):
+            assert again.layers == spec.layers
 
 
 MUTATIONS = st.sampled_from(
