@@ -23,7 +23,9 @@ from cnncalc.parse.unparse import format_network, format_program, format_yaml
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.render.data import result_dict
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The example budget comes from the profile (tests/conftest.py): bounded in CI, longer with
+# HYPOTHESIS_PROFILE=long.
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Canonical layers: what the formatter writes, so parse(format(tree)) == tree.
 LAYERS = st.sampled_from(
