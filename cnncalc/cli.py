@@ -934,6 +934,45 @@ def check(
             raise typer.Exit(1)
 
 
+@_command(
+    epilog="Examples:  cnncalc kinds  |  cnncalc kinds conv",
+)
+def kinds(
+    word: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[KIND]", show_default=False, help="Show one kind (any alias works)."
+        ),
+    ] = None,
+) -> None:
+    """The layer kinds both spec formats know: aliases, keys (with their aliases) and
+    defaults, positional arguments in grammar order."""
+    with _reporting():
+        from cnncalc.kinds import KINDS, lookup_kind
+        from cnncalc.spec import NoOrigin
+
+        chosen = [lookup_kind(word, NoOrigin())] if word else list(KINDS)
+        lines = []
+        for kind in chosen:
+            aliases = f" (also {', '.join(kind.aliases)})" if kind.aliases else ""
+            lines.append(f"{kind.name}{aliases}: {kind.summary}")
+            if kind.positional:
+                lines.append(f"    positional: {', '.join(kind.positional)}")
+            for field in kind.fields:
+                default = (
+                    "required"
+                    if field.required
+                    else "default: the kernel"
+                    if field.default is None
+                    else f"default {str(field.default).lower()}"
+                )
+                also = f" (also {', '.join(field.aliases)})" if field.aliases else ""
+                lines.append(f"    {field.name}{also}: {default}")
+        lines.append("")
+        lines.append("Every layer also takes name, from (its inputs) and training_only.")
+        _emit("\n".join(lines) + "\n", None)
+
+
 def _grid(headers: list[str], rows: list[list[str]]) -> None:
     from rich.console import Console
 

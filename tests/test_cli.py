@@ -252,3 +252,17 @@ def test_python_m_entry_point() -> None:
         [sys.executable, "-m", "cnncalc", "--version"], capture_output=True, text=True, check=False
     )
     assert (done.returncode, done.stdout) == (0, f"cnncalc {__version__}\n")
+
+
+def test_kinds_lists_the_one_table() -> None:
+    code, out, _ = run("kinds", "Conv2d")
+    assert code == 0
+    assert out.startswith(
+        "conv (also convolution, conv1d, conv2d, conv3d): convolution with "
+        "weight sharing\n    positional: filters, kernel\n"
+    )
+    assert "    bias (also use_bias): default true\n" in out
+    code, _, err = run("kinds", "cnv")
+    assert code == 2 and err.startswith(
+        "cnncalc: error: unknown layer kind 'cnv' (did you mean 'conv'?)"
+    )
