@@ -52,18 +52,16 @@ def parse_input_text(value: object, origin: Origin) -> InputSpec:
     return InputSpec(tuple(spatial), to_channels(parts[-1], "input channels", 0, origin))
 
 
-def _suffixed(name: str, i: int, scope: str) -> str:
-    """``name`` with ``_i`` on its first part below ``scope``: ``block2.conv1`` becomes
-    ``block2_1.conv1`` (the copy of the block), ``act`` becomes ``act_1``."""
-    head = f"{scope}." if scope and name.startswith(f"{scope}.") else ""
-    first, dot, rest = name[len(head) :].partition(".")
-    return f"{head}{first}_{i}{dot}{rest}"
+def _suffixed(name: str, i: int) -> str:
+    """``name`` with ``_i`` on its first part: ``block2.conv1`` becomes ``block2_1.conv1``
+    (the copy of a block), ``act`` becomes ``act_1``."""
+    first, dot, rest = name.partition(".")
+    return f"{first}_{i}{dot}{rest}"
 
 
-def suffix_repeated_names(body: list[LayerSpec], times: int, scope: str = "") -> list[LayerSpec]:
+def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
     """``times`` copies of ``body``; named layers get ``_1``, ``_2``... when repeated, and
-    references within a copy follow the names of that copy. ``scope`` is the name prefix
-    of the block the repeat sits in, which the copies share."""
+    references within a copy follow the names of that copy."""
     if times == 1:
         return list(body)
     if not any(layer.name for layer in body):
@@ -71,7 +69,7 @@ def suffix_repeated_names(body: list[LayerSpec], times: int, scope: str = "") ->
     named = {layer.name for layer in body if layer.name}
     out: list[LayerSpec] = []
     for i in range(1, times + 1):
-        rename = {name: _suffixed(name, i, scope) for name in named}
+        rename = {name: _suffixed(name, i) for name in named}
         out.extend(
             replace(
                 layer,
@@ -153,3 +151,40 @@ def bind_input(spec_input: InputSpec | None, variables: Mapping[str, int]) -> In
     if isinstance(channels, int) and channels < 1:
         raise LimitError(f"input channels must be positive, got {channels}")
     return InputSpec(spec_input.size, channels)
+
+
+def name_block(
+    layers: list[LayerSpec], prefix: str, inputs: tuple[str, ...] = ()
+) -> list[LayerSpec]:
+    """A used block's layers under the use's name, the same for YAML and the grammar.
+
+    Named layers become ``prefix.name`` and the rest ``prefix.<kind><n>`` (skipping the
+    block's own names); references to the block's layers follow; ``input`` becomes the
+    block's input: the layers the use names (``inputs``), else the layer before the
+    block. The first layer reads that input too, and the last layer, the block's output,
+    answers to ``prefix`` itself.
+    """
+    own = {layer.name for layer in layers if layer.name}
+    counters: dict[str, int] = {}
+    out = []
+    for i, layer in enumerate(layers):
+        if layer.name:
+            name = f"{prefix}.{layer.name}"
+        else:
+            while True:
+                counters[layer.kind] = counters.get(layer.kind, 0) + 1
+                generated = f"{layer.kind}{counters[layer.kind]}"
+                if generated not in own:
+                    break
+            name = f"{prefix}.{generated}"
+        block_input = inputs or (relative_ref(i + 1),)
+        refs: list[str] = []
+        for ref in layer.inputs or (("input",) if i == 0 and inputs else ()):
+            if ref == "input":
+                refs.extend(block_input)
+            else:
+                refs.append(f"{prefix}.{ref}" if ref in own else ref)
+        out.append(replace(layer, name=name, inputs=tuple(refs)))
+    if out:
+        out[-1] = replace(out[-1], name=prefix)
+    return out

@@ -21,12 +21,13 @@ from cnncalc.parse.common import (
     bind_input,
     check_layer_count,
     cli_default_entries,
+    name_block,
     override_input,
     parse_input_text,
     relative_ref,
     suffix_repeated_names,
 )
-from cnncalc.spec import INPUT, Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
+from cnncalc.spec import Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
 
 MAX_NESTING = 100
 
@@ -702,27 +703,7 @@ class _Expander:
         if not layers:
             return []
         self.uses[block.name] = self.uses.get(block.name, 0) + 1
-        prefix = use_name or f"{block.name}{self.uses[block.name]}"
-        own = {layer.name for layer in layers if layer.name}
-        counters: dict[str, int] = {}
-        out = []
-        for i, layer in enumerate(layers):
-            if layer.name:
-                name = f"{prefix}.{layer.name}"
-            else:
-                while True:  # skip names the block gives its own layers
-                    counters[layer.kind] = counters.get(layer.kind, 0) + 1
-                    generated = f"{layer.kind}{counters[layer.kind]}"
-                    if generated not in own:
-                        break
-                name = f"{prefix}.{generated}"
-            refs = tuple(
-                f"{prefix}.{r}" if r in own else relative_ref(i + 1) if r == INPUT else r
-                for r in layer.inputs
-            )
-            out.append(replace(layer, name=name, inputs=refs))
-        out[-1] = replace(out[-1], name=prefix)  # the block's output answers to its name
-        return out
+        return name_block(layers, use_name or f"{block.name}{self.uses[block.name]}")
 
     def _expand_branches(
         self,

@@ -24,9 +24,9 @@ from cnncalc.parse.common import (
     bind_input,
     check_layer_count,
     cli_default_entries,
+    name_block,
     override_input,
     parse_input_text,
-    relative_ref,
     suffix_repeated_names,
 )
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
@@ -173,21 +173,16 @@ class BlockDef:
     params: dict[str, object]
     layers: yaml.SequenceNode
     path: str
-    inner: frozenset[str]
 
 
 @dataclass(frozen=True)
 class _Scope:
-    """Block layers being read: the bound parameters, the prefix of inner names, where
-    the block starts in the output list, and the use's explicit inputs, if any."""
+    """Block layers being read: the block, its bound parameters, and the blocks being
+    expanded (to refuse a block that uses itself)."""
 
     block: BlockDef
     params: dict[str, object]
-    prefix: str
-    start: int
-    inputs: tuple[str, ...]
     chain: tuple[str, ...]
-    counters: dict[str, int]  # per kind, to name the block's unnamed layers
 
 
 _ARITH = (
@@ -374,13 +369,13 @@ class LayerReader:
                 times, body, body_path = repeat
                 once: list[LayerSpec] = []
                 self._read_into(body, body_path, once, scope)
-                out.extend(suffix_repeated_names(once, times, scope.prefix if scope else ""))
+                out.extend(suffix_repeated_names(once, times))
                 continue
             use = self._block_use(item, item_path)
             if use is not None:
                 self._expand_block(*use, out, scope)
                 continue
-            layer = self.layer(item, item_path, scope, len(out))
+            layer = self.layer(item, item_path, scope)
             if layer is not None:
                 out.append(layer)
 
@@ -403,7 +398,7 @@ class LayerReader:
             elif key == "name":
                 name = str(value)
             elif key == "from":
-                inputs = self._refs(value, outer, key_origin, len(out))
+                inputs = self._refs(value, key_origin)
             elif key in params:
                 params[key] = value
             else:
@@ -412,40 +407,24 @@ class LayerReader:
                     f"block '{block.name}' has no parameter '{key}'"
                     f"{did_you_mean(key, [*params, 'name', 'from'])}; its parameters: {known}"
                 )
-        if not inputs and outer is not None and outer.inputs and len(out) == outer.start:
-            inputs = outer.inputs  # the first use in a block reads what the block reads
         self._uses[block.name] = self._uses.get(block.name, 0) + 1
-        prefix = name or f"{block.name}{self._uses[block.name]}"
-        if outer is not None:
-            prefix = f"{outer.prefix}.{prefix}"
         chain = (*outer.chain, block.name) if outer else (block.name,)
-        scope = _Scope(block, params, prefix, len(out), inputs, chain, {})
-        start = len(out)
-        self._read_into(block.layers, block.path, out, scope)
-        if len(out) > start:  # the block's output answers to the block's name
-            out[-1] = dataclasses.replace(out[-1], name=prefix)
+        body: list[LayerSpec] = []
+        self._read_into(block.layers, block.path, body, _Scope(block, params, chain))
+        named = name_block(body, name or f"{block.name}{self._uses[block.name]}", inputs)
         if training_only:
-            out[start:] = [dataclasses.replace(x, training_only=True) for x in out[start:]]
+            named = [dataclasses.replace(layer, training_only=True) for layer in named]
+        out.extend(named)
 
-    def _refs(
-        self, value: object, scope: _Scope | None, origin: YamlOrigin, position: int
-    ) -> tuple[str, ...]:
-        """Names a layer reads; inside a block, ``input`` is the block's input and inner
-        names get the block's prefix."""
+    def _refs(self, value: object, origin: YamlOrigin) -> tuple[str, ...]:
+        """The names in ``from: a`` or ``from: [a, b]`` (inside a block, ``input`` is the
+        block's input; see :func:`name_block`)."""
         items = value if isinstance(value, list) else [value]
         refs: list[str] = []
         for item in items:
             if isinstance(item, bool) or not isinstance(item, str | int):
                 raise origin.error(f"'from' takes layer names, got {item!r}")
-            ref = str(item)
-            if scope is None:
-                refs.append(ref)
-            elif ref == "input":
-                refs.extend(scope.inputs or (relative_ref(position - scope.start + 1),))
-            elif ref in scope.block.inner:
-                refs.append(f"{scope.prefix}.{ref}")
-            else:
-                refs.append(ref)
+            refs.append(str(item))
         return tuple(refs)
 
     def _when(self, value: object, scope: _Scope | None, origin: YamlOrigin) -> bool:
@@ -463,9 +442,7 @@ class LayerReader:
             )
         return bool(scope.params[key]) != negate
 
-    def layer(
-        self, node: yaml.Node, path: str, scope: _Scope | None = None, position: int = 0
-    ) -> LayerSpec | None:
+    def layer(self, node: yaml.Node, path: str, scope: _Scope | None = None) -> LayerSpec | None:
         """One layer item; inside a block, with its parameters put in (None when the
         layer's 'when' is false)."""
         doc = self.doc
@@ -530,32 +507,15 @@ class LayerReader:
         else:
             values = body_values
         keywords: list[tuple[str, object, Origin]] = []
-        has_from = False
         for key, value, key_origin in values:
             if key == "when":
                 if not self._when(value, scope, key_origin):
                     return None
                 continue
             if key == "from":
-                has_from = True
-                keywords.append(
-                    ("from", list(self._refs(value, scope, key_origin, position)), key_origin)
-                )
-                continue
-            if key == "name" and scope is not None:
-                keywords.append(("name", f"{scope.prefix}.{value}", key_origin))
+                keywords.append(("from", list(self._refs(value, key_origin)), key_origin))
                 continue
             keywords.append((key, _substitute(value, scope, key_origin), key_origin))
-        if scope is not None and not has_from and scope.inputs and position == scope.start:
-            keywords.append(("from", list(scope.inputs), body_origin))
-        if scope is not None and not any(k == "name" for k, _, _ in keywords):
-            kind = lookup_kind(word, body_origin).name
-            while True:  # skip names the block gives its own layers
-                scope.counters[kind] = scope.counters.get(kind, 0) + 1
-                generated = f"{kind}{scope.counters[kind]}"
-                if generated not in scope.block.inner:
-                    break
-            keywords.append(("name", f"{scope.prefix}.{generated}", body_origin))
         return self.make(word, positional, keywords, body_origin)
 
 
@@ -583,27 +543,8 @@ def read_blocks(doc: Document, node: yaml.Node, path: str) -> dict[str, BlockDef
         layers_node, layers_origin = fields["layers"]
         if not isinstance(layers_node, yaml.SequenceNode):
             raise layers_origin.error("a block's layers must be a list")
-        inner = frozenset(_inner_names(doc, layers_node, layers_origin.path))
-        blocks[name] = BlockDef(name, params, layers_node, layers_origin.path, inner)
+        blocks[name] = BlockDef(name, params, layers_node, layers_origin.path)
     return blocks
-
-
-def _inner_names(doc: Document, layers: yaml.SequenceNode, path: str) -> list[str]:
-    """Names given to layers in a block (at any depth of repeat), for its references."""
-    names = []
-    for i, item in enumerate(layers.value):
-        if not isinstance(item, yaml.MappingNode):
-            continue
-        for key, node, origin in doc.items(item, f"{path}[{i}]"):
-            if key == "name" and isinstance(node, yaml.ScalarNode):
-                names.append(str(node.value))
-            elif isinstance(node, yaml.MappingNode):
-                for inner_key, inner_node, _ in doc.items(node, origin.path):
-                    if inner_key == "name" and isinstance(inner_node, yaml.ScalarNode):
-                        names.append(str(inner_node.value))
-            elif key == "layers" and isinstance(node, yaml.SequenceNode):
-                names += _inner_names(doc, node, origin.path)
-    return names
 
 
 def _expanded_size(root: yaml.Node, filename: str) -> int:
