@@ -91,7 +91,7 @@ class Token(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made per layer and argument: slots, not frozen, for speed
 class GrammarOrigin:
     """A span of grammar text; errors drawn with a caret under it."""
 
@@ -112,7 +112,7 @@ class GrammarOrigin:
 # The syntax tree. Spans are kept for messages but left out of equality.
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Arg:
     """One argument: ``64``, ``3x3`` or ``s=2``."""
 
@@ -121,7 +121,7 @@ class Arg:
     origin: GrammarOrigin = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Layer:
     """A layer word with optional arguments: ``CONV(64, 3, s=2)``."""
 
