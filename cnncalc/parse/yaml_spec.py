@@ -603,7 +603,7 @@ def compose(text: str, filename: str) -> yaml.Node | None:
     """
     try:
         node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
-        if node is not None:
+        if node is not None and "*" in text:  # without an alias nothing can expand
             _expanded_size(node, filename)
         return node
     except yaml.MarkedYAMLError as exc:
