@@ -96,26 +96,37 @@ def _text(value: str, encode: Callable[[object], str]) -> str:
 
 
 def _layer_json(
-    layer: LayerResult, encode: Callable[[object], str], hyper_text: dict[int, str]
+    layer: LayerResult, encode: Callable[[object], str], cache: dict[tuple[object, ...], str]
 ) -> str:
     """One layer as JSON text, equal to ``encode(layer_dict(layer))`` but written directly.
 
-    Long chains share hyperparameter tuples between layers (see the engine's memo), so
-    their text is encoded once per distinct tuple. A list of numbers is written by its
-    ``repr``, which is its JSON.
+    Layers written alike share their hyperparameters and output objects (the engine's
+    memo), so the text in between is made once per distinct layer; a list of numbers is
+    written by its ``repr``, which is its JSON.
     """
-    hyper = hyper_text.get(id(layer.hyper))
-    if hyper is None:
-        hyper = hyper_text[id(layer.hyper)] = encode(dict(layer.hyper))
+    key = (
+        layer.kind,
+        id(layer.hyper),
+        id(layer.output),
+        layer.params,
+        layer.macs,
+        layer.params_nonshared,
+        layer.params_fc,
+    )
+    middle = cache.get(key)
+    if middle is None:
+        middle = cache[key] = (
+            f'"type": "{layer.kind}", "hyper": {encode(dict(layer.hyper))}, '
+            f'"output": {{"channels": {_num(layer.output.channels)}, '
+            f'"size": {list(layer.output.size)}}}, "params": {_num(layer.params)}, '
+            f'"params_nonshared": {_num(layer.params_nonshared)}, '
+            f'"params_fc": {_num(layer.params_fc)}, '
+        )
     rf = layer.receptive_field
     inputs = ", ".join(_text(name, encode) for name in layer.inputs)
     return (
-        f'{{"index": {layer.index}, "name": {_text(layer.name, encode)}, '
-        f'"type": "{layer.kind}", "hyper": {hyper}, '
-        f'"output": {{"channels": {_num(layer.output.channels)}, '
-        f'"size": {list(layer.output.size)}}}, "params": {_num(layer.params)}, '
-        f'"params_nonshared": {_num(layer.params_nonshared)}, '
-        f'"params_fc": {_num(layer.params_fc)}, "receptive_field": {{'
+        f'{{"index": {layer.index}, "name": {_text(layer.name, encode)}, {middle}'
+        f'"receptive_field": {{'
         f'"size": {[a.size for a in rf]}, "jump": {[a.jump for a in rf]}, '
         f'"start": {[a.start for a in rf]}, "padding": {[a.padding for a in rf]}}}, '
         f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}, '
@@ -127,10 +138,10 @@ def _layer_json(
 def render_json(result: NetworkResult) -> str:
     """JSON text of :func:`result_dict`: one top-level key per line, one layer per line."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    hyper_text: dict[int, str] = {}
+    cache: dict[tuple[object, ...], str] = {}
     data = result_dict_head(result)
     lines = [f"  {encode(key)}: {encode(value)}" for key, value in data.items()]
-    layers = ",\n    ".join(_layer_json(layer, encode, hyper_text) for layer in result.layers)
+    layers = ",\n    ".join(_layer_json(layer, encode, cache) for layer in result.layers)
     lines.insert(3, f'  "layers": [\n    {layers}\n  ]' if layers else '  "layers": []')
     warnings = ",\n    ".join(encode(w) for w in warnings_data(result))
     lines.append(f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []')
