@@ -7,9 +7,11 @@ Run from the repository root after ``pip install -e .``::
 
 Start-up compares whole processes: ``cnncalc summarize specs/alexnet.yaml`` against
 ``python -c "import typer, rich, yaml"`` (the floor: what any typer+rich+yaml CLI pays
-before doing anything). Each is run ``--runs`` times; medians are reported. Scale runs
-``cnncalc summarize FILE --format json`` on generated chains and reports wall time and
-the child's peak memory (max RSS).
+before doing anything). Output goes to a pipe, where the table is plain text; the
+terminal rows run both through ``script`` (a pseudo-terminal), where the table is drawn
+with rich, and compare them with each other. Each is run ``--runs`` times; medians are
+reported. Scale runs ``cnncalc summarize FILE --format json`` on generated chains and
+reports wall time and the child's peak memory (max RSS).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,10 +95,20 @@ def main() -> None:
         ),
         ("cnncalc --help", timed([*CNNCALC, "--help"], runs)),
     ]
+    if shutil.which("script"):  # a terminal, where the table is drawn with rich
+
+        def in_pty(command: str) -> list[str]:
+            return ["script", "-qec", command, "/dev/null"]
+
+        pty_floor = timed(in_pty(f"{sys.executable} -c 'import typer, rich, yaml'"), runs)
+        pty_table = timed(in_pty(f"{sys.executable} -m cnncalc summarize specs/alexnet.yaml"), runs)
+        rows.append(("in a terminal (script): floor", pty_floor))
+        rows.append(("in a terminal (script): cnncalc summarize specs/alexnet.yaml", pty_table))
     print(f"start-up, median of {runs} runs (python {sys.version.split()[0]}):")
     print("| command | median (ms) | ratio to floor |\n|---|---:|---:|")
     for label, seconds in rows:
-        print(f"| `{label}` | {seconds * 1000:.0f} | {seconds / floor:.2f}x |")
+        base = rows[-2][1] if label.startswith("in a terminal") else floor
+        print(f"| `{label}` | {seconds * 1000:.0f} | {seconds / base:.2f}x |")
 
     print("\nscale: summarize --format json on a generated conv/relu chain:")
     print("| layers | format | wall (s) | peak RSS (MiB) |\n|---:|---|---:|---:|")

@@ -178,19 +178,28 @@ def _render(result: NetworkResult, fmt: OutputFormat, output: Path | None) -> No
         _print_table(result, output)
 
 
+RICH_TABLE_LIMIT = 2_000
+"""Above this many layers even a terminal gets the plain table (rich would take minutes)."""
+
+
 def _print_table(result: NetworkResult, output: Path | None) -> None:
-    import io
+    """Rich on a terminal; plain aligned text, streamed, for pipes, files and long nets."""
+    if output is None and sys.stdout.isatty() and len(result.layers) <= RICH_TABLE_LIMIT:
+        from rich.console import Console
 
-    from rich.console import Console
+        from cnncalc.render.table import print_table
 
-    from cnncalc.render.table import print_table
-
-    if output is None:
         print_table(result, Console(highlight=False, soft_wrap=False))
         return
-    buffer = io.StringIO()
-    print_table(result, Console(file=buffer, highlight=False, no_color=True))
-    _emit(buffer.getvalue(), output)
+    from cnncalc.render.plain import plain_lines
+
+    if output is not None:
+        _emit("".join(f"{line}\n" for line in plain_lines(result)), output)
+        return
+    write = sys.stdout.write
+    for line in plain_lines(result):
+        write(line + "\n")
+    sys.stdout.flush()
 
 
 SpecArg = Annotated[
