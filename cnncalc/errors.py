@@ -92,10 +92,6 @@ class GrammarSyntaxError(GrammarError):
     label = "syntax error: "
 
 
-class ShapeError(CnnCalcError):
-    """Sizes that cannot work: a kernel wider than its input, groups not dividing channels."""
-
-
 class LimitError(CnnCalcError):
     """A spec beyond cnncalc's safety limits (too many layers, nesting too deep)."""
 

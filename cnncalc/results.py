@@ -24,6 +24,10 @@ class Shape:
         """Number of elements: channels times every spatial extent."""
         return self.channels * prod(self.size)
 
+    def text(self) -> str:
+        """Spatial extents then channels, as the lecture writes volumes: ``55x55x96``."""
+        return "x".join(map(str, (*self.size, self.channels)))
+
 
 @dataclass(frozen=True)
 class AxisField:

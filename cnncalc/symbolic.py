@@ -177,11 +177,6 @@ def ratio(a: Count, b: Count) -> Fraction | None:
     return Poly.lift(a).ratio(b)
 
 
-def is_number(value: Count) -> bool:
-    """True for a plain integer (no symbols)."""
-    return isinstance(value, int)
-
-
 def ratio_text(value: Count, base: Count, style: str = ",.1f") -> str:
     """``value / base`` as ``3,025x`` or ``75,425.5x`` (``style`` formats a fraction);
     ``n/a`` when the ratio is not a number."""
@@ -189,3 +184,9 @@ def ratio_text(value: Count, base: Count, style: str = ",.1f") -> str:
     if r is None:
         return "n/a"
     return f"{r.numerator:,}x" if r.denominator == 1 else f"{float(r):{style}}x"
+
+
+def quotient_text(numerator: int, denominator: int) -> str:
+    """An exact quotient: a whole number, a short decimal (``54.25``), else ``7/3``."""
+    whole, rest = divmod(numerator * 10_000, denominator)
+    return f"{whole / 10_000:g}" if rest == 0 else f"{numerator}/{denominator}"

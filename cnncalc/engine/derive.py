@@ -8,7 +8,6 @@ them out the way a lecture does: ``floor((11 + 2*1 - 2*(3-1) - 1)/2) + 1 = 5``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from math import prod
 
 from cnncalc.engine import formulas as f
@@ -24,7 +23,7 @@ from cnncalc.spec import (
     LayerSpec,
     Pool,
 )
-from cnncalc.symbolic import Count, ratio_text
+from cnncalc.symbolic import Count, quotient_text, ratio_text
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,6 @@ def _n(value: Count) -> str:
     return f"{value:,}" if isinstance(value, int) else value.pretty()
 
 
-def _exact(numerator: int, denominator: int) -> str:
-    value = Fraction(numerator, denominator)
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
-
-
 def _axis_names(dims: int) -> tuple[str, ...]:
     return AXIS_NAMES.get(dims, tuple(str(i) for i in range(dims)))
 
@@ -80,7 +74,7 @@ def _size_step(
     out = f.pool_output_length(n, k, s, pl, pr, d, ceil_mode)
     text = f"{rounding}({inner}) + 1 = {rounding}({numerator}/{s}) + 1"
     if numerator % s:
-        text += f" = {rounding}({_exact(numerator, s)}) + 1"
+        text += f" = {rounding}({quotient_text(numerator, s)}) + 1"
     raw = (-(-numerator // s) if ceil_mode else numerator // s) + 1
     if raw != out:
         text += (
@@ -254,7 +248,7 @@ def _adaptive_windows(result: LayerResult) -> tuple[tuple[int, ...], tuple[int, 
 def _merge_steps(op: Add | Concat, sources: tuple[Source, ...], result: LayerResult) -> list[Step]:
     """How add and concat combine their inputs, and the multi-path receptive field."""
     names = _axis_names(len(result.output.size))
-    shapes = " = ".join(f"{_shape(s.shape)} ({s.name})" for s in sources)
+    shapes = " = ".join(f"{s.shape.text()} ({s.name})" for s in sources)
     steps = []
     if isinstance(op, Add):
         steps.append(
@@ -262,7 +256,7 @@ def _merge_steps(op: Add | Concat, sources: tuple[Source, ...], result: LayerRes
                 "output",
                 "every input has the same shape; so has the sum",
                 shapes,
-                _shape(result.output),
+                result.output.text(),
             )
         )
     else:
@@ -281,10 +275,6 @@ def _merge_steps(op: Add | Concat, sources: tuple[Source, ...], result: LayerRes
             )
         )
     return steps
-
-
-def _shape(shape: Shape) -> str:
-    return "x".join(str(v) for v in (*shape.size, shape.channels))
 
 
 def derive(

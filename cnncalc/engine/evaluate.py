@@ -39,7 +39,7 @@ from cnncalc.spec import (
     layer_names,
     resolve_ref,
 )
-from cnncalc.symbolic import Count
+from cnncalc.symbolic import Count, quotient_text
 
 DTYPE_BYTES: dict[str, int] = {
     "float64": 8,
@@ -138,12 +138,6 @@ def _resolve_padding(
     return resolved
 
 
-def _fraction(numerator: int, denominator: int) -> str:
-    """An exact quotient in decimal when short (``54.25``), else as a fraction."""
-    whole, rest = divmod(numerator * 10_000, denominator)
-    return f"{whole / 10_000:g}" if rest == 0 else f"{numerator}/{denominator}"
-
-
 def _sliding(
     at: _At,
     shape: Shape,
@@ -176,7 +170,7 @@ def _sliding(
         remainder = (padded - k_eff) % s
         if remainder and not ceil_mode:
             lost = f.unused_input(n, k, s, pl, pr, d)
-            exact = f"({padded} - {k_eff})/{s} + 1 = {_fraction(padded - k_eff + s, s)}"
+            exact = f"({padded} - {k_eff})/{s} + 1 = {quotient_text(padded - k_eff + s, s)}"
             dropped = (
                 f"the floor leaves the last {lost} input {'row' if lost == 1 else 'rows'} unseen"
                 if lost
@@ -437,7 +431,7 @@ def _merge(at: _At, tensors: list[tuple[str, _Tensor]]) -> _Outcome:
     """Shapes at add/concat; the receptive field is the largest over the paths."""
     op = at.layer.op
     shapes = [t.shape for _, t in tensors]
-    listing = ", ".join(f"{name} {_shape_text(t.shape)}" for name, t in tensors)
+    listing = ", ".join(f"{name} {t.shape.text()}" for name, t in tensors)
     if isinstance(op, Add):
         if len(set(shapes)) != 1:
             raise at.fail(f"add needs inputs of one shape, got {listing}")
@@ -477,10 +471,6 @@ def _merge_fields(
                 "sized parts of the input"
             )
     return tuple(merged)
-
-
-def _shape_text(shape: Shape) -> str:
-    return "x".join(map(str, (*shape.size, shape.channels)))
 
 
 def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:

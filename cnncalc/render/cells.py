@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from cnncalc.results import AxisField, HyperValue, LayerResult, NetworkResult, Shape
+from cnncalc.results import AxisField, HyperValue, LayerResult, NetworkResult
 from cnncalc.symbolic import Count
 
 
@@ -96,11 +96,6 @@ def padding_text(pairs: tuple[tuple[int, int], ...], mode: str) -> str:
     return f"{text} {mode}" if mode in ("same", "valid") else text
 
 
-def shape_text(shape: Shape) -> str:
-    """Spatial extents then channels, as the lecture writes volumes: ``55x55x96``."""
-    return "x".join(map(str, (*shape.size, shape.channels)))
-
-
 def number(value: Count | None) -> str:
     """An exact integer with thousands separators (a polynomial as written); empty for None."""
     if value is None:
@@ -148,7 +143,7 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
         case Column.DILATION:
             return _hyper_axes(layer, "dilation")
         case Column.OUTPUT:
-            return shape_text(layer.output)
+            return layer.output.text()
         case Column.PARAMS:
             return fmt(layer.params)
         case Column.PARAMS_NONSHARED:
@@ -208,7 +203,7 @@ def input_cells(result: NetworkResult, columns: tuple[Column, ...]) -> list[str]
         Column.INDEX: "0",
         Column.NAME: "input",
         Column.KIND: "input",
-        Column.OUTPUT: shape_text(result.input),
+        Column.OUTPUT: result.input.text(),
         Column.RF: "1" if dims else "",
         Column.JUMP: "1" if dims else "",
         Column.START: "0" if dims else "",
@@ -245,7 +240,7 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
         return f"{number(value)} ({human(value)})" if isinstance(value, int) else number(value)
 
     return [
-        ("input", f"{shape_text(result.input)} = {number(t.input_elements)} values"),
+        ("input", f"{result.input.text()} = {number(t.input_elements)} values"),
         ("params", both(t.params)),
         ("MACs", both(t.macs)),
         ("FLOPs (2 x MACs)", both(t.flops)),

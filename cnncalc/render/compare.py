@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from cnncalc.render.cells import field_text, number, shape_text
+from cnncalc.render.cells import field_text, number
 from cnncalc.render.data import ready
 from cnncalc.results import NetworkResult, Shape
 from cnncalc.symbolic import Count, ratio, ratio_text
@@ -30,7 +30,7 @@ def comparison_rows(labels: Sequence[str], results: Sequence[NetworkResult]) -> 
     rows = []
     for label, result in zip(labels, results, strict=True):
         rf = result.layers[-1].receptive_field if result.layers else ()
-        row = [label, shape_text(_last_output(result)), field_text(rf, lambda a: a.size)]
+        row = [label, _last_output(result).text(), field_text(rf, lambda a: a.size)]
         for key in QUANTITIES:
             row += [
                 number(_count(result, key)),
