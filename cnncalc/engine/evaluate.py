@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
 from cnncalc.errors import CnnCalcError, did_you_mean
@@ -331,12 +332,14 @@ def _outcome(at: _At, shape: Shape) -> _Outcome:
 
 def _advance(rf: tuple[AxisField, ...], steps: tuple[AxisStep, ...]) -> tuple[AxisField, ...]:
     return tuple(
-        AxisField(
-            f.rf_size(a.size, st.kernel, a.jump),
-            f.rf_jump(a.jump, st.stride),
-            f.rf_padding(a.padding, st.pad_left, a.jump),
-        )
-        for a, st in zip(rf, steps, strict=True)
+        [
+            AxisField(
+                f.rf_size(a.size, st.kernel, a.jump),
+                f.rf_jump(a.jump, st.stride),
+                f.rf_padding(a.padding, st.pad_left, a.jump),
+            )
+            for a, st in zip(rf, steps, strict=True)
+        ]
     )
 
 
@@ -358,8 +361,7 @@ def dtype_bytes(dtype: str) -> int:
         ) from None
 
 
-@dataclass(frozen=True)
-class _Tensor:
+class _Tensor(NamedTuple):
     """What flows along an edge: a shape, its receptive field, and for a flat vector the
     spatial extent it still keeps apart (so a following fc can take the whole map)."""
 
@@ -492,24 +494,31 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     notices: list[Notice] = []
     rf_warned = padding_warned = False
     # Long chains repeat the same layer on the same input: compute each pair once.
-    memo: dict[tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...]]] = {}
+    memo: dict[
+        tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...], Count]
+    ] = {}
     for index, (layer, name, refs) in enumerate(
         zip(spec.layers, names, wiring, strict=True), start=1
     ):
-        at = _At(layer, index, name)
         if isinstance(layer.op, Add | Concat):
+            at = _At(layer, index, name)
             sources = [(ref, tensors[ref]) for ref in refs]
             out = _merge(at, sources)
             hyper: tuple[tuple[str, HyperValue], ...] = ()
+            numel = out.output.numel
             rf = _merge_fields(at, sources, out.notices)
             extent = out.output.size
         else:
             source = tensors[refs[0]]
             known = memo.get((layer.op, source.shape))
             if known is None:
-                out = _outcome(at, source.shape)
-                known = memo[layer.op, source.shape] = (out, tuple(out.hyper.items()))
-            out, hyper = known
+                out = _outcome(_At(layer, index, name), source.shape)
+                known = memo[layer.op, source.shape] = (
+                    out,
+                    tuple(out.hyper.items()),
+                    out.output.numel,
+                )
+            out, hyper, numel = known
             rf, extent = source.rf, source.extent
             if out.steps is not None:
                 rf = _advance(rf, out.steps)
@@ -518,7 +527,8 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
                 extent = ()
         if out.notices:
-            notices.extend(Notice("layer", f"{at.where()}: {text}", index) for text in out.notices)
+            where = _At(layer, index, name).where()
+            notices.extend(Notice("layer", f"{where}: {text}", index) for text in out.notices)
         if not padding_warned and isinstance(layer.op, Conv | Pool):
             seen = [_input_seen(a, n) for a, n in zip(rf, spec.input.size, strict=True)]
             if any(2 * v < a.size for v, a in zip(seen, rf, strict=True)):
@@ -526,7 +536,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 notices.append(
                     Notice(
                         "receptive-field-padding",
-                        f"{at.where()}: the corner unit's receptive field "
+                        f"{_At(layer, index, name).where()}: the corner unit's receptive field "
                         f"({'x'.join(str(a.size) for a in rf)}) is mostly padding: it sees "
                         f"{'x'.join(map(str, seen))} input pixels",
                         index,
@@ -537,28 +547,28 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             notices.append(
                 Notice(
                     "receptive-field",
-                    f"{at.where()}: the receptive field "
+                    f"{_At(layer, index, name).where()}: the receptive field "
                     f"({'x'.join(str(a.size) for a in rf)}) exceeds the input "
                     f"({'x'.join(map(str, spec.input.size))}) from here on; part of it is padding",
                     index,
                 )
             )
         tensors[name] = _Tensor(out.output, rf, extent)
-        results.append(
+        results.append(  # positional: keywords cost a third more in this loop
             LayerResult(
-                index=index,
-                name=name,
-                kind=layer.kind,
-                hyper=hyper,
-                output=out.output,
-                params=out.params,
-                params_nonshared=out.params_nonshared,
-                params_fc=out.params_fc,
-                receptive_field=rf,
-                macs=out.macs,
-                activations=out.output.numel,
-                inputs=refs,
-                training_only=layer.training_only,
+                index,
+                name,
+                layer.kind,
+                hyper,
+                out.output,
+                out.params,
+                out.params_nonshared,
+                out.params_fc,
+                rf,
+                out.macs,
+                numel,
+                refs,
+                layer.training_only,
             )
         )
     params = sum(r.params for r in results)

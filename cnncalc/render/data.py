@@ -92,17 +92,25 @@ _PLAIN = re.compile(r"[\w.\-+@ ]*").fullmatch  # text whose JSON is itself in qu
 
 
 def _text(value: str, encode: Callable[[object], str]) -> str:
-    return f'"{value}"' if value.isascii() and _PLAIN(value) else encode(value)
+    if value.isascii() and (value.isidentifier() or _PLAIN(value)):
+        return f'"{value}"'
+    return encode(value)
 
 
 def _layer_json(
-    layer: LayerResult, encode: Callable[[object], str], cache: dict[tuple[object, ...], str]
+    layer: LayerResult,
+    encode: Callable[[object], str],
+    cache: dict[tuple[object, ...], tuple[str, str]],
+    fields: dict[int, str],
+    names: dict[str, str],
 ) -> str:
     """One layer as JSON text, equal to ``encode(layer_dict(layer))`` but written directly.
 
     Layers written alike share their hyperparameters and output objects (the engine's
-    memo), so the text in between is made once per distinct layer; a list of numbers is
-    written by its ``repr``, which is its JSON.
+    memo), and a layer that keeps its input's receptive field keeps the same object, so
+    those parts are written once per distinct object (keyed by identity: the caches live
+    only while the result does). Each name's JSON is made once and reused where a later
+    layer reads it.
     """
     key = (
         layer.kind,
@@ -112,36 +120,51 @@ def _layer_json(
         layer.macs,
         layer.params_nonshared,
         layer.params_fc,
+        layer.activations,
     )
-    middle = cache.get(key)
-    if middle is None:
-        middle = cache[key] = (
+    parts = cache.get(key)
+    if parts is None:
+        parts = cache[key] = (
             f'"type": "{layer.kind}", "hyper": {encode(dict(layer.hyper))}, '
             f'"output": {{"channels": {_num(layer.output.channels)}, '
             f'"size": {list(layer.output.size)}}}, "params": {_num(layer.params)}, '
             f'"params_nonshared": {_num(layer.params_nonshared)}, '
-            f'"params_fc": {_num(layer.params_fc)}, '
+            f'"params_fc": {_num(layer.params_fc)}, ',
+            f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}, ',
         )
     rf = layer.receptive_field
-    inputs = ", ".join(_text(name, encode) for name in layer.inputs)
+    field = fields.get(id(rf))
+    if field is None:
+        size, jump, start, padding = [], [], [], []
+        for a in rf:
+            size.append(a.size)
+            jump.append(a.jump)
+            start.append(a.start)
+            padding.append(a.padding)
+        field = fields[id(rf)] = (
+            f'"receptive_field": {{"size": {size}, "jump": {jump}, "start": {start}, '
+            f'"padding": {padding}}}, '
+        )
+    name = names[layer.name] = _text(layer.name, encode)
+    inputs = ", ".join([names.get(ref) or _text(ref, encode) for ref in layer.inputs])
+    ending = "true" if layer.training_only else "false"
     return (
-        f'{{"index": {layer.index}, "name": {_text(layer.name, encode)}, {middle}'
-        f'"receptive_field": {{'
-        f'"size": {[a.size for a in rf]}, "jump": {[a.jump for a in rf]}, '
-        f'"start": {[a.start for a in rf]}, "padding": {[a.padding for a in rf]}}}, '
-        f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}, '
-        f'"inputs": [{inputs}], '
-        f'"training_only": {"true" if layer.training_only else "false"}}}'
+        f'{{"index": {layer.index}, "name": {name}, {parts[0]}{field}{parts[1]}'
+        f'"inputs": [{inputs}], "training_only": {ending}}}'
     )
 
 
 def render_json(result: NetworkResult) -> str:
     """JSON text of :func:`result_dict`: one top-level key per line, one layer per line."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    cache: dict[tuple[object, ...], str] = {}
+    cache: dict[tuple[object, ...], tuple[str, str]] = {}
+    fields: dict[int, str] = {}
+    names: dict[str, str] = {}
     data = result_dict_head(result)
     lines = [f"  {encode(key)}: {encode(value)}" for key, value in data.items()]
-    layers = ",\n    ".join(_layer_json(layer, encode, cache) for layer in result.layers)
+    layers = ",\n    ".join(
+        _layer_json(layer, encode, cache, fields, names) for layer in result.layers
+    )
     lines.insert(3, f'  "layers": [\n    {layers}\n  ]' if layers else '  "layers": []')
     warnings = ",\n    ".join(encode(w) for w in warnings_data(result))
     lines.append(f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []')
