@@ -10,7 +10,7 @@ import gc
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -134,7 +134,7 @@ def _load_options(
     )
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, text: Iterable[str]) -> None:
     """Write through a temporary file in the same folder, then rename over the target."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -143,7 +143,7 @@ def _write_atomic(path: Path, text: str) -> None:
         raise CnnCalcError(f"{path}: cannot write there ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.writelines([text] if isinstance(text, str) else text)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -153,19 +153,24 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: Iterable[str], output: Path | None) -> None:
+    """Write text (a string, or pieces of one as they are made) to stdout or a file."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.writelines([text] if isinstance(text, str) else text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left (`| head`): nothing more to say
+            _silence_stdout()
+            raise typer.Exit(0) from None
     else:
         _write_atomic(output, text)
 
 
 def _render(result: NetworkResult, fmt: OutputFormat, output: Path | None) -> None:
     if fmt is OutputFormat.json:
-        from cnncalc.render.data import render_json
+        from cnncalc.render.data import json_chunks
 
-        _emit(render_json(result), output)
+        _emit(json_chunks(result), output)
     elif fmt is OutputFormat.csv:
         from cnncalc.render.data import render_csv
 
@@ -193,13 +198,7 @@ def _print_table(result: NetworkResult, output: Path | None) -> None:
         return
     from cnncalc.render.plain import plain_lines
 
-    if output is not None:
-        _emit("".join(f"{line}\n" for line in plain_lines(result)), output)
-        return
-    write = sys.stdout.write
-    for line in plain_lines(result):
-        write(line + "\n")
-    sys.stdout.flush()
+    _emit((f"{line}\n" for line in plain_lines(result)), output)
 
 
 SpecArg = Annotated[
@@ -1008,12 +1007,17 @@ def _root(
     """A calculator for convolutional neural networks."""
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush to a closed pipe is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _quiet_broken_pipe(run: Callable[[], object]) -> None:
     try:
         run()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         sys.exit(0)
 
 

@@ -599,7 +599,11 @@ class LayerFactory:
         if self.variables:
             positional = [(self._bind(v), o) for v, o in positional]
             keywords = [(k, self._bind(v), o) for k, v, o in keywords]
-        key: object = (word, tuple(v for v, _ in positional), tuple((k, v) for k, v, _ in keywords))
+        key: object = (
+            word,
+            tuple([v for v, _ in positional]),
+            tuple([(k, v) for k, v, _ in keywords]),
+        )
         try:
             known = self._cache.get(key)
         except TypeError:  # unhashable values (YAML lists): resolve without remembering

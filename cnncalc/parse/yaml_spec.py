@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,29 @@ from cnncalc.parse.common import (
 )
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """PyYAML's safe loader, remembering implicit tags: resolving a plain scalar runs
+    Python regular expressions, and long specs repeat the same few scalars."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[object, ...], str] = {}
+
+    def resolve(self, kind: type, value: str | None, implicit: object) -> str:
+        key = (kind, value, implicit)
+        try:
+            return self._tags[key]
+        except KeyError:
+            tag: str = super().resolve(kind, value, implicit)
+            self._tags[key] = tag
+            return tag
+        except TypeError:  # an unhashable implicit flag: nothing to remember
+            return str(super().resolve(kind, value, implicit))
+
+
 _MAX_DEPTH = 100
 _MAX_VALUES = 5_000_000
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -113,22 +134,29 @@ class Document:
             ]
         return {k: self.value(v, f"{path}.{k}", depth + 1) for k, v, _ in self.items(node, path)}
 
-    def items(self, node: yaml.Node, path: str) -> Iterator[tuple[str, yaml.Node, YamlOrigin]]:
+    def items(self, node: yaml.Node, path: str) -> list[tuple[str, yaml.Node, YamlOrigin]]:
         """Key, value node and origin of each entry of a mapping (keys must be text)."""
         if not isinstance(node, yaml.MappingNode):
             raise self.origin(node, path).error(f"expected a mapping, got {_describe(node)}")
         self._plain_tag(node, path, "tag:yaml.org,2002:map")
+        entries: list[tuple[str, yaml.Node, YamlOrigin]] = []
         seen: set[str] = set()
+        prefix = f"{path}." if path else ""
+        filename = self.filename
         for key_node, value_node in node.value:
-            key = self.scalar(key_node, path)
-            if not isinstance(key, str | int) or isinstance(key, bool):
-                raise self.origin(key_node, path).error(f"keys must be text, got {key!r}")
-            key = str(key)
-            sub = f"{path}.{key}" if path else key
+            if key_node.tag == _STR_TAG:  # the usual plain key, read without a call
+                key = key_node.value
+            else:
+                value = self.scalar(key_node, path)
+                if not isinstance(value, str | int) or isinstance(value, bool):
+                    raise self.origin(key_node, path).error(f"keys must be text, got {value!r}")
+                key = str(value)
             if key in seen:
-                raise self.origin(key_node, sub).error(f"key '{key}' appears twice")
+                raise self.origin(key_node, prefix + key).error(f"key '{key}' appears twice")
             seen.add(key)
-            yield key, value_node, self.origin(value_node, sub)
+            origin = YamlOrigin(filename, value_node.start_mark.line + 1, prefix + key)
+            entries.append((key, value_node, origin))
+        return entries
 
 
 def _describe(node: yaml.Node) -> str:
@@ -310,7 +338,9 @@ class LayerReader:
         return total
 
     def _repeat_block(self, item: yaml.Node, path: str) -> tuple[int, yaml.Node, str] | None:
-        if not isinstance(item, yaml.MappingNode):
+        if not isinstance(item, yaml.MappingNode) or not any(
+            key.value == "repeat" or not isinstance(key, yaml.ScalarNode) for key, _ in item.value
+        ):  # a layer: its keys are checked when it is read
             return None
         keys = {k: (v, o) for k, v, o in self.doc.items(item, path)}
         if "repeat" not in keys:
@@ -348,7 +378,7 @@ class LayerReader:
             return None
         if not isinstance(item, yaml.MappingNode):
             return None
-        entries = list(self.doc.items(item, path))
+        entries = self.doc.items(item, path)
         used = [e for e in entries if e[0] in self.blocks]
         if not used:
             return None
@@ -466,7 +496,7 @@ class LayerReader:
             body_values: list[tuple[str, object, YamlOrigin]] = []
             word_only = True
         elif isinstance(node, yaml.MappingNode):
-            entries = list(doc.items(node, path))
+            entries = doc.items(node, path)
             word_only = False
         else:
             raise origin.error(

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cnncalc.render.cells import Column, cell
@@ -154,21 +154,31 @@ def _layer_json(
     )
 
 
-def render_json(result: NetworkResult) -> str:
-    """JSON text of :func:`result_dict`: one top-level key per line, one layer per line."""
+def json_chunks(result: NetworkResult) -> Iterator[str]:
+    """JSON text of :func:`result_dict` in pieces, one layer per piece, so a long network
+    is written out as it goes: one top-level key per line, one layer per line."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     cache: dict[tuple[object, ...], tuple[str, str]] = {}
     fields: dict[int, str] = {}
     names: dict[str, str] = {}
-    data = result_dict_head(result)
-    lines = [f"  {encode(key)}: {encode(value)}" for key, value in data.items()]
-    layers = ",\n    ".join(
-        _layer_json(layer, encode, cache, fields, names) for layer in result.layers
-    )
-    lines.insert(3, f'  "layers": [\n    {layers}\n  ]' if layers else '  "layers": []')
+    head = [f"  {encode(key)}: {encode(value)}" for key, value in result_dict_head(result).items()]
+    yield "{\n" + ",\n".join(head[:3]) + ",\n"
+    if result.layers:
+        separator = '  "layers": [\n    '
+        for layer in result.layers:
+            yield separator + _layer_json(layer, encode, cache, fields, names)
+            separator = ",\n    "
+        yield "\n  ],\n"
+    else:
+        yield '  "layers": [],\n'
     warnings = ",\n    ".join(encode(w) for w in warnings_data(result))
-    lines.append(f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []')
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    tail = f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []'
+    yield ",\n".join([*head[3:], tail]) + "\n}\n"
+
+
+def render_json(result: NetworkResult) -> str:
+    """JSON text of :func:`result_dict` (see :func:`json_chunks`)."""
+    return "".join(json_chunks(result))
 
 
 CSV_COLUMNS: tuple[Column, ...] = tuple(Column)  # every column, in table order
