@@ -63,6 +63,7 @@ _TOKEN_RE = re.compile(
     _IGNORED + "(?:" + "|".join(f"(?P<{name}>{rule})" for name, rule in TOKEN_RULES) + ")",
     re.DOTALL,
 )
+_WHOLE = re.compile(r"-?\d+").fullmatch
 _DESCRIBE = {
     "ARROW": "'->'",
     "LBRACKET": "'['",
@@ -387,7 +388,7 @@ class _Parser:
             return token.text
         if token.kind == "NUMBER":
             self.advance()
-            if not re.fullmatch(r"-?\d+", token.text):
+            if not _WHOLE(token.text):
                 raise self.error(
                     f"a repetition count must be a whole number, got {token.text}", token
                 )
@@ -513,7 +514,7 @@ class _Parser:
         if token.kind == "DIMS":
             return "x".join(re.split("[ \t]*[x\u00d7][ \t]*", token.text))
         if token.kind == "NUMBER":
-            if re.fullmatch(r"-?\d+", token.text):
+            if _WHOLE(token.text):
                 return int(token.text)
             return float(token.text)
         if token.kind == "IDENT":
@@ -662,10 +663,11 @@ class _Expander:
             block = self._block(node)
             if block is not None:
                 return self._expand_block(node, block, resolve, make, bindings)
-            key = (id(node), tuple(sorted(bindings.items(), key=lambda kv: kv[0])))
-            if key not in resolve:
-                resolve[key] = make(node, bindings)
-            return [resolve[key]]
+            key = (id(node), tuple(sorted(bindings.items()))) if bindings else id(node)
+            layer = resolve.get(key)
+            if layer is None:
+                layer = resolve[key] = make(node, bindings)
+            return [layer]
         if isinstance(node, Group):
             return self.expand(node.items, resolve, make, bindings)
         if isinstance(node, Repeat):

@@ -321,6 +321,9 @@ class LayerReader:
             raise self.doc.origin(node, path).error(f"layers must be a list, got {_describe(node)}")
         total = 0
         for i, item in enumerate(node.value):
+            if not self._special(item):
+                total += 1
+                continue
             repeat = self._repeat_block(item, f"{path}[{i}]")
             use = self._block_use(item, f"{path}[{i}]")
             if repeat is not None:
@@ -337,10 +340,20 @@ class LayerReader:
                 total += 1
         return total
 
+    def _special(self, item: yaml.Node) -> bool:
+        """Whether a list item may be a repeat block or a block's use; when not, it is a
+        layer (or an error that reading it as a layer reports)."""
+        if isinstance(item, yaml.ScalarNode):
+            return item.value in self.blocks
+        if isinstance(item, yaml.MappingNode):
+            return any(
+                key.tag != _STR_TAG or key.value == "repeat" or key.value in self.blocks
+                for key, _ in item.value
+            )
+        return False
+
     def _repeat_block(self, item: yaml.Node, path: str) -> tuple[int, yaml.Node, str] | None:
-        if not isinstance(item, yaml.MappingNode) or not any(
-            key.value == "repeat" or not isinstance(key, yaml.ScalarNode) for key, _ in item.value
-        ):  # a layer: its keys are checked when it is read
+        if not isinstance(item, yaml.MappingNode):
             return None
         keys = {k: (v, o) for k, v, o in self.doc.items(item, path)}
         if "repeat" not in keys:
@@ -405,6 +418,11 @@ class LayerReader:
         assert isinstance(node, yaml.SequenceNode)
         for i, item in enumerate(node.value):
             item_path = f"{path}[{i}]"
+            if not self._special(item):
+                layer = self.layer(item, item_path, scope)
+                if layer is not None:
+                    out.append(layer)
+                continue
             repeat = self._repeat_block(item, item_path)
             if repeat is not None:
                 times, body, body_path = repeat
@@ -489,7 +507,7 @@ class LayerReader:
         doc = self.doc
         origin = doc.origin(node, path)
         if isinstance(node, yaml.ScalarNode) and not _is_null(node):
-            word = doc.value(node, path)
+            word = doc.scalar(node, path)
             if not isinstance(word, str):
                 raise origin.error(f"expected a layer kind such as conv or relu, got {word!r}")
             entries: list[tuple[str, yaml.Node, YamlOrigin]] = [(word, node, origin)]
@@ -530,7 +548,11 @@ class LayerReader:
                     values.append((key, doc.value(value_node, key_origin.path), key_origin))
             if isinstance(body, yaml.MappingNode):
                 for key, value_node, key_origin in doc.items(body, body_origin.path):
-                    values.append((key, doc.value(value_node, key_origin.path), key_origin))
+                    if isinstance(value_node, yaml.ScalarNode):  # the usual case, one call less
+                        value = doc.scalar(value_node, key_origin.path)
+                    else:
+                        value = doc.value(value_node, key_origin.path)
+                    values.append((key, value, key_origin))
             elif isinstance(body, yaml.SequenceNode):
                 for i, item in enumerate(body.value):
                     item_path = f"{body_origin.path}[{i}]"
@@ -556,7 +578,9 @@ class LayerReader:
             if key == "from":
                 keywords.append(("from", list(self._refs(value, key_origin)), key_origin))
                 continue
-            keywords.append((key, _substitute(value, scope, key_origin), key_origin))
+            if scope is not None:
+                value = _substitute(value, scope, key_origin)
+            keywords.append((key, value, key_origin))
         return self.make(word, positional, keywords, body_origin)
 
 
