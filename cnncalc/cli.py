@@ -6,11 +6,8 @@ never pays for rich and ``--help`` never pays for the engine.
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -19,12 +16,20 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from cnncalc import __version__
+from cnncalc.console import (
+    MAX_LAYERS,
+    OutputFormat,
+    emit,
+    fail,
+    load_options,
+    reporting,
+)
+from cnncalc.console import summarize as summarize_spec
 from cnncalc.errors import CnnCalcError
 
 if TYPE_CHECKING:
     from cnncalc.homework import LayerCase
     from cnncalc.parse.common import LoadOptions
-    from cnncalc.results import NetworkResult
 
 EXAMPLES = """\
 Examples:
@@ -63,142 +68,6 @@ def _command(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]
         return app.command(**kwargs)(function)
 
     return register
-
-
-class OutputFormat(StrEnum):
-    """Output formats of summarize."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    sys.stderr.write(f"cnncalc: error: {message}\n")
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _reporting() -> Iterator[None]:
-    """Turn every CnnCalcError into a message on stderr and exit code 2."""
-    try:
-        yield
-    except CnnCalcError as error:
-        _fail(str(error), error.exit_code)
-    except RecursionError:
-        _fail("the spec is nested too deeply to process")
-    except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
-        raise
-    except Exception as error:  # a bug in cnncalc: say so plainly, without a traceback
-        _fail(f"internal error ({type(error).__name__}: {error}); please report this", 3)
-
-
-def _parse_sets(values: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier():
-            raise CnnCalcError(f"--set takes NAME=INTEGER (e.g. --set N=2), got '{item}'")
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise CnnCalcError(f"--set {name}: '{value}' is not a whole number") from None
-        out[name] = number
-    return out
-
-
-def _parse_defaults(values: list[str]) -> tuple[tuple[str, str, str], ...]:
-    out = []
-    for item in values:
-        target, sep, value = item.partition("=")
-        kind, dot, key = target.strip().partition(".")
-        if not sep or not dot or not kind or not key:
-            raise CnnCalcError(
-                f"--default takes KIND.KEY=VALUE (e.g. --default conv.padding=1), got '{item}'"
-            )
-        out.append((kind, key, value.strip()))
-    return tuple(out)
-
-
-def _load_options(
-    sets: list[str], defaults: list[str], optional: bool, max_layers: int, input_size: str | None
-) -> LoadOptions:
-    from cnncalc.parse.common import LoadOptions
-
-    if max_layers < 1:
-        raise CnnCalcError(f"--max-layers must be positive, got {max_layers}")
-    return LoadOptions(
-        _parse_sets(sets), _parse_defaults(defaults), optional, max_layers, input_size
-    )
-
-
-def _write_atomic(path: Path, text: Iterable[str]) -> None:
-    """Write through a temporary file in the same folder, then rename over the target."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise CnnCalcError(f"{path}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines([text] if isinstance(text, str) else text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CnnCalcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _emit(text: Iterable[str], output: Path | None) -> None:
-    """Write text (a string, or pieces of one as they are made) to stdout or a file."""
-    if output is None:
-        try:
-            sys.stdout.writelines([text] if isinstance(text, str) else text)
-            sys.stdout.flush()
-        except BrokenPipeError:  # the reader left (`| head`): nothing more to say
-            _silence_stdout()
-            raise typer.Exit(0) from None
-    else:
-        _write_atomic(output, text)
-
-
-def _render(result: NetworkResult, fmt: OutputFormat, output: Path | None) -> None:
-    if fmt is OutputFormat.json:
-        from cnncalc.render.data import json_chunks
-
-        _emit(json_chunks(result), output)
-    elif fmt is OutputFormat.csv:
-        from cnncalc.render.data import render_csv
-
-        _emit(render_csv(result), output)
-    elif fmt is OutputFormat.markdown:
-        from cnncalc.render.markdown import render_markdown
-
-        _emit(render_markdown(result), output)
-    else:
-        _print_table(result, output)
-
-
-RICH_TABLE_LIMIT = 2_000
-"""Above this many layers even a terminal gets the plain table (rich would take minutes)."""
-
-
-def _print_table(result: NetworkResult, output: Path | None) -> None:
-    """Rich on a terminal; plain aligned text, streamed, for pipes, files and long nets."""
-    if output is None and sys.stdout.isatty() and len(result.layers) <= RICH_TABLE_LIMIT:
-        from rich.console import Console
-
-        from cnncalc.render.table import print_table
-
-        print_table(result, Console(highlight=False, soft_wrap=False))
-        return
-    from cnncalc.render.plain import plain_lines
-
-    _emit((f"{line}\n" for line in plain_lines(result)), output)
 
 
 SpecArg = Annotated[
@@ -277,7 +146,7 @@ def summarize(
     sets: SetOpt = [],  # noqa: B006 (typer reads the default; it is never mutated)
     defaults: DefaultOpt = [],  # noqa: B006
     optional: OptionalOpt = True,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
     input_size: InputOpt = None,
     depth: Annotated[
         int,
@@ -292,18 +161,8 @@ def summarize(
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
     with _reporting():
-        from cnncalc.engine import evaluate
-        from cnncalc.loader import load_spec
-
         options = _load_options(sets, defaults, optional, max_layers, input_size)
-        result = evaluate(load_spec(spec, options), dtype)
-        if depth < 0:
-            raise CnnCalcError(f"--depth must be 0 or more, got {depth}")
-        if depth:
-            from cnncalc.results import collapse_blocks
-
-            result = collapse_blocks(result, depth)
-        _render(result, fmt, output)
+        summarize_spec(spec, fmt, dtype, options, depth, output)
 
 
 class ExpandFormat(StrEnum):
@@ -327,7 +186,7 @@ def expand(
     sets: SetOpt = [],  # noqa: B006
     defaults: DefaultOpt = [],  # noqa: B006
     optional: OptionalOpt = True,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
     input_size: InputOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -347,9 +206,9 @@ def expand(
             for c in expansion.choices
         )
         if fmt is ExpandFormat.yaml:
-            _emit(comments + format_yaml(expansion.spec), output)
+            emit(comments + format_yaml(expansion.spec), output)
         else:
-            _emit(comments + format_network(expansion.spec) + "\n", output)
+            emit(comments + format_network(expansion.spec) + "\n", output)
 
 
 @_command(
@@ -381,7 +240,7 @@ def format_command(
                 text = format_program(parse_program(*arch))
         else:
             text = format_program(parse_program(source.text, source.name))
-        _emit(text + "\n", output)
+        emit(text + "\n", output)
 
 
 # Homework mode: one layer at a time, with the working shown and answers checked.
@@ -464,10 +323,10 @@ def _show_work(
         verdicts.append(check_params(expect_params, case.layer, case.input, case.result))
     derivation = case.derivation()
     if fmt is WorkFormat.json:
-        _emit(derivation_json(derivation, verdicts), output)
+        emit(derivation_json(derivation, verdicts), output)
     else:
         checks = "".join(verdict_text(v) for v in verdicts)
-        _emit(checks + ("\n" if checks else "") + derivation_text(derivation), output)
+        emit(checks + ("\n" if checks else "") + derivation_text(derivation), output)
     if not all(v.right for v in verdicts):
         raise typer.Exit(1)
 
@@ -624,7 +483,7 @@ def explain(
     sets: SetOpt = [],  # noqa: B006
     defaults: DefaultOpt = [],  # noqa: B006
     optional: OptionalOpt = True,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
     input_size: InputOpt = None,
 ) -> None:
     """The working for one layer of a spec, its receptive field from the layer before."""
@@ -728,7 +587,7 @@ def convolve(
             ]
             if steps:
                 lines += ["  " + numeric.window_text(w, result.op, size) for w in windows]
-        _emit("\n".join(lines) + "\n", None)
+        emit("\n".join(lines) + "\n", None)
 
 
 def _exactness(remainder: int, unseen: int) -> str:
@@ -786,7 +645,7 @@ def solve(
         if rf is not None:
             k, s = kernel or 3, stride or 1
             n = layers_for_rf(rf, k, s)
-            _emit(
+            emit(
                 f"{n} layers of kernel {k}, stride {s} reach a receptive field of "
                 f"{formulas.stacked_rf(n, k, s)} (r = 1 + (k-1)*(1 + s + ... + s^(L-1)); "
                 f"{n - 1} layers reach {formulas.stacked_rf(max(n - 1, 0), k, s)})\n",
@@ -805,7 +664,7 @@ def solve(
             bounds=Bounds(max_kernel, max_stride, max_dilation),
         )
         if not found:
-            _emit(
+            emit(
                 f"no setting maps {size_in} to {size_out} within the bounds "
                 f"(kernel <= {max_kernel}, stride <= {max_stride}, dilation <= "
                 f"{max_dilation})\n",
@@ -822,7 +681,7 @@ def solve(
             f"{_exactness(x.remainder, x.unseen)}"
             for x in found
         ]
-        _emit("\n".join(lines) + "\n", None)
+        emit("\n".join(lines) + "\n", None)
 
 
 @_command(
@@ -843,7 +702,7 @@ def compare(
     sets: SetOpt = [],  # noqa: B006
     defaults: DefaultOpt = [],  # noqa: B006
     optional: OptionalOpt = True,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
     input_size: InputOpt = None,
 ) -> None:
     """Networks side by side: output size, receptive field, parameters, MACs and
@@ -863,7 +722,7 @@ def compare(
             for r, s in zip(results, specs, strict=True)
         ]
         if fmt is WorkFormat.json:
-            _emit(comparison_json(labels, results), None)
+            emit(comparison_json(labels, results), None)
             return
         _grid(HEADERS, comparison_rows(labels, results))
 
@@ -912,10 +771,10 @@ def check(
                     for g in graded.graded
                 ],
             }
-            _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
+            emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
         else:
             if graded.title:
-                _emit(graded.title + "\n", None)
+                emit(graded.title + "\n", None)
             rows = [
                 [
                     g.id,
@@ -937,7 +796,7 @@ def check(
                         verdict_text(g.verdict).rstrip("\n"),
                         derivation_text(g.case.derivation()).rstrip("\n"),
                     ]
-            _emit("\n".join(lines) + "\n", None)
+            emit("\n".join(lines) + "\n", None)
         if not graded.all_right:
             raise typer.Exit(1)
 
@@ -978,7 +837,7 @@ def kinds(
                 lines.append(f"    {field.name}{also}: {default}")
         lines.append("")
         lines.append("Every layer also takes name, from (its inputs) and training_only.")
-        _emit("\n".join(lines) + "\n", None)
+        emit("\n".join(lines) + "\n", None)
 
 
 def _grid(headers: list[str], rows: list[list[str]]) -> None:
@@ -987,6 +846,23 @@ def _grid(headers: list[str], rows: list[list[str]]) -> None:
     from cnncalc.render.table import print_grid
 
     print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    fail(message, code)
+
+
+@contextmanager
+def _reporting() -> Iterator[None]:
+    """:func:`cnncalc.console.reporting`, leaving typer's own exits alone."""
+    with reporting(passthrough=(typer.Exit, typer.Abort)):
+        yield
+
+
+def _load_options(
+    sets: list[str], defaults: list[str], optional: bool, max_layers: int, input_size: str | None
+) -> LoadOptions:
+    return load_options(sets, defaults, optional, max_layers, input_size)
 
 
 def _version(value: bool) -> None:
@@ -1007,20 +883,6 @@ def _root(
     """A calculator for convolutional neural networks."""
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush to a closed pipe is quiet."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
-def _quiet_broken_pipe(run: Callable[[], object]) -> None:
-    try:
-        run()
-    except BrokenPipeError:
-        _silence_stdout()
-        sys.exit(0)
-
-
 def _single_command_app(name: str) -> typer.Typer:
     """An app holding only ``name``, invoked as the root command (same options, help)."""
     function, kwargs = _COMMANDS[name]
@@ -1029,15 +891,9 @@ def _single_command_app(name: str) -> typer.Typer:
     return single
 
 
-def main() -> None:
-    """Console entry point."""
-    # A short-lived process that builds hundreds of thousands of small acyclic objects
-    # for long networks: the cycle collector only rescans them (halves the time at 100k
-    # layers, see BENCHMARKS.md); reference counting frees everything that matters.
-    gc.disable()
-    args = sys.argv[1:]
+def run(args: list[str]) -> None:
+    """Run a command line (without the program name) through typer."""
     if args and args[0] in _COMMANDS:
-        single = _single_command_app(args[0])
-        _quiet_broken_pipe(lambda: single(args=args[1:], prog_name=f"cnncalc {args[0]}"))
+        _single_command_app(args[0])(args=args[1:], prog_name=f"cnncalc {args[0]}")
     else:
-        _quiet_broken_pipe(lambda: app(prog_name="cnncalc"))
+        app(args=args, prog_name="cnncalc")

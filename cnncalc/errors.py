@@ -6,7 +6,6 @@ and exits with ``error.exit_code``; nothing else is needed to report it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -98,5 +97,7 @@ class LimitError(CnnCalcError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or an empty string."""
+    import difflib  # only when something is misspelt: it costs start-up time
+
     close = difflib.get_close_matches(word.lower(), sorted(set(choices)), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""

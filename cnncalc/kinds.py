@@ -10,8 +10,7 @@ import contextlib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.spec import (
@@ -159,8 +158,7 @@ def to_probability(value: object, what: str, dims: int, origin: Origin) -> float
     return p
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One hyperparameter of a kind: its key, aliases, value check and default.
 
     ``default`` is ``None`` for a required key or one derived by the kind's builder.
@@ -173,8 +171,7 @@ class Field:
     required: bool = False
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """A layer kind: canonical name, aliases, keys, positional order and builder."""
 
     name: str

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.errors import InputFileError, LimitError
 from cnncalc.parse.common import LoadOptions
@@ -22,8 +21,7 @@ GRAMMAR_SUFFIXES = (".cnn", ".txt", ".arch")
 _YAML_START = re.compile(r"^\s*(?:---|[A-Za-z_][\w-]*\s*:)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(NamedTuple):
     """Spec text with the name to show in messages and its format."""
 
     text: str

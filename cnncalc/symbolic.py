@@ -8,7 +8,10 @@ always returned as a plain ``int``, so numeric specs never see this type.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
 
@@ -101,6 +104,8 @@ class Poly:
         o = Poly.lift(other)
         if set(self.terms) != set(o.terms):
             return None
+        from fractions import Fraction  # imported when needed: it costs start-up time
+
         ratios = {Fraction(c, o.terms[m]) for m, c in self.terms.items()}
         return ratios.pop() if len(ratios) == 1 else None
 
@@ -173,6 +178,8 @@ def substitute(value: Count, bindings: dict[str, int]) -> Count:
 def ratio(a: Count, b: Count) -> Fraction | None:
     """``a / b`` as an exact number, or None when it is not one (or b is 0)."""
     if isinstance(a, int) and isinstance(b, int):
+        from fractions import Fraction
+
         return Fraction(a, b) if b else None
     return Poly.lift(a).ratio(b)
 

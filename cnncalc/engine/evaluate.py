@@ -54,8 +54,7 @@ DTYPE_BYTES: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class AxisStep:
+class AxisStep(NamedTuple):
     """How one layer moves along one axis, for the receptive field recurrence."""
 
     kernel: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from cnncalc.errors import LimitError
 from cnncalc.kinds import to_channels, to_count
@@ -96,8 +97,7 @@ def check_layer_count(count: int, max_layers: int, origin: Origin) -> None:
         )
 
 
-@dataclass(frozen=True)
-class CommandLineOrigin:
+class CommandLineOrigin(NamedTuple):
     """A value given on the command line, e.g. ``--default conv.padding=1``."""
 
     option: str
@@ -126,8 +126,7 @@ def override_input(options: LoadOptions, spec_input: InputSpec | None) -> InputS
     return parse_input_text(options.input, CommandLineOrigin(f"--input {options.input}"))
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """An optional part and whether it was taken."""
 
     text: str
@@ -135,8 +134,7 @@ class Choice:
     taken: bool
 
 
-@dataclass(frozen=True)
-class Expansion:
+class Expansion(NamedTuple):
     """A grammar program expanded into a network, with the optional parts it met."""
 
     spec: NetworkSpec

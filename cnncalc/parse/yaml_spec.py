@@ -7,11 +7,10 @@ clear error instead of exhausting memory.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -204,8 +203,7 @@ def _default_entries(
     return entries
 
 
-@dataclass(frozen=True)
-class BlockDef:
+class BlockDef(NamedTuple):
     """A reusable block: parameters with defaults, and the layers that use them."""
 
     name: str
@@ -214,8 +212,7 @@ class BlockDef:
     path: str
 
 
-@dataclass(frozen=True)
-class _Scope:
+class _Scope(NamedTuple):
     """Block layers being read: the block, its bound parameters, and the blocks being
     expanded (to refuse a block that uses itself)."""
 
@@ -224,23 +221,23 @@ class _Scope:
     chain: tuple[str, ...]
 
 
-_ARITH = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Constant,
-    ast.Name,
-    ast.Load,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.FloorDiv,
-    ast.USub,
-)
-
-
 def _arith(text: str, params: dict[str, object], origin: YamlOrigin) -> object:
     """``filters * 4`` with the block's parameters: + - * // on whole numbers only."""
+    import ast  # only specs with expressions pay for it
+
+    allowed = (
+        ast.Expression,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Constant,
+        ast.Name,
+        ast.Load,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.FloorDiv,
+        ast.USub,
+    )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
@@ -248,7 +245,7 @@ def _arith(text: str, params: dict[str, object], origin: YamlOrigin) -> object:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     if not names or not names <= set(params):
         return text
-    if not all(isinstance(n, _ARITH) for n in ast.walk(tree)):
+    if not all(isinstance(n, allowed) for n in ast.walk(tree)):
         raise origin.error(f"'{text}': only + - * // on whole numbers are allowed in blocks")
 
     def value(node: ast.AST) -> int:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cnncalc.render.cells import Column, cell
 from cnncalc.results import LayerResult, NetworkResult
 from cnncalc.symbolic import Count, Poly
 
@@ -181,18 +178,21 @@ def render_json(result: NetworkResult) -> str:
     return "".join(json_chunks(result))
 
 
-CSV_COLUMNS: tuple[Column, ...] = tuple(Column)  # every column, in table order
-
-
 def _raw(value: Count | None) -> str:
     return "" if value is None else str(value)
 
 
 def render_csv(result: NetworkResult) -> str:
     """One row per layer, raw integers, the column keys as header."""
+    import csv
+    import io
+
+    from cnncalc.render.cells import Column, cell
+
+    columns = tuple(Column)  # every column, in table order
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.value for c in CSV_COLUMNS])
+    writer.writerow([c.value for c in columns])
     for layer in result.layers:
-        writer.writerow([cell(layer, c, _raw) for c in CSV_COLUMNS])
+        writer.writerow([cell(layer, c, _raw) for c in columns])
     return buffer.getvalue()
