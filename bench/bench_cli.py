@@ -9,14 +9,16 @@ Start-up compares whole processes: ``cnncalc summarize specs/alexnet.yaml`` agai
 ``python -c "import typer, rich, yaml"`` (the floor: what any typer+rich+yaml CLI pays
 before doing anything). Output goes to a pipe, where the table is plain text; the
 terminal rows run both through ``script`` (a pseudo-terminal), where the table is drawn
-with rich, and compare them with each other. Each is run ``--runs`` times; medians are
-reported. Scale runs ``cnncalc summarize FILE --format json`` on generated chains and
-reports wall time and the child's peak memory (max RSS).
+with rich, and compare them with each other. The commands take turns, ``--runs`` times
+each; medians are reported. Scale runs ``cnncalc summarize FILE --format json`` on
+generated chains ``--scale-runs`` times and reports the median wall time and the child's
+peak memory (max RSS). cnncalc's bytecode is written first, as an installed copy has it.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import shutil
@@ -31,16 +33,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CNNCALC = [sys.executable, "-m", "cnncalc"]
 
 
-def timed(cmd: list[str], runs: int) -> float:
-    """Median wall time of a command, in seconds (one warm-up run first)."""
+def timed(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time of each command, in seconds, after one warm-up run each. The
+    commands take turns, so a slower spell of the machine falls on all of them alike."""
     env = {**os.environ, "NO_COLOR": "1"}
-    subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True, env=env)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True, env=env)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    samples: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(runs + 1):
+        for label, cmd in commands.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True, env=env)
+            samples[label].append(time.perf_counter() - start)
+    return {label: statistics.median(times[1:]) for label, times in samples.items()}
 
 
 def peak_rss_mib(cmd: list[str]) -> tuple[float, float]:
@@ -70,55 +73,82 @@ def write_chain(folder: Path, layers: int, fmt: str) -> Path:
     return path
 
 
+def compile_bytecode() -> None:
+    """Write cnncalc's bytecode, as ``pip install`` does: with PYTHONDONTWRITEBYTECODE set
+    (as on this project's machine) an editable install would otherwise compile every
+    module at every start, about 20 ms that no installed copy pays."""
+    compileall.compile_dir(ROOT / "cnncalc", quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--scale-runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sizes", default="25000,50000,100000,200000")
     args = parser.parse_args()
     runs = 5 if args.quick else args.runs
+    compile_bytecode()
 
-    floor = timed([sys.executable, "-c", "import typer, rich, yaml"], runs)
-    rows = [
-        ("python -c 'import typer, rich, yaml' (floor)", floor),
-        (
-            "cnncalc summarize specs/alexnet.yaml",
-            timed([*CNNCALC, "summarize", "specs/alexnet.yaml"], runs),
-        ),
-        (
-            "cnncalc summarize specs/alexnet.yaml -f json",
-            timed([*CNNCALC, "summarize", "specs/alexnet.yaml", "-f", "json"], runs),
-        ),
-        (
-            "cnncalc summarize specs/alexnet.cnn -f json",
-            timed([*CNNCALC, "summarize", "specs/alexnet.cnn", "-f", "json"], runs),
-        ),
-        ("cnncalc --help", timed([*CNNCALC, "--help"], runs)),
-    ]
+    floor_label = "python -c 'import typer, rich, yaml' (floor)"
+    commands = {
+        floor_label: [sys.executable, "-c", "import typer, rich, yaml"],
+        "cnncalc summarize specs/alexnet.yaml": [*CNNCALC, "summarize", "specs/alexnet.yaml"],
+        "cnncalc summarize specs/alexnet.yaml -f json": [
+            *CNNCALC,
+            "summarize",
+            "specs/alexnet.yaml",
+            "-f",
+            "json",
+        ],
+        "cnncalc summarize specs/alexnet.cnn -f json": [
+            *CNNCALC,
+            "summarize",
+            "specs/alexnet.cnn",
+            "-f",
+            "json",
+        ],
+        "cnncalc summarize specs/alexnet.yaml --depth 0 (through typer)": [
+            *CNNCALC,
+            "summarize",
+            "specs/alexnet.yaml",
+            "--depth",
+            "0",
+        ],
+        "cnncalc --help": [*CNNCALC, "--help"],
+    }
     if shutil.which("script"):  # a terminal, where the table is drawn with rich
 
         def in_pty(command: str) -> list[str]:
             return ["script", "-qec", command, "/dev/null"]
 
-        pty_floor = timed(in_pty(f"{sys.executable} -c 'import typer, rich, yaml'"), runs)
-        pty_table = timed(in_pty(f"{sys.executable} -m cnncalc summarize specs/alexnet.yaml"), runs)
-        rows.append(("in a terminal (script): floor", pty_floor))
-        rows.append(("in a terminal (script): cnncalc summarize specs/alexnet.yaml", pty_table))
+        commands["in a terminal (script): floor"] = in_pty(
+            f"{sys.executable} -c 'import typer, rich, yaml'"
+        )
+        commands["in a terminal (script): cnncalc summarize specs/alexnet.yaml"] = in_pty(
+            f"{sys.executable} -m cnncalc summarize specs/alexnet.yaml"
+        )
+    medians = timed(commands, runs)
     print(f"start-up, median of {runs} runs (python {sys.version.split()[0]}):")
     print("| command | median (ms) | ratio to floor |\n|---|---:|---:|")
-    for label, seconds in rows:
-        base = rows[-2][1] if label.startswith("in a terminal") else floor
+    for label, seconds in medians.items():
+        pty = label.startswith("in a terminal")
+        base = medians["in a terminal (script): floor" if pty else floor_label]
         print(f"| `{label}` | {seconds * 1000:.0f} | {seconds / base:.2f}x |")
 
-    print("\nscale: summarize --format json on a generated conv/relu chain:")
+    chain = "a generated conv/relu chain"
+    print(f"\nscale: summarize --format json on {chain} (median of {args.scale_runs}):")
     print("| layers | format | wall (s) | peak RSS (MiB) |\n|---:|---|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             for fmt in ("cnn", "yaml"):
                 path = write_chain(Path(tmp), size, fmt)
-                wall, rss = peak_rss_mib(
-                    [*CNNCALC, "summarize", str(path), "-f", "json", "--max-layers", str(size + 1)]
-                )
+                runs_here = [
+                    peak_rss_mib([*CNNCALC, "summarize", str(path), "-f", "json"])
+                    for _ in range(args.scale_runs)
+                ]
+                wall = statistics.median(w for w, _ in runs_here)
+                rss = max(r for _, r in runs_here)
                 print(f"| {size:,} | {fmt} | {wall:.2f} | {rss:.0f} |")
     resource.getrusage(resource.RUSAGE_CHILDREN)
 

@@ -1,10 +1,13 @@
-"""Immutable results: what the engine computed, and all that any renderer reads."""
+"""Immutable results: what the engine computed, and all that any renderer reads.
+
+The records are named tuples: immutable like frozen dataclasses, but made and hashed in
+C, which long networks feel (one LayerResult, and a receptive field, per layer).
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from math import prod
+from typing import NamedTuple
 
 from cnncalc.spec import Axes
 from cnncalc.symbolic import Count
@@ -12,8 +15,7 @@ from cnncalc.symbolic import Count
 HyperValue = Count | float | bool | str | tuple[int, ...] | tuple[tuple[int, int], ...]
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(NamedTuple):
     """A feature map: channels and spatial size (empty once flattened)."""
 
     channels: Count
@@ -29,8 +31,7 @@ class Shape:
         return "x".join(map(str, (*self.size, self.channels)))
 
 
-@dataclass(frozen=True)
-class AxisField:
+class AxisField(NamedTuple):
     """Receptive field on one input axis: size r, effective stride (jump) S, padding P.
 
     Output unit i is centred on input coordinate ``-P + i*S + (r-1)/2``.
@@ -47,8 +48,7 @@ class AxisField:
         return twice // 2 if twice % 2 == 0 else twice / 2
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     """A warning a user should see; ``layer`` is the 1-based index, or None for the network."""
 
     code: str
@@ -56,11 +56,10 @@ class Notice:
     layer: int | None = None
 
 
-@dataclass(frozen=True)
-class LayerResult:
+class LayerResult(NamedTuple):
     """Everything computed for one layer."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the 1-based position; shadows tuple.index
     name: str
     kind: str
     hyper: tuple[tuple[str, HyperValue], ...]
@@ -81,8 +80,7 @@ class LayerResult:
         return dict(self.hyper).get(key)
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     """Whole-network totals; bytes use the result's dtype."""
 
     params: Count
@@ -99,8 +97,7 @@ class Totals:
         return 2 * self.macs
 
 
-@dataclass(frozen=True)
-class NetworkResult:
+class NetworkResult(NamedTuple):
     """The whole computation: input, layers, totals, warnings."""
 
     name: str | None
@@ -176,10 +173,7 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
             current = key
         group.append(layer)
     flush()
-    rows = [
-        dataclasses.replace(row, inputs=tuple(shown_as.get(r, r) for r in row.inputs))
-        for row in rows
-    ]
+    rows = [row._replace(inputs=tuple(shown_as.get(r, r) for r in row.inputs)) for row in rows]
     return NetworkResult(
         result.name,
         result.input,
