@@ -121,6 +121,29 @@ def test_kernel_larger_than_padded_input_names_line() -> None:
     )
 
 
+def test_layers_written_alike_keep_their_own_place() -> None:
+    # the second conv is read from the first's text, but its error names its own line
+    text = (
+        "input: 4x4x1\nlayers:\n"
+        "  - conv: {filters: 1, kernel: 3}\n"
+        "  - relu\n"
+        "  - relu\n"
+        "  - conv: {filters: 1, kernel: 3}\n"
+    )
+    assert message(text) == (
+        "net.yaml, line 6, at layers[3].conv: layer 4 (conv2): kernel 3 is larger than the "
+        "padded input 2 (2 + 0 + 0) on axis H"
+    )
+    layers = parse_yaml(text, "net.yaml").layers
+    assert [layer.origin.describe() for layer in layers] == [
+        "net.yaml, line 3, at layers[0].conv",
+        "net.yaml, line 4, at layers[1]",
+        "net.yaml, line 5, at layers[2]",
+        "net.yaml, line 6, at layers[3].conv",
+    ]
+    assert layers[0] == layers[3] and layers[1] == layers[2]  # origins do not compare
+
+
 def test_per_axis_length_must_match() -> None:
     assert "kernel has 3 values, but the input has 2 spatial axes" in message(
         "input: 8x8x1\nlayers: [{conv: {filters: 1, kernel: [1, 2, 3]}}]"

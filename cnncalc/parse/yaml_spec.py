@@ -56,6 +56,7 @@ _MAX_DEPTH = 100
 _MAX_VALUES = 5_000_000
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
+_MAP_TAG = "tag:yaml.org,2002:map"
 
 TOP_KEYS = (
     "name",
@@ -306,6 +307,7 @@ class LayerReader:
         self.variables = variables
         self.blocks = blocks or {}
         self._uses: dict[str, int] = {}
+        self._written: dict[tuple[str, ...], LayerSpec] = {}
 
     def count(self, node: yaml.Node, path: str, depth: int = 0, chain: tuple[str, ...] = ()) -> int:
         """How many layers a list expands to (at most), computed without expanding it."""
@@ -500,7 +502,26 @@ class LayerReader:
 
     def layer(self, node: yaml.Node, path: str, scope: _Scope | None = None) -> LayerSpec | None:
         """One layer item; inside a block, with its parameters put in (None when the
-        layer's 'when' is false)."""
+        layer's 'when' is false).
+
+        Outside blocks, an item written exactly like an earlier one (``relu``, or
+        ``conv: {filters: 64, kernel: 3}`` with the same plain keys and values) is the
+        same layer, so it is read once; each copy keeps its own origin.
+        """
+        written = _written_as(node) if scope is None else None
+        if written is not None:
+            known = self._written.get(written[0])
+            if known is not None:
+                origin = self.doc.origin(written[1], path + written[2])
+                return LayerSpec(
+                    known.kind, known.op, known.name, origin, known.inputs, known.training_only
+                )
+        layer = self._read_layer(node, path, scope)
+        if written is not None and layer is not None:
+            self._written[written[0]] = layer
+        return layer
+
+    def _read_layer(self, node: yaml.Node, path: str, scope: _Scope | None) -> LayerSpec | None:
         doc = self.doc
         origin = doc.origin(node, path)
         if isinstance(node, yaml.ScalarNode) and not _is_null(node):
@@ -579,6 +600,26 @@ class LayerReader:
                 value = _substitute(value, scope, key_origin)
             keywords.append((key, value, key_origin))
         return self.make(word, positional, keywords, body_origin)
+
+
+def _written_as(node: yaml.Node) -> tuple[tuple[str, ...], yaml.Node, str] | None:
+    """How a layer item is written, when it is plain text (``relu``) or one plain key over
+    a mapping of plain scalars: the text (tags included; two entries for text, 1 + 3n
+    for a mapping, so the forms never meet), the node that is the layer's origin and
+    that node's path below the item. None for any other item."""
+    if isinstance(node, yaml.ScalarNode):
+        return ((node.tag, node.value), node, "") if node.tag == _STR_TAG else None
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        return None
+    key, body = node.value[0]
+    if key.tag != _STR_TAG or not isinstance(body, yaml.MappingNode) or body.tag != _MAP_TAG:
+        return None
+    text = [key.value]
+    for entry_key, entry_value in body.value:
+        if entry_key.tag != _STR_TAG or not isinstance(entry_value, yaml.ScalarNode):
+            return None
+        text += (entry_key.value, entry_value.tag, entry_value.value)
+    return tuple(text), body, f".{key.value}"
 
 
 def read_blocks(doc: Document, node: yaml.Node, path: str) -> dict[str, BlockDef]:
