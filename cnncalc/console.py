@@ -154,17 +154,18 @@ def emit(text: Iterable[str], output: Path | None) -> None:
 
 
 RICH_TABLE_LIMIT = 2_000
-"""Above this many layers even a terminal gets the plain table (rich would take minutes)."""
+"""Above this many layers even a terminal gets the table unstyled, streamed."""
 
 
 def print_table(result: NetworkResult, output: Path | None) -> None:
-    """Rich on a terminal; plain aligned text, streamed, for pipes, files and long nets."""
+    """Styled by rich on a terminal; plain text, streamed, to pipes, files and for long
+    networks. Both have the same layout."""
     if output is None and sys.stdout.isatty() and len(result.layers) <= RICH_TABLE_LIMIT:
         from rich.console import Console
 
-        from cnncalc.render.table import print_table as print_rich_table
+        from cnncalc.render.table import print_table as print_styled_table
 
-        print_rich_table(result, Console(highlight=False, soft_wrap=False))
+        print_styled_table(result, Console(highlight=False))
         return
     from cnncalc.render.plain import plain_lines
 

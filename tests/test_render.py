@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from cnncalc import evaluate
 from cnncalc.loader import load_spec
 from cnncalc.render.data import render_json, result_dict
+from cnncalc.render.plain import plain_lines
 from tests.conftest import SPECS
 
 NETWORKS = [*sorted(SPECS.glob("*.yaml")), "INPUT(11x7x3) -> CONV(4, 3x2, p=same, d=2) -> FC(2)"]
@@ -20,3 +23,45 @@ def test_json_text_equals_schema_data(spec: Path | str) -> None:
     result = evaluate(load_spec(str(spec)))
     text = render_json(result)
     assert json.dumps(json.loads(text)) == json.dumps(result_dict(result))
+
+
+def terminal_output(spec: str, no_color: bool = False) -> str:
+    """The summary as a terminal 40 columns wide would receive it (escape codes kept)."""
+    from rich.console import Console
+
+    from cnncalc.render.table import print_table
+
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        force_terminal=True,
+        color_system="standard",
+        width=40,
+        no_color=no_color,
+        highlight=False,
+    )
+    print_table(evaluate(load_spec(spec)), console)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("spec", ["specs/alexnet.yaml", "specs/resnet18.yaml"])
+def test_terminal_table_is_the_plain_table_styled(spec: str) -> None:
+    # even 40 columns wide, no number is cut short: the text is the plain table's
+    shown = terminal_output(spec)
+    assert re.sub(r"\x1b\[[0-9;]*m", "", shown) == "".join(
+        f"{line}\n" for line in plain_lines(evaluate(load_spec(spec)))
+    )
+    assert "\x1b[1m # | name" in shown and "\x1b[2m 0 | input" in shown
+
+
+def test_terminal_table_without_color_has_no_styles() -> None:
+    shown = terminal_output("specs/lenet5.yaml", no_color=True)
+    assert "\x1b[" not in shown
+    assert shown.splitlines()[1].startswith(" # | name")
+
+
+def test_terminal_table_shows_markup_looking_names_as_written() -> None:
+    spec = "INPUT(8x8x1, name='[bold]net') -> CONV(2, 3, name='[/x]') -> FC(2, name='[red]')"
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", terminal_output(spec))
+    assert shown.startswith("[bold]net\n")
+    assert " | [/x] " in shown and " | [red] " in shown

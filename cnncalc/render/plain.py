@@ -1,20 +1,35 @@
-"""The layer table as plain text, written line by line without rich.
+"""The layer table as aligned text: written line by line to pipes and files, and, with
+styles, to terminals (:mod:`cnncalc.render.table`).
 
-Used when output is not a terminal (a pipe, a file) and for very long networks, where a
-rich table of 100,000 rows would take minutes: the same columns, cells and totals as the
-rich table, aligned by hand.
+One layout for every place: every number is shown whole, whatever the terminal's width
+(a table squeezed into 80 columns would cut numbers short), and a table of 100,000 rows
+streams out in under a second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from cnncalc.render.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
 from cnncalc.results import NetworkResult
 
 
-def plain_lines(result: NetworkResult) -> Iterator[str]:
-    """The title, the aligned table, the totals and the warnings, one line at a time."""
+class TableText(NamedTuple):
+    """The summary's lines, in order, by part (so a terminal can style each part)."""
+
+    title: str | None
+    header: str
+    rule: str
+    rows: list[str]
+    """The input row first, then one row per layer."""
+    totals: list[tuple[str, str]]
+    """(label padded to one width, value)."""
+    warnings: list[str]
+
+
+def table_text(result: NetworkResult) -> TableText:
+    """Lay the summary out: columns as wide as their widest cell, numbers on the right."""
     columns = table_columns(result)
     rows = table_rows(result, columns)
     header = [TITLES[c] for c in columns]
@@ -28,19 +43,30 @@ def plain_lines(result: NetworkResult) -> Iterator[str]:
         )
         return " | ".join(padded).rstrip()
 
-    if result.name:
-        yield result.name
-    yield line(header)
-    yield "-+-".join("-" * width for width in widths)
-    for row in rows:
-        yield line(row)
     totals = totals_lines(result)
     label_width = max(len(label) for label, _ in totals)
+    return TableText(
+        result.name,
+        line(header),
+        "-+-".join("-" * width for width in widths),
+        [line(row) for row in rows],
+        [(label.ljust(label_width), value) for label, value in totals],
+        [f"  - {warning.message}" for warning in result.warnings],
+    )
+
+
+def plain_lines(result: NetworkResult) -> Iterator[str]:
+    """The title, the aligned table, the totals and the warnings, one line at a time."""
+    text = table_text(result)
+    if text.title:
+        yield text.title
+    yield text.header
+    yield text.rule
+    yield from text.rows
     yield ""
-    for label, value in totals:
-        yield f"{label.ljust(label_width)}  {value}"
-    if result.warnings:
+    for label, value in text.totals:
+        yield f"{label}  {value}"
+    if text.warnings:
         yield ""
         yield "warnings:"
-        for warning in result.warnings:
-            yield f"  - {warning.message}"
+        yield from text.warnings
