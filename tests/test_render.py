@@ -65,3 +65,19 @@ def test_terminal_table_shows_markup_looking_names_as_written() -> None:
     shown = re.sub(r"\x1b\[[0-9;]*m", "", terminal_output(spec))
     assert shown.startswith("[bold]net\n")
     assert " | [/x] " in shown and " | [red] " in shown
+
+
+def test_grids_keep_every_cell_whole_on_a_narrow_terminal() -> None:
+    from rich.console import Console
+
+    from cnncalc.render.table import print_grid
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, color_system="standard", width=20)
+    print_grid(["question", "asked", "answer"], [["3b", "[b]params", "105,705,600"]], console)
+    assert re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()) == (
+        "question | asked     |      answer\n"
+        "---------+-----------+------------\n"
+        "3b       | [b]params | 105,705,600\n"
+    )
+    assert out.getvalue().startswith("\x1b[1mquestion")

@@ -28,13 +28,17 @@ class TableText(NamedTuple):
     warnings: list[str]
 
 
-def table_text(result: NetworkResult) -> TableText:
-    """Lay the summary out: columns as wide as their widest cell, numbers on the right."""
-    columns = table_columns(result)
-    rows = table_rows(result, columns)
-    header = [TITLES[c] for c in columns]
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(columns))]
-    right = [c in NUMERIC for c in columns]
+class Grid(NamedTuple):
+    """Aligned lines of a table of text cells."""
+
+    header: str
+    rule: str
+    rows: list[str]
+
+
+def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
+    """Columns as wide as their widest cell, separated by `` | ``, some flush right."""
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
         padded = (
@@ -43,13 +47,22 @@ def table_text(result: NetworkResult) -> TableText:
         )
         return " | ".join(padded).rstrip()
 
+    return Grid(line(header), "-+-".join("-" * width for width in widths), [*map(line, rows)])
+
+
+def table_text(result: NetworkResult) -> TableText:
+    """Lay the summary out: the layer table with numbers on the right, then the totals."""
+    columns = table_columns(result)
+    grid = align(
+        [TITLES[c] for c in columns], table_rows(result, columns), [c in NUMERIC for c in columns]
+    )
     totals = totals_lines(result)
     label_width = max(len(label) for label, _ in totals)
     return TableText(
         result.name,
-        line(header),
-        "-+-".join("-" * width for width in widths),
-        [line(row) for row in rows],
+        grid.header,
+        grid.rule,
+        grid.rows,
         [(label.ljust(label_width), value) for label, value in totals],
         [f"  - {warning.message}" for warning in result.warnings],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from cnncalc.render.plain import table_text
+from cnncalc.render.plain import align, table_text
 from cnncalc.results import NetworkResult
 
 
@@ -36,21 +36,9 @@ def print_table(result: NetworkResult, console: Console) -> None:
 
 
 def print_grid(headers: list[str], rows: list[list[str]], console: Console) -> None:
-    """A plain table of text cells (never markup), full width when not a terminal."""
-    from rich import box  # here: summarize's table needs neither (start-up time)
-    from rich.table import Table
-
-    plain = console.no_color or not console.is_terminal
-    table = Table(
-        box=box.ASCII if plain else box.SIMPLE_HEAVY,
-        show_edge=not plain,
-        header_style="" if plain else "bold",
-        pad_edge=False,
-    )
-    for i, title in enumerate(headers):
-        table.add_column(title, justify="left" if i < 2 else "right", no_wrap=True)
-    for row in rows:
-        table.add_row(*(Text(c) for c in row))
-    if not console.is_terminal:
-        console.width = 100_000
-    console.print(table, crop=False)
+    """A table of text cells (never markup) in the plain layout, the first two columns
+    flush left, the header bold on a terminal."""
+    grid = align(headers, rows, [i >= 2 for i in range(len(headers))])
+    header = Text(grid.header, style="" if console.no_color or not console.is_terminal else "bold")
+    rule = Text(grid.rule)
+    console.print(header, rule, *(Text(row) for row in grid.rows), sep="\n", soft_wrap=True)
