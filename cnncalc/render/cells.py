@@ -182,15 +182,49 @@ def table_columns(result: NetworkResult) -> tuple[Column, ...]:
     return (*TABLE_COLUMNS[:at], Column.FROM, *TABLE_COLUMNS[at:])
 
 
+_OWN = frozenset({Column.INDEX, Column.NAME, Column.FROM})  # differ from layer to layer
+_FIELD = frozenset({Column.RF, Column.JUMP, Column.START})  # from the receptive field
+
+
 def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[str]]:
     """The input row and one row per layer; ``from`` is shown where it is not the layer
-    just above."""
+    just above.
+
+    Long networks repeat layers: the cells of each distinct layer (its kind, numbers and
+    shapes, which the engine shares between layers alike) and of each receptive field
+    are written once, keyed by object identity while ``result`` holds the objects.
+    """
     rows = [input_cells(result, columns)]
+    own = [(i, c) for i, c in enumerate(columns) if c in _OWN]
+    field = [(i, c) for i, c in enumerate(columns) if c in _FIELD]
+    alike: dict[tuple[object, ...], list[str]] = {}
+    fields: dict[int, list[str]] = {}
     previous = "input"
     for layer in result.layers:
-        row = [cell(layer, c) for c in columns]
-        if Column.FROM in columns and layer.inputs == (previous,):
-            row[columns.index(Column.FROM)] = ""
+        key = (
+            layer.kind,
+            layer.training_only,
+            id(layer.hyper),
+            id(layer.output),
+            layer.params,
+            layer.params_nonshared,
+            layer.params_fc,
+            layer.macs,
+            layer.activations,
+        )
+        shared = alike.get(key)
+        if shared is None:
+            shared = alike[key] = [
+                "" if c in _OWN or c in _FIELD else cell(layer, c) for c in columns
+            ]
+        rf = fields.get(id(layer.receptive_field))
+        if rf is None:
+            rf = fields[id(layer.receptive_field)] = [cell(layer, c) for _, c in field]
+        row = shared.copy()
+        for (i, _), text in zip(field, rf, strict=True):
+            row[i] = text
+        for i, c in own:
+            row[i] = "" if c is Column.FROM and layer.inputs == (previous,) else cell(layer, c)
         rows.append(row)
         previous = layer.name
     return rows

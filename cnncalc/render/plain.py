@@ -38,16 +38,16 @@ class Grid(NamedTuple):
 
 def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
     """Columns as wide as their widest cell, separated by `` | ``, some flush right."""
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        padded = (
-            cell.rjust(width) if is_right else cell.ljust(width)
-            for cell, width, is_right in zip(cells, widths, right, strict=True)
-        )
-        return " | ".join(padded).rstrip()
-
-    return Grid(line(header), "-+-".join("-" * width for width in widths), [*map(line, rows)])
+    widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
+    layout = " | ".join(  # "{:>3} | {:<8} | ...": cells go in as arguments, never as format
+        f"{{:{'>' if is_right else '<'}{width}}}"
+        for width, is_right in zip(widths, right, strict=True)
+    )
+    return Grid(
+        layout.format(*header).rstrip(),
+        "-+-".join("-" * width for width in widths),
+        [layout.format(*row).rstrip() for row in rows],
+    )
 
 
 def table_text(result: NetworkResult) -> TableText:
