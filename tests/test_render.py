@@ -87,4 +87,4 @@ def test_plain_table_shows_braces_in_names_as_written() -> None:
     spec = "INPUT(8x8x1) -> CONV(2, 3, name='{0:>30}') -> FC(2, name='{}')"
     lines = list(plain_lines(evaluate(load_spec(spec))))
     assert lines[3].startswith("1 | {0:>30} | conv")
-    assert lines[4].startswith("2 | {}       | fc")
+    assert lines[4].startswith("2 | {}      | fc")
