@@ -258,8 +258,8 @@ def _quick_summarize(found: dict[str, str]) -> None:
 def dispatch(args: list[str]) -> None:
     """Run one command line (without the program name): quickly when it is a plain
     summarize, else through the typer app."""
+    found = quick_summarize_args(args)
     try:
-        found = quick_summarize_args(args)
         if found is not None:
             _quick_summarize(found)
         else:
@@ -269,6 +269,8 @@ def dispatch(args: list[str]) -> None:
     except BrokenPipeError:
         silence_stdout()
         raise SystemExit(0) from None
+    except KeyboardInterrupt:  # as the typer app ends on Ctrl-C: quietly, 128 + SIGINT
+        raise SystemExit(130) from None
 
 
 def main() -> None:

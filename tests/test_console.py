@@ -148,3 +148,13 @@ def test_json_never_imports_typer_or_rich() -> None:
         env={**os.environ, "NO_COLOR": "1"},
     ).stdout
     assert out.rstrip().endswith("[]")
+
+
+def test_ctrl_c_ends_alike_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cnncalc.console.summarize", interrupted)
+    monkeypatch.setattr("cnncalc.cli.summarize_spec", interrupted)
+    quick, app = both(["summarize", "specs/lenet5.yaml"])
+    assert quick == app == (130, "", "")
