@@ -80,6 +80,24 @@ class LayerResult(NamedTuple):
         return dict(self.hyper).get(key)
 
 
+def alike_key(layer: LayerResult) -> tuple[object, ...]:
+    """A key that layers written alike share: everything but index, name, inputs and the
+    receptive field. Renderers cache a layer's text under it. The hyperparameters and
+    output are keyed by identity (the engine gives layers alike the same objects), so the
+    key holds only while the result that owns them does."""
+    return (
+        layer.kind,
+        layer.training_only,
+        id(layer.hyper),
+        id(layer.output),
+        layer.params,
+        layer.params_nonshared,
+        layer.params_fc,
+        layer.macs,
+        layer.activations,
+    )
+
+
 class Totals(NamedTuple):
     """Whole-network totals; bytes use the result's dtype."""
 

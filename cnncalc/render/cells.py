@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from cnncalc.results import AxisField, HyperValue, LayerResult, NetworkResult
+from cnncalc.results import AxisField, HyperValue, LayerResult, NetworkResult, alike_key
 from cnncalc.symbolic import Count
 
 
@@ -201,17 +201,7 @@ def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[
     fields: dict[int, list[str]] = {}
     previous = "input"
     for layer in result.layers:
-        key = (
-            layer.kind,
-            layer.training_only,
-            id(layer.hyper),
-            id(layer.output),
-            layer.params,
-            layer.params_nonshared,
-            layer.params_fc,
-            layer.macs,
-            layer.activations,
-        )
+        key = alike_key(layer)
         shared = alike.get(key)
         if shared is None:
             shared = alike[key] = [

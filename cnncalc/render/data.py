@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cnncalc.results import LayerResult, NetworkResult
+from cnncalc.results import LayerResult, NetworkResult, alike_key
 from cnncalc.symbolic import Count, Poly
 
 
@@ -109,16 +109,7 @@ def _layer_json(
     only while the result does). Each name's JSON is made once and reused where a later
     layer reads it.
     """
-    key = (
-        layer.kind,
-        id(layer.hyper),
-        id(layer.output),
-        layer.params,
-        layer.macs,
-        layer.params_nonshared,
-        layer.params_fc,
-        layer.activations,
-    )
+    key = alike_key(layer)
     parts = cache.get(key)
     if parts is None:
         parts = cache[key] = (
