@@ -1,7 +1,8 @@
-"""The command line: thin typer commands over the library. The one place that prints errors.
+"""The command line: thin typer commands over the library.
 
-Heavy modules (the engine, rich) are imported inside commands, so that ``--format json``
-never pays for rich and ``--help`` never pays for the engine.
+Errors are reported and output written by :mod:`cnncalc.console` (the entry point, which
+runs a plain ``summarize`` without typer). Heavy modules (the engine, rich) are imported
+inside commands, so ``--help`` never pays for the engine.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,7 +30,6 @@ from cnncalc.errors import CnnCalcError
 
 if TYPE_CHECKING:
     from cnncalc.homework import LayerCase
-    from cnncalc.parse.common import LoadOptions
 
 EXAMPLES = """\
 Examples:
@@ -161,7 +161,7 @@ def summarize(
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
     with _reporting():
-        options = _load_options(sets, defaults, optional, max_layers, input_size)
+        options = load_options(sets, defaults, optional, max_layers, input_size)
         summarize_spec(spec, fmt, dtype, options, depth, output)
 
 
@@ -199,7 +199,7 @@ def expand(
         from cnncalc.loader import expand_source, read_source
         from cnncalc.parse.unparse import format_network, format_yaml
 
-        options = _load_options(sets, defaults, optional, max_layers, input_size)
+        options = load_options(sets, defaults, optional, max_layers, input_size)
         expansion = expand_source(read_source(spec), options)
         comments = "".join(
             f"# optional {c.text} at {c.where}: {'taken' if c.taken else 'left out'}\n"
@@ -442,7 +442,7 @@ def pool(
     if not average:
         options["dilation"] = dilation
     elif dilation is not None:
-        _fail("average pooling has no dilation")
+        fail("average pooling has no dilation")
     _one_layer("avgpool" if average else "maxpool", input_size, options, expect, None, fmt)
 
 
@@ -492,7 +492,7 @@ def explain(
         from cnncalc.homework import find_layer
         from cnncalc.loader import load_spec
 
-        options = _load_options(sets, defaults, optional, max_layers, input_size)
+        options = load_options(sets, defaults, optional, max_layers, input_size)
         network = load_spec(spec, options)
         case = find_layer(network, evaluate(network), layer)
         _show_work(case, expect, expect_params, fmt)
@@ -715,7 +715,7 @@ def compare(
 
         if len(specs) < 2:
             raise CnnCalcError("compare needs two or more specs")
-        options = _load_options(sets, defaults, optional, max_layers, input_size)
+        options = load_options(sets, defaults, optional, max_layers, input_size)
         results = [evaluate(load_spec(spec, options)) for spec in specs]
         labels = [
             r.name or (s if len(s) <= 60 else s[:57] + "...")
@@ -848,21 +848,11 @@ def _grid(headers: list[str], rows: list[list[str]]) -> None:
     print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    fail(message, code)
-
-
 @contextmanager
 def _reporting() -> Iterator[None]:
     """:func:`cnncalc.console.reporting`, leaving typer's own exits alone."""
     with reporting(passthrough=(typer.Exit, typer.Abort)):
         yield
-
-
-def _load_options(
-    sets: list[str], defaults: list[str], optional: bool, max_layers: int, input_size: str | None
-) -> LoadOptions:
-    return load_options(sets, defaults, optional, max_layers, input_size)
 
 
 def _version(value: bool) -> None:

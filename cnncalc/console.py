@@ -212,8 +212,13 @@ def summarize(
     render(result, fmt, output)
 
 
-_QUICK_OPTIONS = {"--format": "fmt", "-f": "fmt", "--dtype": "dtype", "--output": "output"}
-_QUICK_OPTIONS["-o"] = "output"
+_QUICK_OPTIONS = {
+    "--format": "fmt",
+    "-f": "fmt",
+    "--dtype": "dtype",
+    "--output": "output",
+    "-o": "output",
+}
 
 
 def quick_summarize_args(args: list[str]) -> dict[str, str] | None:
@@ -238,7 +243,7 @@ def quick_summarize_args(args: list[str]) -> dict[str, str] | None:
             return None
         else:
             found["spec"] = token
-    if "spec" not in found or found.get("fmt", "table") not in OutputFormat.__members__:
+    if "spec" not in found or found.get("fmt", "table") not in {f.value for f in OutputFormat}:
         return None
     return found
 
