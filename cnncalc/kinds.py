@@ -606,9 +606,7 @@ class LayerFactory:
         except TypeError:  # unhashable values (YAML lists): resolve without remembering
             key, known = None, None
         if known is not None:
-            return LayerSpec(
-                known.kind, known.op, known.name, origin, known.inputs, known.training_only
-            )
+            return known.placed(origin)
         layer = make_layer(
             word, positional, keywords, dims=self.dims, defaults=self.defaults, origin=origin
         )

@@ -193,6 +193,11 @@ class LayerSpec:
     """Trained but not run at inference (an auxiliary classifier): its parameters count,
     its MACs and activations do not."""
 
+    def placed(self, origin: Origin) -> LayerSpec:
+        """The same layer written at another place (cheaper than ``dataclasses.replace``,
+        which long specs call once per layer)."""
+        return LayerSpec(self.kind, self.op, self.name, origin, self.inputs, self.training_only)
+
 
 @dataclass(frozen=True)
 class InputSpec:

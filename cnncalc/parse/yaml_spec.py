@@ -512,10 +512,7 @@ class LayerReader:
         if written is not None:
             known = self._written.get(written[0])
             if known is not None:
-                origin = self.doc.origin(written[1], path + written[2])
-                return LayerSpec(
-                    known.kind, known.op, known.name, origin, known.inputs, known.training_only
-                )
+                return known.placed(self.doc.origin(written[1], path + written[2]))
         layer = self._read_layer(node, path, scope)
         if written is not None and layer is not None:
             self._written[written[0]] = layer
