@@ -41,15 +41,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         self._tags: dict[tuple[object, ...], str] = {}
 
     def resolve(self, kind: type, value: str | None, implicit: object) -> str:
-        key = (kind, value, implicit)
+        key = (kind, value, implicit)  # implicit: a bool or a pair of bools
         try:
             return self._tags[key]
         except KeyError:
             tag: str = super().resolve(kind, value, implicit)
             self._tags[key] = tag
             return tag
-        except TypeError:  # an unhashable implicit flag: nothing to remember
-            return str(super().resolve(kind, value, implicit))
 
 
 _MAX_DEPTH = 100
