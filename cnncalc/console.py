@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -117,6 +116,8 @@ def load_options(
 
 def write_atomic(path: Path, text: Iterable[str]) -> None:
     """Write through a temporary file in the same folder, then rename over the target."""
+    import tempfile  # only with --output
+
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
