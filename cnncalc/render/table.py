@@ -9,6 +9,12 @@ from cnncalc.render.plain import align, table_text
 from cnncalc.results import NetworkResult
 
 
+def _styled(console: Console, line: str, style: str) -> Text:
+    """A line with a style, or none under NO_COLOR (rich drops only the colours there).
+    Off a terminal rich writes no styles at all."""
+    return Text(line, style="" if console.no_color else style)
+
+
 def print_table(result: NetworkResult, console: Console) -> None:
     """The summary in the plain layout (every number whole), styled: bold title, header
     and total labels, the input row dim, the warnings' heading in yellow (no styles at
@@ -16,7 +22,7 @@ def print_table(result: NetworkResult, console: Console) -> None:
     text = table_text(result)
 
     def styled(line: str, style: str) -> Text:
-        return Text(line, style="" if console.no_color else style)
+        return _styled(console, line, style)
 
     lines: list[Text] = []
     if text.title:
@@ -39,6 +45,6 @@ def print_grid(headers: list[str], rows: list[list[str]], console: Console) -> N
     """A table of text cells (never markup) in the plain layout, the first two columns
     flush left, the header bold on a terminal."""
     grid = align(headers, rows, [i >= 2 for i in range(len(headers))])
-    header = Text(grid.header, style="" if console.no_color or not console.is_terminal else "bold")
+    header = _styled(console, grid.header, "bold")
     rule = Text(grid.rule)
     console.print(header, rule, *(Text(row) for row in grid.rows), sep="\n", soft_wrap=True)
