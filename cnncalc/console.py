@@ -2,11 +2,12 @@
 
 Nothing here imports typer, nor rich but to style a table on a terminal. ``cnncalc
 summarize SPEC`` with at most ``--format``, ``--dtype`` and ``--output`` (the invocation
-people and scripts run most) is read here and run directly: importing typer and building its command costs about as much as
-reading, computing and writing AlexNet (BENCHMARKS.md). Every other invocation, help and
-every error in the arguments go to the typer app in :mod:`cnncalc.cli`, which defines the
-interface; the quick path only takes argument lists that the app reads the same way, and
-tests run both on the same arguments and compare.
+people and scripts run most) is read here and run directly: importing typer and building
+its command costs about as much as reading, computing and writing AlexNet
+(BENCHMARKS.md). Every other invocation, help and every error in the arguments go to the
+typer app in :mod:`cnncalc.cli`, which defines the interface; the quick path only takes
+argument lists that the app reads the same way, and tests run both on the same
+arguments and compare.
 """
 
 from __future__ import annotations
