@@ -564,12 +564,21 @@ def _layer_refs(value: object, where: Origin) -> tuple[str, ...]:
     return tuple(refs)
 
 
+def _typed(value: object) -> object:
+    """A cache key for a raw value that keeps its type: ``1``, ``1.0`` and ``True`` are
+    equal in Python but not the same argument (a float filter count is an error)."""
+    if isinstance(value, list | tuple):
+        return (list, tuple([_typed(v) for v in value]))
+    return (type(value), value)
+
+
 class LayerFactory:
     """:func:`make_layer` for one spec (fixed dims and defaults), remembering results.
 
     Long chains repeat the same few layers; a layer written with the same arguments
-    resolves to the same (immutable) op, so it is converted once. Each layer keeps its
-    own origin, so errors still point at the right place.
+    (same values of the same types) resolves to the same (immutable) op, so it is
+    converted once: about a fifth of the time to load the zoo. Each layer keeps its own
+    origin, so errors still point at the right place.
     """
 
     def __init__(
@@ -598,12 +607,12 @@ class LayerFactory:
             keywords = [(k, self._bind(v), o) for k, v, o in keywords]
         key: object = (
             word,
-            tuple([v for v, _ in positional]),
-            tuple([(k, v) for k, v, _ in keywords]),
+            tuple([_typed(v) for v, _ in positional]),
+            tuple([(k, _typed(v)) for k, v, _ in keywords]),
         )
         try:
             known = self._cache.get(key)
-        except TypeError:  # unhashable values (YAML lists): resolve without remembering
+        except TypeError:  # unhashable values (YAML mappings): resolve without remembering
             key, known = None, None
         if known is not None:
             return known.placed(origin)
