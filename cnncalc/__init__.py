@@ -1,12 +1,15 @@
 """cnncalc: a calculator for convolutional neural networks.
 
-The library works without the CLI::
+The library works without the command line::
 
-    from cnncalc import load_spec, evaluate
-    result = evaluate(load_spec("specs/alexnet.yaml"))
-    print(result.totals.params)
+    import cnncalc
+    net = cnncalc.load("specs/alexnet.yaml")               # or cnncalc.parse("INPUT(...) -> ...")
+    result = cnncalc.evaluate(net)
+    print(result.totals.params, result.layers[0].output)
+    print(cnncalc.render(result, "markdown"))
 
-Names are imported on first use, so that ``cnncalc --help`` stays fast.
+Every error cnncalc raises on bad input is a :class:`CnnCalcError`. Names are imported
+on first use, so that ``cnncalc --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -16,22 +19,75 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from cnncalc.engine import evaluate
-    from cnncalc.errors import CnnCalcError
-    from cnncalc.loader import load_spec
+    from cnncalc.api import evaluate, load, parse, render
+    from cnncalc.errors import CnnCalcError, GrammarError, InputFileError, LimitError, SpecError
+    from cnncalc.options import Options
+    from cnncalc.results import (
+        AxisField,
+        LayerResult,
+        NetworkResult,
+        Notice,
+        Shape,
+        Totals,
+        Window,
+    )
+    from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec
 
-__all__ = ["CnnCalcError", "__version__", "evaluate", "load_spec"]
+__all__ = [
+    "AxisField",
+    "CnnCalcError",
+    "GrammarError",
+    "InputFileError",
+    "InputSpec",
+    "LayerResult",
+    "LayerSpec",
+    "LimitError",
+    "NetworkResult",
+    "NetworkSpec",
+    "Notice",
+    "Options",
+    "Shape",
+    "SpecError",
+    "Totals",
+    "Window",
+    "__version__",
+    "evaluate",
+    "load",
+    "parse",
+    "render",
+]
 
-_LAZY = {
-    "evaluate": "cnncalc.engine",
+_HOME = {
+    "evaluate": "cnncalc.api",
+    "load": "cnncalc.api",
+    "parse": "cnncalc.api",
+    "render": "cnncalc.api",
+    "Options": "cnncalc.options",
     "CnnCalcError": "cnncalc.errors",
-    "load_spec": "cnncalc.loader",
+    "GrammarError": "cnncalc.errors",
+    "InputFileError": "cnncalc.errors",
+    "LimitError": "cnncalc.errors",
+    "SpecError": "cnncalc.errors",
+    "AxisField": "cnncalc.results",
+    "LayerResult": "cnncalc.results",
+    "NetworkResult": "cnncalc.results",
+    "Notice": "cnncalc.results",
+    "Shape": "cnncalc.results",
+    "Totals": "cnncalc.results",
+    "Window": "cnncalc.results",
+    "InputSpec": "cnncalc.spec",
+    "LayerSpec": "cnncalc.spec",
+    "NetworkSpec": "cnncalc.spec",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
+    if name in _HOME:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        return getattr(importlib.import_module(_HOME[name]), name)
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

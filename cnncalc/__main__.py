@@ -1,5 +1,5 @@
 """``python -m cnncalc``."""
 
-from cnncalc.console import main
+from cnncalc.cli import main
 
 main()

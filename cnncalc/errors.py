@@ -10,13 +10,20 @@ from collections.abc import Iterable
 
 
 class CnnCalcError(Exception):
-    """Root of every error cnncalc raises on bad input."""
+    """Root of every error cnncalc raises on bad input.
+
+    ``option`` names the library argument at fault (``input``, ``max_layers``,
+    ``variables``, ``layer``, ``expect``...) when the error is about one, so that a front
+    end can name its own spelling of it (the CLI's ``--max-layers``); messages never name
+    a command-line flag themselves.
+    """
 
     exit_code = 2
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.option = option
 
     def __str__(self) -> str:
         return self.message
@@ -32,10 +39,12 @@ class SpecError(CnnCalcError):
     ``where`` names the place: a YAML key path and line, or a grammar position.
     """
 
-    def __init__(self, message: str, where: str | None = None) -> None:
+    def __init__(
+        self, message: str, where: str | None = None, *, option: str | None = None
+    ) -> None:
         self.detail = message
         self.where = where
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(f"{where}: {message}" if where else message, option=option)
 
 
 class GrammarError(SpecError):

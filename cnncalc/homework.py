@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from cnncalc.engine import evaluate
 from cnncalc.engine.derive import Derivation, Source, derive
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import SpecError
 from cnncalc.kinds import make_layer
-from cnncalc.parse.common import CommandLineOrigin, parse_input_text
+from cnncalc.parse.common import OptionOrigin, parse_input_text
 from cnncalc.results import AxisField, LayerResult, NetworkResult, Shape
 from cnncalc.spec import LayerSpec, NetworkSpec
 
@@ -35,14 +35,14 @@ def one_layer(kind: str, input_text: str, options: dict[str, object]) -> LayerCa
     ``options`` maps keys of the kinds table to values as typed on the command line;
     None means "not given" (the kind's default applies).
     """
-    spec_input = parse_input_text(input_text, CommandLineOrigin(f"--input {input_text}"))
+    spec_input = parse_input_text(input_text, OptionOrigin("input", input_text))
     keywords = [
-        (key, value, CommandLineOrigin(f"--{key.replace('_', '-')} {value}"))
+        (key, value, OptionOrigin(key, str(value)))
         for key, value in options.items()
         if value is not None
     ]
     layer = make_layer(
-        kind, (), keywords, dims=spec_input.dims, defaults={}, origin=CommandLineOrigin(kind)
+        kind, (), keywords, dims=spec_input.dims, defaults={}, origin=OptionOrigin("kind", kind)
     )
     result = evaluate(NetworkSpec(spec_input, (layer,)))
     shape = Shape(spec_input.channels, spec_input.size)
@@ -61,9 +61,11 @@ def find_layer(spec: NetworkSpec, result: NetworkResult, which: str) -> LayerCas
                 index = layer.index
     if index is None or not 1 <= index <= len(result.layers):
         names = ", ".join(layer.name for layer in result.layers[:12])
-        raise CnnCalcError(
-            f"--layer {which}: no such layer; give an index from 1 to {len(result.layers)} "
-            f"or a name ({names}{', ...' if len(result.layers) > 12 else ''})"
+        raise SpecError(
+            f"no such layer; give an index from 1 to {len(result.layers)} "
+            f"or a name ({names}{', ...' if len(result.layers) > 12 else ''})",
+            f"layer {which}",
+            option="layer",
         )
     by_name = {layer.name: layer for layer in result.layers}
     start = tuple(AxisField(1, 1, 0) for _ in result.input.size)

@@ -540,10 +540,13 @@ def make_layer(
         elif f.name in kind_defaults:
             values[f.name] = kind_defaults[f.name]
         elif f.required:
-            raise origin.error(
+            error = origin.error(
                 f"{kind.name} needs {f.name}: give it (e.g. {kind.name.upper()}(64)) or set a "
-                f"default (--default {kind.name}.{f.name}=N, or YAML defaults)"
+                f"default for {kind.name}.{f.name} (YAML 'defaults', or the defaults option)"
             )
+            if isinstance(error, CnnCalcError):
+                error.option = "defaults"
+            raise error
         elif f.default is None:
             values[f.name] = None
         else:
@@ -590,7 +593,7 @@ class LayerFactory:
         self._cache: dict[object, LayerSpec] = {}
 
     def _bind(self, value: object) -> object:
-        """A bound variable's number in place of its name (``CONV(C)`` with ``--set C=64``)."""
+        """A bound variable's number in place of its name (``CONV(C)`` with ``C=64``)."""
         if isinstance(value, str) and value in self.variables:
             return self.variables[value]
         return value

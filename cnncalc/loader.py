@@ -1,32 +1,43 @@
-"""Find and read a spec: a YAML file, a grammar file, standard input or inline grammar text."""
+"""Read spec text from a file, a stream or a string, and parse it into a network.
+
+The library never guesses whether a string is a path or spec text: :func:`read_file`
+takes paths, :func:`text_source` takes text. Only the format (YAML or grammar) is
+detected, by a file's suffix or else by its first meaningful line.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
-from cnncalc.errors import InputFileError, LimitError
-from cnncalc.parse.common import LoadOptions
+from cnncalc.errors import CnnCalcError, InputFileError, LimitError
+from cnncalc.options import Options, check_options
 from cnncalc.spec import NetworkSpec
 
 if TYPE_CHECKING:
     from cnncalc.parse.common import Expansion
 
+Format = Literal["yaml", "grammar"]
+FORMATS: tuple[Format, ...] = ("yaml", "grammar")
 MAX_SPEC_BYTES = 16 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 GRAMMAR_SUFFIXES = (".cnn", ".txt", ".arch")
 _YAML_START = re.compile(r"^\s*(?:---|[A-Za-z_][\w-]*\s*:)", re.MULTILINE)
 
 
-class SourceText(NamedTuple):
-    """Spec text with the name to show in messages and its format."""
+class Source(NamedTuple):
+    """Spec text, the name to show in messages, and its format."""
 
     text: str
     name: str
-    is_yaml: bool
+    format: Format
+
+    @property
+    def is_yaml(self) -> bool:
+        """True for a YAML spec."""
+        return self.format == "yaml"
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -47,8 +58,9 @@ def _read_bytes(path: Path) -> bytes:
         raise InputFileError(f"{path}: permission denied") from None
     except IsADirectoryError:
         raise InputFileError(f"{path}: is a directory, not a spec file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputFileError(f"{path}: cannot read it ({reason})") from None
 
 
 def decode(data: bytes, name: str) -> str:
@@ -74,34 +86,49 @@ def looks_like_yaml(text: str) -> bool:
     return False
 
 
-def _is_file(path: Path) -> bool:
-    try:
-        return path.exists()
-    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
-        return False
+def _check_format(format: str | None) -> Format | None:
+    if format is None or format in FORMATS:
+        return format
+    raise CnnCalcError(f"unknown spec format '{format}'; use yaml or grammar", option="format")
 
 
-def read_source(spec: str) -> SourceText:
-    """Resolve a SPEC argument: ``-`` (stdin), a file path, or inline grammar text."""
-    if spec == "-":
-        data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
-        text = decode(data, "<stdin>")
-        return SourceText(text, "<stdin>", looks_like_yaml(text))
-    path = Path(spec)
-    looks_like_path = spec.lower().endswith(YAML_SUFFIXES + GRAMMAR_SUFFIXES) or (
-        os.sep in spec and "->" not in spec and "(" not in spec
-    )
-    if looks_like_path or ("\n" not in spec and _is_file(path)):
-        text = decode(_read_bytes(path), spec)
-        is_yaml = spec.lower().endswith(YAML_SUFFIXES) or (
-            not spec.lower().endswith(GRAMMAR_SUFFIXES) and looks_like_yaml(text)
-        )
-        return SourceText(text, spec, is_yaml)
-    return SourceText(spec, "<inline>", looks_like_yaml(spec) and "->" not in spec)
+def read_file(path: str | os.PathLike[str], format: Format | None = None) -> Source:
+    """Read a spec file. Its format is ``format``, else its suffix's (``.yaml``/``.yml``
+    YAML, ``.cnn``/``.txt``/``.arch`` grammar), else what its first line looks like.
+    Raises InputFileError (missing, a directory, not UTF-8 text) or LimitError (too big)."""
+    format = _check_format(format)
+    name = os.fspath(path)
+    if not isinstance(name, str):
+        raise CnnCalcError(f"a spec path is text, got {name!r}")
+    text = decode(_read_bytes(Path(name)), name)
+    if format is None:
+        lower = name.lower()
+        if lower.endswith(YAML_SUFFIXES):
+            format = "yaml"
+        elif lower.endswith(GRAMMAR_SUFFIXES):
+            format = "grammar"
+        else:
+            format = "yaml" if looks_like_yaml(text) else "grammar"
+    return Source(text, name, format)
 
 
-def expand_source(source: SourceText, options: LoadOptions | None = None) -> Expansion:
-    """Parse already-read spec text with the command line's options, keeping choices made."""
+def read_stream(stream: IO[bytes], name: str = "<stdin>", format: Format | None = None) -> Source:
+    """Read a spec from a binary stream (standard input); the format as for text."""
+    return text_source(decode(stream.read(MAX_SPEC_BYTES + 1), name), format, name)
+
+
+def text_source(text: str, format: Format | None = "grammar", name: str = "<text>") -> Source:
+    """Spec text itself. ``format`` None detects it: YAML when the first meaningful line
+    is a key and the text has no ``->``, else grammar."""
+    format = _check_format(format)
+    if format is None:
+        format = "yaml" if looks_like_yaml(text) and "->" not in text else "grammar"
+    return Source(text, name, format)
+
+
+def expand_source(source: Source, options: Options | None = None) -> Expansion:
+    """Parse spec text with the caller's options, keeping the optional parts it met."""
+    options = check_options(options or Options())
     if source.is_yaml:
         from cnncalc.parse.yaml_spec import read_yaml
 
@@ -111,11 +138,23 @@ def expand_source(source: SourceText, options: LoadOptions | None = None) -> Exp
     return expand(parse_program(source.text, source.name), options)
 
 
-def parse_source(source: SourceText, options: LoadOptions | None = None) -> NetworkSpec:
-    """Parse already-read spec text into a network."""
+def parse_source(source: Source, options: Options | None = None) -> NetworkSpec:
+    """Parse spec text into a network."""
     return expand_source(source, options).spec
 
 
-def load_spec(spec: str, options: LoadOptions | None = None) -> NetworkSpec:
-    """Read and parse a SPEC argument (file, ``-`` or inline grammar) into a NetworkSpec."""
-    return parse_source(read_source(spec), options)
+def canonical_text(source: Source) -> str:
+    """The canonical grammar text of a spec: grammar (also a YAML spec's ``arch``) keeps
+    its groups, repeats, variables and optional parts; a YAML spec with ``layers`` is
+    written as its flat chain, input and name included."""
+    from cnncalc.parse.grammar import parse_program
+    from cnncalc.parse.unparse import format_network, format_program
+
+    if source.is_yaml:
+        from cnncalc.parse.yaml_spec import parse_yaml, yaml_arch
+
+        arch = yaml_arch(source.text, source.name)
+        if arch is None:
+            return format_network(parse_yaml(source.text, source.name), one_per_line=False)
+        return format_program(parse_program(*arch))
+    return format_program(parse_program(source.text, source.name))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from math import prod
 from typing import NamedTuple
 
-from cnncalc.spec import Axes
+from cnncalc.spec import Axes, PadPair
 from cnncalc.symbolic import Count
 
 HyperValue = Count | float | bool | str | tuple[int, ...] | tuple[tuple[int, int], ...]
@@ -48,6 +48,23 @@ class AxisField(NamedTuple):
         return twice // 2 if twice % 2 == 0 else twice / 2
 
 
+class Window(NamedTuple):
+    """A sliding window as the engine resolved it: kernel, stride, padding per side
+    (``same`` worked out for this input) and dilation per spatial axis. Adaptive pooling's
+    window is its largest one, with the smallest step."""
+
+    kernel: Axes
+    stride: Axes
+    padding: tuple[PadPair, ...]
+    """(left, right) per axis; empty for adaptive pooling, which has none."""
+    dilation: Axes | None
+    """None where the kind has none (average and adaptive pooling)."""
+    padding_mode: str = "explicit"
+    """As written: ``explicit``, ``same`` or ``valid``."""
+    ceil_mode: bool | str = False
+    """Pooling's rounding: False (floor), True (PyTorch's ceil mode) or ``"caffe"``."""
+
+
 class Notice(NamedTuple):
     """A warning a user should see; ``layer`` is the 1-based index, or None for the network."""
 
@@ -63,6 +80,9 @@ class LayerResult(NamedTuple):
     name: str
     kind: str
     hyper: tuple[tuple[str, HyperValue], ...]
+    """The resolved hyperparameters by key, as JSON writes them."""
+    window: Window | None
+    """The sliding window of a convolution or pooling layer, typed; None for others."""
     output: Shape
     params: Count
     params_nonshared: Count | None
@@ -74,10 +94,6 @@ class LayerResult(NamedTuple):
     """Names of the layers (or ``input``) this layer reads."""
     training_only: bool = False
     """Not run at inference: left out of the MACs and activations totals."""
-
-    def hyper_value(self, key: str) -> HyperValue | None:
-        """One resolved hyperparameter, or None when the layer has no such key."""
-        return dict(self.hyper).get(key)
 
 
 def alike_key(layer: LayerResult) -> tuple[object, ...]:
@@ -161,6 +177,7 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
                     name=_group_key(first.name, depth) or first.name,
                     kind=f"block ({len(group)} layers)",
                     hyper=(),
+                    window=None,
                     output=last.output,
                     params=params,
                     params_nonshared=None,

@@ -12,7 +12,7 @@ from cnncalc.engine import evaluate
 from cnncalc.engine.grading import Verdict, check_params, check_shape, parse_numbers
 from cnncalc.errors import CnnCalcError, SpecError, did_you_mean
 from cnncalc.homework import LayerCase, find_layer
-from cnncalc.loader import parse_source, read_source
+from cnncalc.loader import parse_source, read_file, text_source
 from cnncalc.parse.common import parse_input_text
 from cnncalc.parse.yaml_spec import Document, LayerReader, YamlOrigin, compose
 from cnncalc.results import Shape
@@ -166,15 +166,13 @@ class _SheetReader:
         )
 
     def _network(self, spec: str) -> NetworkSpec:
-        path = self.folder / spec
-        if "\n" not in spec and spec.endswith((".yaml", ".yml", ".cnn")) and path.is_file():
-            return parse_source(read_source(str(path)))
-        return parse_source(read_source(spec))
+        """A question's ``spec``: a file beside the sheet, or grammar text itself."""
+        if "\n" not in spec and spec.endswith((".yaml", ".yml", ".cnn")):
+            return parse_source(read_file(self.folder / spec))
+        return parse_source(text_source(spec, None, "<spec>"))
 
 
 def check_sheet(path: str) -> Sheet:
     """Read and grade a sheet file."""
-    source = read_source(path)
-    if source.name == "<inline>":
-        raise CnnCalcError(f"{path}: no such sheet file")
+    source = read_file(path, "yaml")
     return _SheetReader(source.text, source.name).read()

@@ -9,8 +9,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from cnncalc import evaluate
-from cnncalc.loader import load_spec
+from cnncalc.cli.io import spec_source
+from cnncalc.loader import parse_source
+from cnncalc.options import Options
 from cnncalc.results import NetworkResult
+from cnncalc.spec import NetworkSpec
 from cnncalc.symbolic import Count
 
 # Fuzzing budgets: "ci" is the default (bounded, a few seconds); HYPOTHESIS_PROFILE=long
@@ -33,11 +36,16 @@ def num(value: Count | None) -> int:
     return value
 
 
+def load_spec(spec: str, options: Options | None = None) -> NetworkSpec:
+    """A spec as the command line reads a SPEC argument: a file path or spec text."""
+    return parse_source(spec_source(spec), options)
+
+
 def summarize(spec: str) -> NetworkResult:
     """Evaluate a spec file (relative to specs/) or inline grammar text."""
     if spec.endswith((".yaml", ".cnn")):
         spec = str(SPECS / spec)
-    return evaluate(load_spec(spec))
+    return evaluate(parse_source(spec_source(spec)))
 
 
 @pytest.fixture

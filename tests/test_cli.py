@@ -8,19 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from cnncalc import __version__
-from cnncalc.cli import app
+from tests.clirun import run_cli
 from tests.conftest import SPECS
 
-runner = CliRunner()
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=input)
-    return result.exit_code, result.stdout, result.stderr
+run = run_cli
 
 
 def test_version() -> None:

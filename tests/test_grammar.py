@@ -9,13 +9,12 @@ import pytest
 
 from cnncalc import CnnCalcError, evaluate
 from cnncalc.errors import GrammarSyntaxError, LimitError
-from cnncalc.loader import load_spec
 from cnncalc.parse.common import LoadOptions
 from cnncalc.parse.grammar import parse_grammar, parse_program
 from cnncalc.parse.unparse import format_network, format_program, format_yaml
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.render.data import result_dict
-from tests.conftest import SPECS
+from tests.conftest import SPECS, load_spec
 
 LECTURE = {
     "lecture-linear": "INPUT(32x32x3) -> FC(10)",
@@ -41,7 +40,7 @@ def test_lecture_instances_agree_with_yaml(name: str) -> None:
 def test_abstract_chain_with_bound_variables() -> None:
     options = LoadOptions(
         variables={"N": 2, "M": 3, "K": 2},
-        defaults=(("conv", "filters", "32"), ("conv", "padding", "1"), ("fc", "units", "128")),
+        defaults={"conv.filters": "32", "conv.padding": "1", "fc.units": "128"},
     )
     grammar = json_of(str(SPECS / "lecture-pattern.cnn"), options)
     assert grammar == json_of(str(SPECS / "lecture-double-conv.yaml"))

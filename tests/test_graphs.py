@@ -179,7 +179,7 @@ def test_depth_collapses_blocks_and_keeps_totals() -> None:
 def test_table_shows_wiring_only_where_it_branches() -> None:
     from typer.testing import CliRunner
 
-    from cnncalc.cli import app
+    from cnncalc.cli.app import app
 
     out = (
         CliRunner()
@@ -210,12 +210,11 @@ SLIM_RF = [  # the Distill / google-research receptive-field table, 224 input
 def test_tf_slim_receptive_field_table(
     spec: str, endpoint: str, expected: tuple[int, int, int], aux: str | None
 ) -> None:
-    from cnncalc.loader import load_spec
-    from cnncalc.parse.common import LoadOptions
+    from cnncalc import load
     from tests.conftest import SPECS
 
-    options = LoadOptions(variables={"aux": int(aux)} if aux else {}, input="224x224x3")
-    result = evaluate(load_spec(str(SPECS / spec), options))
+    variables = {"aux": int(aux)} if aux else {}
+    result = evaluate(load(SPECS / spec, variables=variables, input="224x224x3"))
     layer = next(layer for layer in result.layers if layer.name == endpoint)
     assert [(a.size, a.jump, a.padding) for a in layer.receptive_field] == [expected] * 2
 

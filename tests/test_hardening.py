@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cnncalc import CnnCalcError, evaluate
-from cnncalc.console import dispatch
 from cnncalc.loader import MAX_SPEC_BYTES
 from cnncalc.parse.yaml_spec import parse_yaml
+from tests.clirun import run_cli
 from tests.conftest import ROOT, SPECS
 
 runner = CliRunner()
@@ -35,17 +35,7 @@ EXPECTED = {
 }
 
 
-def run(*args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
-    """A command line through the real entry point (the quick path or the typer app)."""
-    code = 0
-    with runner.isolation(input=input) as (out, err, _):
-        try:
-            dispatch(list(args))
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        return code, out.getvalue().decode(), err.getvalue().decode()
+run = run_cli
 
 
 def assert_clean(code: int, out: str, err: str) -> None:

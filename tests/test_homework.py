@@ -9,19 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cnncalc.cli import app
 from cnncalc.engine.solve import layers_for_rf, solve_size
+from tests.clirun import run_cli
 from tests.conftest import SPECS
 
-runner = CliRunner()
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+run = run_cli
 
 
 def test_dilated_conv_derivation_golden() -> None:

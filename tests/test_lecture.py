@@ -99,7 +99,8 @@ def test_same_padding_at_stride_one_keeps_size() -> None:
     # P = (F - 1)/2 at stride 1
     layer = summarize("INPUT(32x32x3) -> CONV(8, 5, p=same)").layers[0]
     assert layer.output.size == (32, 32)
-    assert layer.hyper_value("padding") == ((2, 2), (2, 2))
+    assert layer.window is not None
+    assert layer.window.padding == ((2, 2), (2, 2))
 
 
 def test_formula_functions_directly() -> None:

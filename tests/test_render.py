@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from cnncalc import evaluate
-from cnncalc.loader import load_spec
 from cnncalc.render.data import render_json, result_dict
 from cnncalc.render.plain import plain_lines
-from tests.conftest import SPECS
+from tests.conftest import SPECS, load_spec
 
 NETWORKS = [*sorted(SPECS.glob("*.yaml")), "INPUT(11x7x3) -> CONV(4, 3x2, p=same, d=2) -> FC(2)"]
 

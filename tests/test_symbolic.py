@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnncalc.parse.common import LoadOptions
+from cnncalc import Options
 from cnncalc.parse.grammar import parse_grammar
 from cnncalc.symbolic import Poly, ratio, substitute
 from tests.conftest import summarize
@@ -32,7 +32,7 @@ def test_bias_adds_a_linear_term_and_fc_flattens() -> None:
 
 
 def test_bound_symbols_become_numbers() -> None:
-    spec = parse_grammar("INPUT(32x32xC) -> CONV(C, 7)", options=LoadOptions(variables={"C": 16}))
+    spec = parse_grammar("INPUT(32x32xC) -> CONV(C, 7)", options=Options(variables={"C": 16}))
     assert spec.input.channels == 16
     assert spec.layers[0].op.filters == 16  # type: ignore[union-attr]
 

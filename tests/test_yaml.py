@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cnncalc import CnnCalcError, evaluate
+from cnncalc import CnnCalcError, Options, evaluate
 from cnncalc.errors import LimitError
-from cnncalc.parse.common import LoadOptions
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.spec import Conv, Padding
 
@@ -60,7 +59,7 @@ def test_vars_and_arch() -> None:
     assert len(spec.layers) == 5
     spec = parse_yaml(
         "input: 32x32x3\nvars: {N: 2}\narch: '[CONV(4)]*N'\n",
-        options=LoadOptions(variables={"N": 3}),
+        options=Options(variables={"N": 3}),
     )
     assert len(spec.layers) == 3
     spec = parse_yaml("input: 8x8x1\nvars: {N: 2}\nlayers:\n - repeat: N\n   layers: [relu]\n")
@@ -174,7 +173,7 @@ def test_repeat_budget_is_checked_before_expanding() -> None:
 
 def test_long_documents_are_not_mistaken_for_alias_bombs() -> None:
     body = "".join("  - conv: {filters: 2, kernel: 1}\n  - relu\n" for _ in range(60_000))
-    spec = parse_yaml(f"input: 4x4x1\nlayers:\n{body}", options=LoadOptions(max_layers=200_000))
+    spec = parse_yaml(f"input: 4x4x1\nlayers:\n{body}", options=Options(max_layers=200_000))
     assert len(spec.layers) == 120_000
 
 

@@ -112,14 +112,14 @@ def _window_steps(layer: LayerSpec, shape: Shape, result: LayerResult) -> list[S
     op = layer.op
     assert isinstance(op, Conv | Pool)
     names = _axis_names(len(shape.size))
-    pads = result.hyper_value("padding")
-    assert isinstance(pads, tuple)
+    assert result.window is not None
+    pads = result.window.padding
     steps: list[Step] = []
     if op.padding.mode == "same":
         steps += _same_steps(names, shape.size, op.kernel, op.stride, op.dilation)
     ceil_mode: bool | str = isinstance(op, Pool) and op.ceil_mode
     for i, axis in enumerate(names):
-        pl, pr = pads[i]  # type: ignore[misc]
+        pl, pr = pads[i]
         steps.append(
             _size_step(
                 axis, shape.size[i], op.kernel[i], op.stride[i], pl, pr, op.dilation[i], ceil_mode
@@ -232,17 +232,14 @@ def _rf_steps(
 
 
 def _steps_for_window(op: Conv | Pool, result: LayerResult) -> tuple[tuple[int, ...], ...]:
-    pads = result.hyper_value("padding")
-    assert isinstance(pads, tuple)
+    assert result.window is not None
     k_eff = tuple(f.effective_kernel(k, d) for k, d in zip(op.kernel, op.dilation, strict=True))
-    return k_eff, op.stride, tuple(p[0] for p in pads)  # type: ignore[index]
+    return k_eff, op.stride, tuple(p[0] for p in result.window.padding)
 
 
 def _adaptive_windows(result: LayerResult) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    kernel = result.hyper_value("kernel")
-    stride = result.hyper_value("stride")
-    assert isinstance(kernel, tuple) and isinstance(stride, tuple)
-    return kernel, stride  # type: ignore[return-value]
+    assert result.window is not None
+    return result.window.kernel, result.window.stride
 
 
 def _merge_steps(op: Add | Concat, sources: tuple[Source, ...], result: LayerResult) -> list[Step]:

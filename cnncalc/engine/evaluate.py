@@ -15,6 +15,7 @@ from cnncalc.results import (
     Notice,
     Shape,
     Totals,
+    Window,
 )
 from cnncalc.spec import (
     AXIS_NAMES,
@@ -73,6 +74,7 @@ class _Outcome:
     params_fc: Count | None = None
     macs: Count = 0
     steps: tuple[AxisStep, ...] | None = None
+    window: Window | None = None
     mixes_all: bool = False
     notices: list[str] = field(default_factory=list)
 
@@ -222,6 +224,7 @@ def _conv(op: Conv, at: _At, shape: Shape) -> _Outcome:
         params_fc=f.dense_params(shape.numel, output.numel, op.bias),
         macs=f.conv_macs(c_in, op.kernel, op.groups, output.numel),
         steps=steps,
+        window=Window(op.kernel, op.stride, pads, op.dilation, op.padding.mode),
         notices=notices,
     )
 
@@ -251,7 +254,9 @@ def _pool(op: Pool, at: _At, shape: Shape) -> _Outcome:
     if op.op == "max":
         hyper["dilation"] = op.dilation
     hyper["ceil_mode"] = op.ceil_mode
-    return _Outcome(Shape(shape.channels, size), hyper, steps=steps, notices=notices)
+    dilation = op.dilation if op.op == "max" else None
+    window = Window(op.kernel, op.stride, pads, dilation, op.padding.mode, op.ceil_mode)
+    return _Outcome(Shape(shape.channels, size), hyper, steps=steps, window=window, notices=notices)
 
 
 def _global_pool(op: GlobalPool, at: _At, shape: Shape) -> _Outcome:
@@ -273,7 +278,10 @@ def _adaptive_pool(op: AdaptivePool, at: _At, shape: Shape) -> _Outcome:
         )
     steps = tuple(AxisStep(k, s, 0) for k, s in zip(kernel, stride, strict=True))
     hyper: dict[str, HyperValue] = {"output": op.output, "kernel": kernel, "stride": stride}
-    return _Outcome(Shape(shape.channels, op.output), hyper, steps=steps, notices=notices)
+    window = Window(kernel, stride, (), None)
+    return _Outcome(
+        Shape(shape.channels, op.output), hyper, steps=steps, window=window, notices=notices
+    )
 
 
 def _dense(op: Dense, at: _At, shape: Shape) -> _Outcome:
@@ -559,6 +567,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 name,
                 layer.kind,
                 hyper,
+                out.window,
                 out.output,
                 out.params,
                 out.params_nonshared,

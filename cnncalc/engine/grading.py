@@ -36,9 +36,9 @@ def parse_numbers(text: str) -> list[Fraction]:
     try:
         values = [Fraction(p.replace("_", "")) for p in parts]
     except (ValueError, ZeroDivisionError):
-        raise CnnCalcError(f"--expect takes sizes like 5x5x3, got '{text}'") from None
+        raise CnnCalcError(f"sizes are written like 5x5x3, got '{text}'", option="expect") from None
     if not values:
-        raise CnnCalcError(f"--expect takes sizes like 5x5x3, got '{text}'")
+        raise CnnCalcError(f"sizes are written like 5x5x3, got '{text}'", option="expect")
     return values
 
 
@@ -93,8 +93,9 @@ def check_shape(expected: str, layer: LayerSpec, shape: Shape, result: LayerResu
     correct = "x".join(map(str, correct_values))
     if len(values) != len(correct_values):
         raise CnnCalcError(
-            f"--expect has {len(values)} numbers; the output is {correct} "
-            f"({'spatial sizes' if spatial_only else 'spatial sizes then channels'})"
+            f"the answer has {len(values)} numbers; the output is {correct} "
+            f"({'spatial sizes' if spatial_only else 'spatial sizes then channels'})",
+            option="expect",
         )
     if values == correct_values:  # Fraction(5) == 5; a polynomial equals no number
         return Verdict("output size", expected, correct, True)
@@ -125,13 +126,13 @@ def _size_mistakes(
         return (f"the channels: the output has {correct[-1]} channels",)
     if not isinstance(op, Conv | Pool):
         return ()
-    pads = result.hyper_value("padding")
-    assert isinstance(pads, tuple)
+    assert result.window is not None
+    pads = result.window.padding
     sizes = values[: len(shape.size)]
     found = []
     for message, rule in _SIZE_SLIPS:
         guess = [
-            rule(n, k, s, p[0], p[1], d)  # type: ignore[index]
+            rule(n, k, s, p[0], p[1], d)
             for n, k, s, p, d in zip(
                 shape.size, op.kernel, op.stride, pads, op.dilation, strict=True
             )

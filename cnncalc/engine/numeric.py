@@ -158,19 +158,3 @@ def pool(
         outputs.append(tuple(rows))
         all_windows.append(tuple(windows))
     return Operation(op, tuple(outputs), tuple(all_windows))
-
-
-def show(value: Number) -> str:
-    """An exact number: ``470``, ``7/2``."""
-    return str(value)
-
-
-def window_text(window: Window, op: str, size: int = 0) -> str:
-    """``2x10 + 3x20 + 5x30 + 6x40 = 470``, ``max(1, 2, 4, 5) = 5``, ``(1 + 2)/4 = 3/4``."""
-    if op == "conv":
-        body = " + ".join(f"{show(x)}x{show(w)}" for x, w in window.terms)
-    elif op == "max":
-        body = "max(" + ", ".join(show(x) for x, _ in window.terms) + ")"
-    else:
-        body = "(" + " + ".join(show(x) for x, _ in window.terms) + f")/{size * size}"
-    return f"out[{window.row}][{window.col}] = {body} = {show(window.value)}"

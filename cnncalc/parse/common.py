@@ -4,33 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 from cnncalc.errors import LimitError
 from cnncalc.kinds import to_channels, to_count
+from cnncalc.options import Options, default_triples
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 from cnncalc.symbolic import Poly, substitute
 
-DEFAULT_MAX_LAYERS = 1_000_000
 _SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
 
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """What the command line adds to a spec: variables, defaults, choices and limits.
-
-    ``defaults`` holds (kind, key, value text) triples from ``--default kind.key=value``;
-    they override a spec's own ``defaults``. ``optional`` says whether parts marked
-    ``?`` in the grammar are taken. ``input`` (``--input 64x64x3``) replaces the
-    spec's input size.
-    """
-
-    variables: Mapping[str, int] = field(default_factory=dict)
-    defaults: tuple[tuple[str, str, str], ...] = ()
-    optional: bool = True
-    max_layers: int = DEFAULT_MAX_LAYERS
-    input: str | None = None
+LoadOptions = Options  # the name the parsers use
 
 
 def parse_input_text(value: object, origin: Origin) -> InputSpec:
@@ -93,37 +78,40 @@ def check_layer_count(count: int, max_layers: int, origin: Origin) -> None:
     if count > max_layers:
         raise LimitError(
             f"{origin.describe()}: the spec expands to {count:,} layers, more than the limit "
-            f"of {max_layers:,} (raise it with --max-layers)"
+            f"of {max_layers:,}",
+            option="max_layers",
         )
 
 
-class CommandLineOrigin(NamedTuple):
-    """A value given on the command line, e.g. ``--default conv.padding=1``."""
+class OptionOrigin(NamedTuple):
+    """A value given by the caller rather than written in the spec, e.g. a default
+    ``conv.padding=1``; errors name the option (``defaults``, ``input``)."""
 
     option: str
+    value: str
 
     def error(self, message: str) -> Exception:
         from cnncalc.errors import SpecError
 
-        return SpecError(message, f"option {self.option}")
+        return SpecError(message, self.value, option=self.option)
 
     def describe(self) -> str:
-        return f"option {self.option}"
+        return f"{self.option} {self.value}"
 
 
 def cli_default_entries(options: LoadOptions) -> list[tuple[str, str, object, Origin]]:
-    """The ``--default kind.key=value`` options as default entries."""
+    """The caller's defaults (``conv.padding=1``) as default entries."""
     return [
-        (kind, key, value, CommandLineOrigin(f"--default {kind}.{key}={value}"))
-        for kind, key, value in options.defaults
+        (kind, key, value, OptionOrigin("defaults", f"{kind}.{key}={value}"))
+        for kind, key, value in default_triples(options)
     ]
 
 
 def override_input(options: LoadOptions, spec_input: InputSpec | None) -> InputSpec | None:
-    """The ``--input`` size when given, else the spec's own."""
+    """The caller's input size when given, else the spec's own."""
     if options.input is None:
         return spec_input
-    return parse_input_text(options.input, CommandLineOrigin(f"--input {options.input}"))
+    return parse_input_text(options.input, OptionOrigin("input", options.input))
 
 
 class Choice(NamedTuple):
@@ -147,7 +135,7 @@ def bind_input(spec_input: InputSpec | None, variables: Mapping[str, int]) -> In
         return spec_input
     channels = substitute(spec_input.channels, dict(variables))
     if isinstance(channels, int) and channels < 1:
-        raise LimitError(f"input channels must be positive, got {channels}")
+        raise LimitError(f"input channels must be positive, got {channels}", option="variables")
     return InputSpec(spec_input.size, channels)
 
 

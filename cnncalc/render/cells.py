@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from cnncalc.results import AxisField, HyperValue, LayerResult, NetworkResult, alike_key
+from cnncalc.results import AxisField, LayerResult, NetworkResult, Window, alike_key
 from cnncalc.symbolic import Count
 
 
@@ -112,17 +112,13 @@ def field_text(fields: tuple[AxisField, ...], pick: Callable[[AxisField], int | 
     return text[0] if len(set(text)) == 1 else "x".join(text)
 
 
-def _hyper_axes(layer: LayerResult, key: str) -> str:
-    value: HyperValue | None = layer.hyper_value(key)
-    return axes_text(value) if isinstance(value, tuple) else ""  # type: ignore[arg-type]
+def _window_axes(layer: LayerResult, pick: Callable[[Window], tuple[int, ...] | None]) -> str:
+    return "" if layer.window is None else axes_text(pick(layer.window) or ())
 
 
 def _padding(layer: LayerResult) -> str:
-    pairs = layer.hyper_value("padding")
-    mode = layer.hyper_value("padding_mode")
-    if not isinstance(pairs, tuple):
-        return ""
-    return padding_text(pairs, str(mode))  # type: ignore[arg-type]
+    window = layer.window
+    return "" if window is None else padding_text(window.padding, window.padding_mode)
 
 
 def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] = number) -> str:
@@ -135,13 +131,13 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
         case Column.KIND:
             return f"{layer.kind} (training only)" if layer.training_only else layer.kind
         case Column.KERNEL:
-            return _hyper_axes(layer, "kernel")
+            return _window_axes(layer, lambda w: w.kernel)
         case Column.STRIDE:
-            return _hyper_axes(layer, "stride")
+            return _window_axes(layer, lambda w: w.stride)
         case Column.PADDING:
             return _padding(layer)
         case Column.DILATION:
-            return _hyper_axes(layer, "dilation")
+            return _window_axes(layer, lambda w: w.dilation)
         case Column.OUTPUT:
             return layer.output.text()
         case Column.PARAMS:

@@ -1,35 +1,28 @@
-"""The command line: thin typer commands over the library.
+"""The typer app: the command-line interface, one thin command per job.
 
-Errors are reported and output written by :mod:`cnncalc.console` (the entry point, which
-runs a plain ``summarize`` without typer). Heavy modules (the engine, rich) are imported
-inside commands, so ``--help`` never pays for the engine.
+Each command reads its options, calls the library, and hands the result to a renderer;
+:mod:`cnncalc.cli.io` reports errors and writes output. Heavy modules (the engine, rich)
+are imported inside commands, so ``--help`` never pays for the engine.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cnncalc import __version__
-from cnncalc.console import (
-    MAX_LAYERS,
-    OutputFormat,
-    emit,
-    fail,
-    load_options,
-    reporting,
-)
-from cnncalc.console import summarize as summarize_spec
+from cnncalc.cli.io import emit, fail, on_terminal, reporting, spec_source
 from cnncalc.errors import CnnCalcError
+from cnncalc.options import MAX_LAYERS, Options
 
 if TYPE_CHECKING:
     from cnncalc.homework import LayerCase
+    from cnncalc.results import NetworkResult
 
 EXAMPLES = """\
 Examples:
@@ -40,34 +33,28 @@ Examples:
 
   cnncalc summarize "INPUT(32x32x3) -> [CONV(16, 3, p=1) -> RELU -> POOL]*2 -> FC(10)"
 
-  cnncalc summarize specs/lecture.cnn --set N=2 --set M=3 --set K=2
+  cnncalc summarize specs/lecture-pattern.cnn --set N=2 --set M=3 --set K=2
 """
 
-_SETTINGS: dict[str, Any] = {
-    "add_completion": False,
-    "rich_markup_mode": None,
-    "pretty_exceptions_enable": False,
-    "context_settings": {"help_option_names": ["-h", "--help"]},
-}
 app = typer.Typer(
     name="cnncalc",
     help="A calculator for convolutional neural networks: output sizes, parameters, "
     "receptive fields, MACs and memory, layer by layer.\n\n" + EXAMPLES,
     no_args_is_help=True,
-    **_SETTINGS,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-# Every command, by name, with how it was registered: main() builds a one-command app
-# for the command being run, since typer inspects every registered command at each run.
-_COMMANDS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
 
 
-def _command(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        name = kwargs.get("name") or function.__name__.replace("_", "-")
-        _COMMANDS[name] = (function, kwargs)
-        return app.command(**kwargs)(function)
+class OutputFormat(StrEnum):
+    """Output formats of summarize."""
 
-    return register
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
 
 
 SpecArg = Annotated[
@@ -126,7 +113,7 @@ OutputOpt = Annotated[
 ]
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc summarize specs/alexnet.yaml  |  "
     "cnncalc summarize specs/vgg16.yaml -f json  |  "
     'cnncalc summarize "INPUT(28x28x1) -> CONV(8, 5) -> RELU -> POOL -> FC(10)" -f markdown',
@@ -161,8 +148,18 @@ def summarize(
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
     with _reporting():
-        options = load_options(sets, defaults, optional, max_layers, input_size)
-        summarize_spec(spec, fmt, dtype, options, depth, output)
+        from cnncalc.api import evaluate
+        from cnncalc.loader import parse_source
+
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        result = evaluate(parse_source(spec_source(spec), options), dtype)
+        if depth < 0:
+            raise CnnCalcError(f"must be 0 or more, got {depth}", option="depth")
+        if depth:
+            from cnncalc.results import collapse_blocks
+
+            result = collapse_blocks(result, depth)
+        _write_result(result, fmt, output)
 
 
 class ExpandFormat(StrEnum):
@@ -172,9 +169,9 @@ class ExpandFormat(StrEnum):
     yaml = "yaml"
 
 
-@_command(
+@app.command(
     epilog='Examples:  cnncalc expand "INPUT(32x32x3) -> [CONV(16) -> RELU]*2 -> POOL?"  |  '
-    "cnncalc expand lecture.cnn --set N=2 --set M=3 --set K=2 --no-optional  |  "
+    "cnncalc expand specs/lecture-pattern.cnn --set N=2 --set M=3 --set K=2 --no-optional  |  "
     "cnncalc expand specs/vgg16.yaml --format yaml",
 )
 def expand(
@@ -196,11 +193,11 @@ def expand(
     the built-in defaults); comments list the optional parts and whether they were taken.
     """
     with _reporting():
-        from cnncalc.loader import expand_source, read_source
+        from cnncalc.loader import expand_source
         from cnncalc.parse.unparse import format_network, format_yaml
 
-        options = load_options(sets, defaults, optional, max_layers, input_size)
-        expansion = expand_source(read_source(spec), options)
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        expansion = expand_source(spec_source(spec), options)
         comments = "".join(
             f"# optional {c.text} at {c.where}: {'taken' if c.taken else 'left out'}\n"
             for c in expansion.choices
@@ -211,7 +208,7 @@ def expand(
             emit(comments + format_network(expansion.spec) + "\n", output)
 
 
-@_command(
+@app.command(
     name="format",
     epilog='Examples:  cnncalc format "input(32x32x3)->[conv(16,kernel=3)->relu]*2->fc(10)"  |  '
     "cnncalc format specs/alexnet.yaml",
@@ -226,21 +223,9 @@ def format_command(
     'layers' is written as its flat chain.
     """
     with _reporting():
-        from cnncalc.loader import read_source
-        from cnncalc.parse.grammar import parse_program
-        from cnncalc.parse.unparse import format_network, format_program
-        from cnncalc.parse.yaml_spec import parse_yaml, yaml_arch
+        from cnncalc.loader import canonical_text
 
-        source = read_source(spec)
-        if source.is_yaml:
-            arch = yaml_arch(source.text, source.name)
-            if arch is None:
-                text = format_network(parse_yaml(source.text, source.name), one_per_line=False)
-            else:
-                text = format_program(parse_program(*arch))
-        else:
-            text = format_program(parse_program(source.text, source.name))
-        emit(text + "\n", output)
+        emit(canonical_text(spec_source(spec)) + "\n", output)
 
 
 # Homework mode: one layer at a time, with the working shown and answers checked.
@@ -345,7 +330,7 @@ def _one_layer(
         _show_work(one_layer(kind, input_size, options), expect, expect_params, fmt)
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc conv -i 11x11x3 -k 3 -p 1 -s 2 -d 2 --filters 3  |  "
     "cnncalc conv -i 55x55x3 -k 11 -p 5 --filters 96 --expect 55x55x96 --expect-params 34944",
 )
@@ -381,7 +366,7 @@ def conv(
     )
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc local -i 55x55x3 -k 11 -p 5 --filters 96",
 )
 def local(
@@ -414,7 +399,7 @@ def local(
     )
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc pool -i 50x100x16 -k 3 -s 2  |  "
     "cnncalc pool -i 6x6x1 -k 3 -s 2 --ceil --avg --expect 3x3x1",
 )
@@ -446,7 +431,7 @@ def pool(
     _one_layer("avgpool" if average else "maxpool", input_size, options, expect, None, fmt)
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc fc -i 7x7x512 --units 4096 --expect-params 102764544",
 )
 def fc(
@@ -461,7 +446,7 @@ def fc(
     _one_layer("fc", input_size, {"units": units, "bias": bias}, expect, expect_params, fmt)
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc explain specs/alexnet.yaml --layer conv1  |  "
     "cnncalc explain specs/vgg16.yaml --layer 5",
 )
@@ -488,12 +473,12 @@ def explain(
 ) -> None:
     """The working for one layer of a spec, its receptive field from the layer before."""
     with _reporting():
-        from cnncalc.engine import evaluate
+        from cnncalc.api import evaluate
         from cnncalc.homework import find_layer
-        from cnncalc.loader import load_spec
+        from cnncalc.loader import parse_source
 
-        options = load_options(sets, defaults, optional, max_layers, input_size)
-        network = load_spec(spec, options)
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        network = parse_source(spec_source(spec), options)
         case = find_layer(network, evaluate(network), layer)
         _show_work(case, expect, expect_params, fmt)
 
@@ -510,13 +495,13 @@ def _matrix_arg(text: str, what: str) -> str:
     """Matrix text itself, or the contents of a file that holds it."""
     path = Path(text)
     if "\n" not in text and len(text) < 4096 and path.is_file():
-        from cnncalc.loader import decode
+        from cnncalc.loader import read_file
 
-        return decode(path.read_bytes(), text)
+        return read_file(path).text
     return text
 
 
-@_command(
+@app.command(
     epilog='Examples:  cnncalc convolve --input "1 2 3; 4 5 6; 7 8 9" --kernel "10 20; 30 40" '
     '--steps  |  cnncalc convolve -i "1 2 3; 4 5 6; 7 8 9" -k "10 20 30; 40 50 60; 30 20 10" '
     '-p 1 -s 2  |  cnncalc convolve -i "1 2; 3 4" --op max --size 2',
@@ -574,31 +559,12 @@ def convolve(
             if kernels:
                 raise CnnCalcError("pooling takes --size, not --kernel")
             result = numeric.pool(volume, size, stride, padding, dilation, op.value)
-        lines = []
-        label = "filter" if op is ConvolveOp.conv else "channel"
-        for number, (matrix_out, windows) in enumerate(
-            zip(result.outputs, result.windows, strict=True), start=1
-        ):
-            if len(result.outputs) > 1:
-                lines.append(f"{label} {number}:")
-            width = max(len(numeric.show(v)) for row in matrix_out for v in row)
-            lines += [
-                "  " + " ".join(numeric.show(v).rjust(width) for v in row) for row in matrix_out
-            ]
-            if steps:
-                lines += ["  " + numeric.window_text(w, result.op, size) for w in windows]
-        emit("\n".join(lines) + "\n", None)
+        from cnncalc.render.convolve import operation_text
+
+        emit(operation_text(result, size, steps))
 
 
-def _exactness(remainder: int, unseen: int) -> str:
-    if not remainder:
-        return "yes"
-    if not unseen:
-        return f"no: the floor drops {remainder} padded row(s), no input"
-    return f"no: the floor leaves {unseen} input row(s) unseen"
-
-
-@_command(
+@app.command(
     epilog="Examples:  cnncalc solve --input 32 --output 32 --kernel 5  |  "
     "cnncalc solve --input 224 --output 55 --kernel 11 --stride 4  |  "
     "cnncalc solve --rf 100 --kernel 3",
@@ -639,21 +605,16 @@ def solve(
     """Find hyperparameters: every (kernel, stride, padding, dilation) for a wanted size,
     or the number of stacked layers for a wanted receptive field."""
     with _reporting():
-        from cnncalc.engine import formulas
         from cnncalc.engine.solve import Bounds, layers_for_rf, solve_size
+        from cnncalc.render.solve import layers_for_rf_text, settings_text
 
         if rf is not None:
             k, s = kernel or 3, stride or 1
-            n = layers_for_rf(rf, k, s)
-            emit(
-                f"{n} layers of kernel {k}, stride {s} reach a receptive field of "
-                f"{formulas.stacked_rf(n, k, s)} (r = 1 + (k-1)*(1 + s + ... + s^(L-1)); "
-                f"{n - 1} layers reach {formulas.stacked_rf(max(n - 1, 0), k, s)})\n",
-                None,
-            )
+            emit(layers_for_rf_text(layers_for_rf(rf, k, s), k, s))
             return
         if size_in is None or size_out is None:
             raise CnnCalcError("solve needs --input and --output (or --rf)")
+        bounds = Bounds(max_kernel, max_stride, max_dilation)
         found = solve_size(
             size_in,
             size_out,
@@ -661,30 +622,14 @@ def solve(
             stride=stride,
             padding=padding,
             dilation=dilation,
-            bounds=Bounds(max_kernel, max_stride, max_dilation),
+            bounds=bounds,
         )
+        emit(settings_text(size_in, size_out, found, bounds))
         if not found:
-            emit(
-                f"no setting maps {size_in} to {size_out} within the bounds "
-                f"(kernel <= {max_kernel}, stride <= {max_stride}, dilation <= "
-                f"{max_dilation})\n",
-                None,
-            )
             raise typer.Exit(1)
-        lines = [
-            f"{len(found)} settings map {size_in} to {size_out} "
-            "(floor((n + 2p - d*(k-1) - 1)/s) + 1):",
-            "kernel  stride  padding  dilation  exact",
-        ]
-        lines += [
-            f"{x.kernel:>6}  {x.stride:>6}  {x.padding:>7}  {x.dilation:>8}  "
-            f"{_exactness(x.remainder, x.unseen)}"
-            for x in found
-        ]
-        emit("\n".join(lines) + "\n", None)
 
 
-@_command(
+@app.command(
     epilog='Examples:  cnncalc compare "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)" '
     '"INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3"  |  '
     "cnncalc compare specs/vgg11.yaml specs/vgg16.yaml specs/vgg19.yaml",
@@ -709,25 +654,25 @@ def compare(
     activations, with ratios to the first. Channels may be symbols (C): counts are then
     polynomials, compared exactly."""
     with _reporting():
-        from cnncalc.engine import evaluate
-        from cnncalc.loader import load_spec
+        from cnncalc.api import evaluate
+        from cnncalc.loader import parse_source
         from cnncalc.render.compare import HEADERS, comparison_json, comparison_rows
 
         if len(specs) < 2:
             raise CnnCalcError("compare needs two or more specs")
-        options = load_options(sets, defaults, optional, max_layers, input_size)
-        results = [evaluate(load_spec(spec, options)) for spec in specs]
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        results = [evaluate(parse_source(spec_source(spec), options)) for spec in specs]
         labels = [
             r.name or (s if len(s) <= 60 else s[:57] + "...")
             for r, s in zip(results, specs, strict=True)
         ]
         if fmt is WorkFormat.json:
-            emit(comparison_json(labels, results), None)
+            emit(comparison_json(labels, results))
             return
         _grid(HEADERS, comparison_rows(labels, results))
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc check sheets/lecture5.yaml  |  "
     "cnncalc check sheets/lecture5.yaml --format json",
 )
@@ -747,61 +692,22 @@ def check(
     """Grade a homework sheet: right or wrong per question, the correct values, the likely
     mistakes and the working for every wrong answer. Exit code 1 when any is wrong."""
     with _reporting():
-        from cnncalc.render.derivation import derivation_text, verdict_text
+        from cnncalc.render.sheet import SHEET_HEADERS, sheet_json, sheet_rows, sheet_summary
         from cnncalc.sheet import check_sheet
 
         graded = check_sheet(sheet)
         if fmt is WorkFormat.json:
-            import json
-
-            data = {
-                "title": graded.title,
-                "right": sum(g.verdict.right for g in graded.graded),
-                "total": len(graded.graded),
-                "questions": [
-                    {
-                        "id": g.id,
-                        "question": g.question,
-                        "ask": g.ask,
-                        "answer": g.verdict.expected,
-                        "correct": g.verdict.correct,
-                        "right": g.verdict.right,
-                        "mistakes": list(g.verdict.mistakes),
-                    }
-                    for g in graded.graded
-                ],
-            }
-            emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
+            emit(sheet_json(graded))
         else:
             if graded.title:
-                emit(graded.title + "\n", None)
-            rows = [
-                [
-                    g.id,
-                    g.verdict.quantity,
-                    g.verdict.expected,
-                    g.verdict.correct,
-                    "right" if g.verdict.right else "WRONG",
-                ]
-                for g in graded.graded
-            ]
-            _grid(["question", "asked", "answer", "correct", "verdict"], rows)
-            right = sum(g.verdict.right for g in graded.graded)
-            lines = [f"{right} of {len(graded.graded)} right"]
-            for g in graded.graded:
-                if not g.verdict.right:
-                    lines += [
-                        "",
-                        f"question {g.id}: {g.question}".rstrip(": "),
-                        verdict_text(g.verdict).rstrip("\n"),
-                        derivation_text(g.case.derivation()).rstrip("\n"),
-                    ]
-            emit("\n".join(lines) + "\n", None)
+                emit(graded.title + "\n")
+            _grid(SHEET_HEADERS, sheet_rows(graded))
+            emit(sheet_summary(graded))
         if not graded.all_right:
             raise typer.Exit(1)
 
 
-@_command(
+@app.command(
     epilog="Examples:  cnncalc kinds  |  cnncalc kinds conv",
 )
 def kinds(
@@ -816,48 +722,106 @@ def kinds(
     defaults, positional arguments in grammar order."""
     with _reporting():
         from cnncalc.kinds import KINDS, lookup_kind
+        from cnncalc.render.kinds import kinds_text
         from cnncalc.spec import NoOrigin
 
-        chosen = [lookup_kind(word, NoOrigin())] if word else list(KINDS)
-        lines = []
-        for kind in chosen:
-            aliases = f" (also {', '.join(kind.aliases)})" if kind.aliases else ""
-            lines.append(f"{kind.name}{aliases}: {kind.summary}")
-            if kind.positional:
-                lines.append(f"    positional: {', '.join(kind.positional)}")
-            for field in kind.fields:
-                default = (
-                    "required"
-                    if field.required
-                    else "default: the kernel"
-                    if field.default is None
-                    else f"default {str(field.default).lower()}"
-                )
-                also = f" (also {', '.join(field.aliases)})" if field.aliases else ""
-                lines.append(f"    {field.name}{also}: {default}")
-        lines.append("")
-        lines.append("Every layer also takes name, from (its inputs) and training_only.")
-        emit("\n".join(lines) + "\n", None)
+        emit(kinds_text([lookup_kind(word, NoOrigin())] if word else KINDS))
 
 
 def _grid(headers: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
+    """A table of text cells: styled on a terminal, plain text elsewhere."""
+    if on_terminal(None):
+        from rich.console import Console
 
-    from cnncalc.render.table import print_grid
+        from cnncalc.render.table import print_grid
 
-    print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
+        print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
+        return
+    from cnncalc.render.plain import align
+
+    grid = align(headers, rows, [i >= 2 for i in range(len(headers))])
+    emit("".join(f"{line}\n" for line in (grid.header, grid.rule, *grid.rows)))
+
+
+STYLED_TABLE_LIMIT = 2_000
+"""Above this many layers a terminal gets the table unstyled: no one reads the styles of
+thousands of rows, and rich takes about 17 us a line for them."""
+
+
+def _write_result(result: NetworkResult, fmt: OutputFormat, output: Path | None) -> None:
+    """A summary in the chosen format: the table styled by rich on a terminal, every
+    format streamed as plain text to pipes and files."""
+    if (
+        fmt is OutputFormat.table
+        and on_terminal(output)
+        and len(result.layers) <= STYLED_TABLE_LIMIT
+    ):
+        from rich.console import Console
+
+        from cnncalc.render.table import print_table
+
+        print_table(result, Console(highlight=False))
+        return
+    from cnncalc.api import render_chunks
+
+    emit(render_chunks(result, fmt.value), output)
+
+
+def _parse_sets(values: list[str]) -> dict[str, int]:
+    """``--set N=2`` options as variables."""
+    out: dict[str, int] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise CnnCalcError(f"--set takes NAME=INTEGER (e.g. --set N=2), got '{item}'")
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise CnnCalcError(f"--set {name}: '{value}' is not a whole number") from None
+        out[name] = number
+    return out
+
+
+def _parse_defaults(values: list[str]) -> dict[str, object]:
+    """``--default conv.padding=1`` options as defaults."""
+    out: dict[str, object] = {}
+    for item in values:
+        target, sep, value = item.partition("=")
+        kind, dot, key = target.strip().partition(".")
+        if not sep or not dot or not kind.strip() or not key.strip():
+            raise CnnCalcError(
+                f"--default takes KIND.KEY=VALUE (e.g. --default conv.padding=1), got '{item}'"
+            )
+        out[target.strip()] = value.strip()
+    return out
+
+
+def _options(
+    sets: list[str] | None,
+    defaults: list[str] | None,
+    optional: bool,
+    max_layers: int,
+    input_size: str | None,
+) -> Options:
+    """The loading options the shared command-line options give."""
+    if max_layers < 1:
+        raise CnnCalcError(f"--max-layers must be positive, got {max_layers}")
+    return Options(
+        _parse_sets(sets or []), _parse_defaults(defaults or []), optional, max_layers, input_size
+    )
 
 
 @contextmanager
 def _reporting() -> Iterator[None]:
-    """:func:`cnncalc.console.reporting`, leaving typer's own exits alone."""
+    """:func:`cnncalc.cli.io.reporting`, leaving typer's own exits alone."""
     with reporting(passthrough=(typer.Exit, typer.Abort)):
         yield
 
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"cnncalc {__version__}\n")
+        emit(f"cnncalc {__version__}\n")
         raise typer.Exit()
 
 
@@ -871,19 +835,3 @@ def _root(
     ] = False,
 ) -> None:
     """A calculator for convolutional neural networks."""
-
-
-def _single_command_app(name: str) -> typer.Typer:
-    """An app holding only ``name``, invoked as the root command (same options, help)."""
-    function, kwargs = _COMMANDS[name]
-    single = typer.Typer(**_SETTINGS)
-    single.command(**{k: v for k, v in kwargs.items() if k != "name"})(function)
-    return single
-
-
-def run(args: list[str]) -> None:
-    """Run a command line (without the program name) through typer."""
-    if args and args[0] in _COMMANDS:
-        _single_command_app(args[0])(args=args[1:], prog_name=f"cnncalc {args[0]}")
-    else:
-        app(args=args, prog_name="cnncalc")

@@ -1,0 +1,170 @@
+"""The library's front door: load or parse a spec, evaluate it, render the result.
+
+::
+
+    import cnncalc
+    net = cnncalc.load("specs/resnet18.yaml", variables={"N": 2}, input="320x320x3")
+    result = cnncalc.evaluate(net, dtype="float16")
+    print(result.totals.params, result.layers[1].output)
+    print(cnncalc.render(result, "markdown"))
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+from cnncalc.options import MAX_LAYERS, Options
+
+if TYPE_CHECKING:
+    from cnncalc.loader import Format
+    from cnncalc.results import NetworkResult
+    from cnncalc.spec import NetworkSpec
+
+RenderFormat = Literal["table", "json", "csv", "markdown"]
+RENDER_FORMATS: tuple[RenderFormat, ...] = ("table", "json", "csv", "markdown")
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector, and restore it after.
+
+    Loading and evaluating build many small objects with no cycles among them; the
+    collector would only rescan them again and again (about half the time of a
+    100,000-layer spec, BENCHMARKS.md). Reference counting frees them as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _options(
+    options: Options | None,
+    variables: Mapping[str, int] | None,
+    defaults: Mapping[str, object] | None,
+    optional: bool | None,
+    max_layers: int | None,
+    input: str | None,
+) -> Options:
+    base = options or Options()
+    changes: dict[str, object] = {}
+    if variables is not None:
+        changes["variables"] = dict(variables)
+    if defaults is not None:
+        changes["defaults"] = dict(defaults)
+    if optional is not None:
+        changes["optional"] = optional
+    if max_layers is not None:
+        changes["max_layers"] = max_layers
+    if input is not None:
+        changes["input"] = input
+    return replace(base, **changes) if changes else base  # type: ignore[arg-type]
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    format: Format | None = None,
+    options: Options | None = None,
+    variables: Mapping[str, int] | None = None,
+    defaults: Mapping[str, object] | None = None,
+    optional: bool | None = None,
+    max_layers: int | None = None,
+    input: str | None = None,
+) -> NetworkSpec:
+    """Read a spec file (YAML or grammar, by its suffix or content) into a network.
+
+    The keywords override ``options`` (see :class:`cnncalc.Options`). Raises
+    InputFileError when the file cannot be read, SpecError (GrammarError for grammar
+    text) naming the place of anything wrong in it, LimitError past a safety limit;
+    all are CnnCalcError.
+    """
+    from cnncalc.loader import parse_source, read_file
+
+    chosen = _options(options, variables, defaults, optional, max_layers, input)
+    with collector_paused():
+        return parse_source(read_file(path, format), chosen)
+
+
+def parse(
+    text: str,
+    format: Format = "grammar",
+    *,
+    name: str = "<text>",
+    options: Options | None = None,
+    variables: Mapping[str, int] | None = None,
+    defaults: Mapping[str, object] | None = None,
+    optional: bool | None = None,
+    max_layers: int | None = None,
+    input: str | None = None,
+) -> NetworkSpec:
+    """Parse spec text (``"grammar"`` by default, or ``"yaml"``) into a network; ``name``
+    is shown in messages. Raises as :func:`load` does (never InputFileError)."""
+    from cnncalc.loader import parse_source, text_source
+
+    chosen = _options(options, variables, defaults, optional, max_layers, input)
+    with collector_paused():
+        return parse_source(text_source(text, format, name), chosen)
+
+
+def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
+    """Every layer's output size, parameters, receptive field, MACs and activations, and
+    the totals; memory in ``dtype`` (float32, float16, bfloat16, float64, int8, ...).
+    Raises SpecError for a layer that cannot run on its input (naming the layer) and
+    CnnCalcError for an unknown dtype."""
+    from cnncalc.engine import evaluate as evaluate_spec
+
+    with collector_paused():
+        return evaluate_spec(spec, dtype)
+
+
+def render(result: NetworkResult, format: RenderFormat = "table") -> str:
+    """The result as text: ``table`` (aligned plain text), ``json``, ``csv`` or
+    ``markdown``. Raises CnnCalcError for an unknown format."""
+    return "".join(render_chunks(result, format))
+
+
+def render_chunks(result: NetworkResult, format: RenderFormat = "table") -> Iterator[str]:
+    """:func:`render` in pieces, so a long network can be written out as it goes."""
+    if format == "json":
+        from cnncalc.render.data import json_chunks
+
+        return json_chunks(result)
+    if format == "csv":
+        from cnncalc.render.data import render_csv
+
+        return iter([render_csv(result)])
+    if format == "markdown":
+        from cnncalc.render.markdown import render_markdown
+
+        return iter([render_markdown(result)])
+    if format == "table":
+        from cnncalc.render.plain import plain_lines
+
+        return (f"{line}\n" for line in plain_lines(result))
+    from cnncalc.errors import CnnCalcError
+
+    raise CnnCalcError(
+        f"unknown output format '{format}'; use {', '.join(RENDER_FORMATS)}", option="format"
+    )
+
+
+__all__ = [
+    "MAX_LAYERS",
+    "RENDER_FORMATS",
+    "Options",
+    "collector_paused",
+    "evaluate",
+    "load",
+    "parse",
+    "render",
+    "render_chunks",
+]

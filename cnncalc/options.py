@@ -1,0 +1,65 @@
+"""How to load a spec: what a caller adds to it (variables, defaults, choices, limits)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cnncalc.errors import CnnCalcError
+
+MAX_LAYERS = 1_000_000
+"""The default layer budget: a spec expanding beyond it is refused before expansion."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a caller adds to a spec when loading it.
+
+    ``variables`` binds grammar and YAML variables (``{"N": 2}``); bound symbols replace
+    symbolic channel counts too. ``defaults`` maps ``"kind.key"`` to a value
+    (``{"conv.padding": 1}``) and overrides a spec's own ``defaults``. ``optional`` says
+    whether parts marked ``?`` in the grammar are taken. ``max_layers`` is the layer
+    budget. ``input`` (``"320x320x3"``) replaces the spec's input size.
+    """
+
+    variables: Mapping[str, int] = field(default_factory=dict)
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    optional: bool = True
+    max_layers: int = MAX_LAYERS
+    input: str | None = None
+
+
+def check_options(options: Options) -> Options:
+    """The options, checked: variable names are words bound to whole numbers, default
+    keys read ``kind.key``, the budget is positive. Raises CnnCalcError naming the
+    option."""
+    for name, value in options.variables.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise CnnCalcError(
+                f"a variable name is a word such as N, got {name!r}", option="variables"
+            )
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise CnnCalcError(
+                f"variable {name} must be a whole number, got {value!r}", option="variables"
+            )
+    for key in options.defaults:
+        kind, dot, field_name = str(key).partition(".")
+        if not dot or not kind or not field_name:
+            raise CnnCalcError(
+                f"a default is named KIND.KEY (e.g. conv.padding), got {key!r}",
+                option="defaults",
+            )
+    if isinstance(options.max_layers, bool) or options.max_layers < 1:
+        raise CnnCalcError(
+            f"the layer budget must be positive, got {options.max_layers}", option="max_layers"
+        )
+    return options
+
+
+def default_triples(options: Options) -> tuple[tuple[str, str, object], ...]:
+    """``defaults`` as (kind, key, value) triples."""
+    out = []
+    for name, value in options.defaults.items():
+        kind, _, key = str(name).partition(".")
+        out.append((kind.strip(), key.strip(), value))
+    return tuple(out)

@@ -1,0 +1,30 @@
+"""The output of ``kinds``: the one table of layer kinds, as text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cnncalc.kinds import Kind
+
+
+def kinds_text(kinds: Sequence[Kind]) -> str:
+    """Each kind with its aliases and summary, then its keys with aliases and defaults."""
+    lines = []
+    for kind in kinds:
+        aliases = f" (also {', '.join(kind.aliases)})" if kind.aliases else ""
+        lines.append(f"{kind.name}{aliases}: {kind.summary}")
+        if kind.positional:
+            lines.append(f"    positional: {', '.join(kind.positional)}")
+        for field in kind.fields:
+            default = (
+                "required"
+                if field.required
+                else "default: the kernel"
+                if field.default is None
+                else f"default {str(field.default).lower()}"
+            )
+            also = f" (also {', '.join(field.aliases)})" if field.aliases else ""
+            lines.append(f"    {field.name}{also}: {default}")
+    lines.append("")
+    lines.append("Every layer also takes name, from (its inputs) and training_only.")
+    return "\n".join(lines) + "\n"
