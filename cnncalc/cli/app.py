@@ -423,11 +423,8 @@ def pool(
         "stride": stride,
         "padding": padding,
         "ceil_mode": ceil,
+        "dilation": dilation,
     }
-    if not average:
-        options["dilation"] = dilation
-    elif dilation is not None:
-        fail("average pooling has no dilation")
     _one_layer("avgpool" if average else "maxpool", input_size, options, expect, None, fmt)
 
 
@@ -543,10 +540,6 @@ def convolve(
     with _reporting():
         from cnncalc.engine import numeric
 
-        if min(size, padding + 1, dilation, stride or 1) < 1:
-            raise CnnCalcError(
-                "--size, --stride and --dilation must be positive, --padding not negative"
-            )
         volume = numeric.parse_volume(_matrix_arg(matrix, "--input"), "--input")
         if op is ConvolveOp.conv:
             if not kernels:
@@ -554,7 +547,9 @@ def convolve(
             filters = tuple(
                 numeric.parse_volume(_matrix_arg(k, "--kernel"), "--kernel") for k in kernels
             )
-            result = numeric.correlate(volume, filters, stride or 1, padding, dilation)
+            result = numeric.correlate(
+                volume, filters, 1 if stride is None else stride, padding, dilation
+            )
         else:
             if kernels:
                 raise CnnCalcError("pooling takes --size, not --kernel")

@@ -36,6 +36,7 @@ FLAGS: dict[str, str] = {
     "groups": "--groups",
     "bias": "--bias",
     "ceil_mode": "--ceil",
+    "size": "--size",
 }
 HINTS: dict[str, str] = {
     "variables": "bind it with --set NAME=INTEGER",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
+from cnncalc.engine.checks import pool_padding_problem
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
@@ -236,12 +237,9 @@ def _pool(op: Pool, at: _At, shape: Shape) -> _Outcome:
         shape.size, op.kernel, op.stride, op.dilation, op.padding.mode, op.padding.pairs, notices
     )
     if op.padding.mode == "explicit":
-        for k, (pl, pr) in zip(op.kernel, pads, strict=True):
-            if max(pl, pr) > k // 2:
-                raise at.fail(
-                    f"padding {max(pl, pr)} is more than half the pooling kernel {k} "
-                    f"(PyTorch allows at most {k // 2})"
-                )
+        problem = pool_padding_problem(op.kernel, pads)
+        if problem:
+            raise at.fail(problem)
     size, steps = _sliding(
         at, shape, op.kernel, op.stride, op.dilation, pads, op.ceil_mode, notices
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cnncalc.engine import formulas as f
+from cnncalc.engine.checks import pool_padding_problem
 from cnncalc.errors import CnnCalcError
 
 Number = int | Fraction
@@ -68,6 +69,15 @@ class Operation:
     windows: tuple[tuple[Window, ...], ...]
 
 
+def _check_settings(**values: int) -> None:
+    """Window sizes, strides and dilations are positive; padding is not negative."""
+    for name, value in values.items():
+        least = 0 if name == "padding" else 1
+        if value < least:
+            bound = "not negative" if least == 0 else "positive"
+            raise CnnCalcError(f"must be {bound}, got {value}", option=name)
+
+
 def _pad(matrix: Matrix, pad: int, fill: Number | None) -> list[list[Number | None]]:
     width = len(matrix[0]) + 2 * pad
     empty: list[Number | None] = [fill] * width
@@ -94,6 +104,7 @@ def correlate(
     dilation: int = 1,
 ) -> Operation:
     """Cross-correlation, as PyTorch's Conv2d computes it (no bias): one output per kernel."""
+    _check_settings(stride=stride, padding=padding, dilation=dilation)
     channels, height, width = len(volume), len(volume[0]), len(volume[0][0])
     padded = [_pad(m, padding, 0) for m in volume]
     outputs, all_windows = [], []
@@ -131,8 +142,16 @@ def pool(
     dilation: int = 1,
     op: str = "max",
 ) -> Operation:
-    """Max or average pooling per channel; average counts padding as PyTorch does by default."""
-    stride = stride or size
+    """Max or average pooling per channel; average counts padding as PyTorch does by default.
+    Average pooling has no dilation."""
+    if stride is None:
+        stride = size
+    _check_settings(size=size, stride=stride, padding=padding, dilation=dilation)
+    if op == "avg" and dilation != 1:
+        raise CnnCalcError("average pooling has no dilation")
+    problem = pool_padding_problem((size, size), ((padding, padding), (padding, padding)))
+    if problem:
+        raise CnnCalcError(problem)
     outputs, all_windows = [], []
     for matrix in volume:
         padded = _pad(matrix, padding, None if op == "max" else 0)

@@ -93,7 +93,7 @@ class OptionOrigin(NamedTuple):
     def error(self, message: str) -> Exception:
         from cnncalc.errors import SpecError
 
-        return SpecError(message, self.value, option=self.option)
+        return SpecError(message, self.describe(), option=self.option)
 
     def describe(self) -> str:
         return f"{self.option} {self.value}"
