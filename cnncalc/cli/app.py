@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli.io import emit, fail, on_terminal, reporting, spec_source
+from cnncalc.cli.io import emit, on_terminal, reporting, spec_source
 from cnncalc.errors import CnnCalcError
 from cnncalc.options import MAX_LAYERS, Options
 
