@@ -221,8 +221,13 @@ def test_huge_counts_stay_exact() -> None:
 
 
 def test_markup_in_errors_survives() -> None:
-    code, _, err = run("summarize", 'INPUT(8x8x1) -> CONV(8, name="[bold]x[/x]") -> CONV(8, 9)')
-    assert code == 2 and "[bold]x[/x]" in err
+    spec = 'INPUT(8x8x1) -> CONV(8, name="[bold]x[/x]") -> CONV(8, 9)'
+    code, _, err = run("summarize", spec)
+    assert code == 2
+    # the 3x3 conv leaves 6x6, too small for the 9x9 kernel; the source line is echoed as is
+    assert err.startswith(f"cnncalc: error: <inline>:1:{spec.index('CONV(8, 9)') + 1}: ")
+    assert "kernel 9 is larger than the padded input 6 (6 + 0 + 0) on axis H\n" in err
+    assert f"\n    {spec}\n" in err
 
 
 def test_output_file_untouched_on_error(tmp_path: Path) -> None:

@@ -92,7 +92,11 @@ def test_cs231n_not_exact_setting_warns() -> None:
     # W=10, P=0, F=3, S=2 -> 4.5: not exact
     result = summarize("INPUT(10x10x1) -> CONV(1, 3, s=2)")
     assert result.layers[0].output.size == (4, 4)
-    assert any("4.5" in w.message for w in result.warnings)
+    # windows start at 0, 2, 4, 6 and cover rows 0-8: row 9 is never seen
+    assert [w.message for w in result.warnings] == [
+        "layer 1 (conv1): axes H and W: (10 - 3)/2 + 1 = 4.5 is not whole (cs231n calls "
+        "such a setting invalid); the floor leaves the last 1 input row unseen"
+    ]
 
 
 def test_same_padding_at_stride_one_keeps_size() -> None:
@@ -127,7 +131,11 @@ def test_receptive_field_mostly_padding_warns_once() -> None:
     result = summarize("INPUT(8x8x1) -> CONV(1, 7, p=6) -> CONV(1, 7, p=6)")
     codes = [w.code for w in result.warnings]
     assert codes.count("receptive-field-padding") == 1
-    assert "it sees 1x1 input pixels" in result.warnings[0].message
+    # its window covers padded rows 0-6 and the input starts at row 6: one row, one column
+    assert result.warnings[0].message == (
+        "layer 1 (conv1): the corner unit's receptive field (7x7) is mostly padding: "
+        "it sees 1x1 input pixels"
+    )
 
 
 def test_caffe_pooling_keeps_the_window_pytorch_drops() -> None:
