@@ -1,6 +1,7 @@
 """Homework mode: worked derivations, answer checks and their exit codes, convolve, solve.
 
-Expected values are the lecture's and cs231n's worked examples, derived by hand.
+Expected values are the lecture's and cs231n's worked examples (docs/published-figures.md),
+derived by hand.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+# docs/published-figures.md: The lecture (dilated convolution)
 def test_dilated_conv_derivation_golden() -> None:
     code, out, err = run(
         "conv", "-i", "11x11x3", "-k", "3", "-p", "1", "-s", "2", "-d", "2", "--filters", "3"
@@ -33,6 +35,7 @@ def test_dilated_conv_derivation_golden() -> None:
     assert "= floor((11 + 2*1 - 2*(3-1) - 1)/2) + 1 = floor(8/2) + 1 = 5" in out
 
 
+# docs/published-figures.md: The lecture
 def test_parameter_sharing_numbers_and_ratios() -> None:
     code, out, _ = run(
         "conv", "-i", "55x55x3", "-k", "11", "-p", "5", "--filters", "96", "-f", "json"
@@ -45,6 +48,7 @@ def test_parameter_sharing_numbers_and_ratios() -> None:
     assert steps["ratios"] == "3,025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
 
 
+# docs/published-figures.md: The lecture (dilated convolution)
 @pytest.mark.parametrize(
     ("args", "code", "text"),
     [
@@ -82,6 +86,7 @@ def test_expect_verdicts_and_exit_codes(args: list[str], code: int, text: str) -
     assert out.startswith(text)
 
 
+# docs/published-figures.md: The lecture (dilated convolution)
 def test_lecture_slide_formula_is_named() -> None:
     code, out, _ = run(
         "conv",
@@ -118,6 +123,7 @@ def test_lecture_slide_formula_is_named() -> None:
     )
 
 
+# docs/published-figures.md: cs231n
 def test_cs231n_examples() -> None:
     assert run("conv", "-i", "7x7x1", "-k", "3", "--expect", "5x5x1")[0] == 0
     assert run("conv", "-i", "7x7x1", "-k", "3", "-s", "2", "--expect", "3x3x1")[0] == 0
@@ -129,6 +135,7 @@ def test_cs231n_examples() -> None:
     )
 
 
+# docs/published-figures.md: The lecture (pooling), cs231n (VGG-16's first FC)
 def test_pool_and_fc() -> None:
     code, out, _ = run("pool", "-i", "50x100x16", "-k", "3", "-s", "2", "--expect", "24x49x16")
     assert code == 0
@@ -150,10 +157,11 @@ def test_pool_and_fc() -> None:
     assert "    = 25,088 * 4096 = 102,760,448\n" in out  # MACs: the weights without bias
 
 
+# docs/published-figures.md: Receptive fields (vgg_16, alexnet_v2)
 def test_explain_a_layer_of_a_spec() -> None:
     code, out, _ = run("explain", str(SPECS / "vgg16.yaml"), "--layer", "pool5")
     assert code == 0
-    # By hand from TF-slim's table (docs/published-figures.md: TF-slim receptive fields):
+    # By hand from TF-slim's table (docs/published-figures.md: Receptive fields):
     # conv5_2 has r = 164, j = 16, P = 74; conv5_3 (k 3) gives r = 164 + 2*16 = 196,
     # P = 74 + 16 = 90, start = (196 - 1)/2 - 90 = 7.5; pool5 (k 2, s 2, p 0) then gives
     # r = 196 + (2 - 1)*16 = 212, j = 16*2 = 32, start = 7.5 + (1/2 - 0)*16 = 15.5.
@@ -179,6 +187,7 @@ def test_explain_a_layer_of_a_spec() -> None:
     assert code == 2 and "--layer conv9: no such layer" in err
 
 
+# docs/published-figures.md: The lecture
 def test_convolve_lecture_example() -> None:
     code, out, _ = run("convolve", "-i", "1 2 3; 4 5 6; 7 8 9", "-k", "10 20; 30 40", "--steps")
     assert code == 0
@@ -208,6 +217,7 @@ def test_convolve_padding_stride_channels_and_pools() -> None:
     assert code == 2 and "rows have different lengths" in err
 
 
+# docs/published-figures.md: torchvision (AlexNet's conv1), cs231n
 def test_solve() -> None:
     first = solve_size(32, 32, kernel=5)[0]
     assert (first.kernel, first.stride, first.padding, first.dilation) == (5, 1, 2, 1)
@@ -219,6 +229,7 @@ def test_solve() -> None:
     assert code == 0 and "     5       1        2         1  yes" in out
 
 
+# docs/published-figures.md: cs231n, The lecture
 def test_compare_reads_49c2_vs_27c2() -> None:
     code, out, _ = run(
         "compare",
@@ -258,6 +269,7 @@ def test_compare_needs_two_specs() -> None:
     assert (code, err) == (2, "cnncalc: error: compare needs two or more specs\n")
 
 
+# docs/published-figures.md: The lecture
 def test_check_sheet_grades_the_lecture() -> None:
     sheet = str(Path(__file__).resolve().parent.parent / "sheets" / "lecture5.yaml")
     code, out, _ = run("check", sheet, "-f", "json")
@@ -299,6 +311,7 @@ def test_check_sheet_errors_point_at_the_key(tmp_path: Path) -> None:
     assert run("check", str(sheet))[0] == 0
 
 
+# docs/published-figures.md: GoogLeNet
 def test_explain_merges_and_wired_layers() -> None:
     code, out, _ = run("explain", str(SPECS / "googlenet.yaml"), "--layer", "inception3a")
     assert code == 0
