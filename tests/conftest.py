@@ -16,14 +16,14 @@ from cnncalc.results import NetworkResult
 from cnncalc.spec import NetworkSpec
 from cnncalc.symbolic import Count
 
-# Fuzzing budgets: "ci" is the default (bounded, a few seconds); HYPOTHESIS_PROFILE=long
-# runs the same properties with many more examples locally.
-settings.register_profile(
-    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "long", max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+# Hypothesis profiles (HYPOTHESIS_PROFILE=NAME): "ci", the default, runs a bounded number of
+# examples chosen from a hash of each test, so every run tests the same inputs and a failure
+# prints the blob that reproduces it; "long" is random with many more examples, for a local
+# hunt; "dev" is random and short, for quick runs while editing.
+_BASE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", _BASE, max_examples=150, derandomize=True, print_blob=True)
+settings.register_profile("long", _BASE, max_examples=5_000, derandomize=False)
+settings.register_profile("dev", _BASE, max_examples=30, derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Branching networks: wiring, merges, blocks, multi-path receptive fields, bad graphs.
 
-Expected numbers: torchvision's parameter counts and MACs (published-figures.md),
+Expected numbers: torchvision's parameter counts and MACs (docs/published-figures.md),
 Distill's multi-path examples ("Computing Receptive Fields of CNNs", 2019).
 """
 
@@ -12,6 +12,7 @@ from cnncalc import CnnCalcError, evaluate
 from cnncalc.parse.yaml_spec import parse_yaml
 from tests.conftest import summarize
 
+# docs/published-figures.md: Receptive fields (Distill's multi-path examples)
 ALIGNED = """
 input: 16x1
 layers:
@@ -49,6 +50,7 @@ def test_distill_misaligned_network_warns() -> None:
     ]
 
 
+# docs/published-figures.md: torchvision
 @pytest.mark.parametrize(
     ("spec", "params", "macs"),
     [
@@ -104,6 +106,7 @@ def test_bad_graphs_name_the_layers() -> None:
     )
 
 
+# docs/published-figures.md: GoogLeNet
 def test_concat_sums_channels_and_blocks_expand() -> None:
     spec = parse_yaml("""
 input: 28x28x192
@@ -191,6 +194,7 @@ def test_table_shows_wiring_only_where_it_branches() -> None:
     assert "| conv1 + identity1 |" in out.replace("  ", " ")
 
 
+# docs/published-figures.md: torchvision (inception_v3)
 def test_auxiliary_head_counts_parameters_not_macs() -> None:
     result = summarize("inception_v3.yaml")
     aux = [layer for layer in result.layers if layer.training_only]
@@ -199,6 +203,7 @@ def test_auxiliary_head_counts_parameters_not_macs() -> None:
     assert result.totals.params - sum(layer.params for layer in aux) == 23_834_568
 
 
+# docs/published-figures.md: Receptive fields
 SLIM_RF = [  # the Distill / google-research receptive-field table, 224 input
     ("resnet_v1_50_slim.yaml", "block4", (483, 32, 239), None),
     ("inception_v3.yaml", "Mixed_7c", (1311, 32, 618), "0"),

@@ -16,16 +16,23 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import given
-from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from cnncalc import CnnCalcError, evaluate
 from cnncalc.loader import MAX_SPEC_BYTES
 from cnncalc.parse.yaml_spec import parse_yaml
 from tests.clirun import run_cli
-from tests.conftest import ROOT, SPECS
+from tests.conftest import ROOT
+from tests.strategies import (
+    GRAMMAR_EDITS,
+    GRAMMAR_SEEDS,
+    JUNK_BYTES,
+    JUNK_TEXT,
+    YAML_FILES,
+    YAML_INPUTS,
+    YAML_INSERTIONS,
+    YAML_LAYERS,
+)
 
-runner = CliRunner()
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = {
     name.strip(): int(code)
@@ -63,44 +70,8 @@ def test_corpus(name: str) -> None:
 
 # Grammar text: near-valid mutations of real specs and plain junk.
 
-SEEDS = [p.read_text() for p in sorted(SPECS.glob("*.cnn"))]
-PIECES = [
-    "[",
-    "]",
-    "(",
-    ")",
-    "*",
-    "?",
-    ",",
-    "=",
-    "->",
-    "#",
-    "x",
-    "0",
-    "-1",
-    "1e999",
-    "9" * 40,
-    "\u00d7",
-    "\u2192",
-    "\u00e9",
-    "'",
-    '"',
-    "\n",
-    "\t",
-    "CONV",
-    "p=same",
-    "[bold]",
-    "[/x]",
-    "\x00",
-    "INPUT(",
-    "N",
-]
 
-
-@given(
-    st.sampled_from(SEEDS),
-    st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(PIECES), st.booleans()), max_size=5),
-)
+@given(GRAMMAR_SEEDS, GRAMMAR_EDITS)
 def test_mutated_grammar_through_the_cli(seed: str, edits: list[tuple[int, str, bool]]) -> None:
     text = seed
     for position, piece, delete in edits:
@@ -109,55 +80,20 @@ def test_mutated_grammar_through_the_cli(seed: str, edits: list[tuple[int, str, 
     assert_clean(*run("summarize", "-", "-f", "json", input=text))
 
 
-@given(st.text(max_size=200))
+@given(JUNK_TEXT)
 def test_junk_text_through_the_cli(text: str) -> None:
     assert_clean(*run("summarize", "-", "-f", "json", input=text))
 
 
-@given(st.binary(max_size=200))
+@given(JUNK_BYTES)
 def test_junk_bytes_through_the_cli(data: bytes) -> None:
     assert_clean(*run("summarize", "-", "-f", "json", input=data))
 
 
 # YAML documents: valid-shaped documents with random values, and mutations.
 
-SCALARS = st.one_of(
-    st.integers(-3, 10**30),
-    st.floats(allow_nan=True),
-    st.booleans(),
-    st.none(),
-    st.text(max_size=8),
-    st.sampled_from(["same", "valid", "3x3"]),
-)
-LAYER_VALUES = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(
-            st.sampled_from(["filters", "kernel", "stride", "padding", "units", "p", "x"]),
-            inner,
-            max_size=3,
-        )
-    ),
-    max_leaves=8,
-)
-LAYERS = st.lists(
-    st.one_of(
-        st.sampled_from(["relu", "flatten", "bn", "gap", "conv", "nope"]),
-        st.dictionaries(
-            st.sampled_from(
-                ["conv", "maxpool", "fc", "dropout", "repeat", "layers", "name", "adaptive_avgpool"]
-            ),
-            LAYER_VALUES,
-            max_size=2,
-        ),
-    ),
-    max_size=6,
-)
-INPUTS = st.one_of(st.sampled_from(["8x8x3", "16x4", "4x8x8x2", "10", "0x1", "axb"]), SCALARS)
 
-
-@given(INPUTS, LAYERS)
+@given(YAML_INPUTS, YAML_LAYERS)
 def test_random_yaml_documents(input_value: object, layers: object) -> None:
     text = yaml.safe_dump({"input": input_value, "layers": layers})
     try:
@@ -166,18 +102,7 @@ def test_random_yaml_documents(input_value: object, layers: object) -> None:
         assert str(error)
 
 
-@given(
-    st.sampled_from(sorted(SPECS.glob("*.yaml"))),
-    st.lists(
-        st.tuples(
-            st.integers(0, 10_000),
-            st.sampled_from(
-                [":", "-", " ", "\n", "&a", "*a", "[", "{", "}", "'", "!!python/object", "\t", "0"]
-            ),
-        ),
-        max_size=4,
-    ),
-)
+@given(YAML_FILES, YAML_INSERTIONS)
 def test_mutated_yaml_through_the_cli(path: Path, edits: list[tuple[int, str]]) -> None:
     text = path.read_text()
     for position, piece in edits:
@@ -211,8 +136,13 @@ def test_huge_counts_stay_exact() -> None:
 
 
 def test_markup_in_errors_survives() -> None:
-    code, _, err = run("summarize", 'INPUT(8x8x1) -> CONV(8, name="[bold]x[/x]") -> CONV(8, 9)')
-    assert code == 2 and "[bold]x[/x]" in err
+    spec = 'INPUT(8x8x1) -> CONV(8, name="[bold]x[/x]") -> CONV(8, 9)'
+    code, _, err = run("summarize", spec)
+    assert code == 2
+    # the 3x3 conv leaves 6x6, too small for the 9x9 kernel; the source line is echoed as is
+    assert err.startswith(f"cnncalc: error: <inline>:1:{spec.index('CONV(8, 9)') + 1}: ")
+    assert "kernel 9 is larger than the padded input 6 (6 + 0 + 0) on axis H\n" in err
+    assert f"\n    {spec}\n" in err
 
 
 def test_output_file_untouched_on_error(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The lecture's and cs231n's worked examples, derived by hand."""
+"""The lecture's and cs231n's worked examples (docs/published-figures.md), derived by hand."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ from cnncalc.engine import formulas as f
 from tests.conftest import num, summarize
 
 
+# docs/published-figures.md: The lecture
 def test_output_size_3x3_pad1_stride2() -> None:
     # floor((3 + 2 - 3)/2 + 1) = 2
     layer = summarize("INPUT(3x3x1) -> CONV(1, 3, s=2, p=1)").layers[0]
     assert layer.output.size == (2, 2)
 
 
+# docs/published-figures.md: The lecture
 def test_output_size_with_depth() -> None:
     # 5x5x3 input, five 3x3x3 filters, pad 1, stride 2 -> 3x3x5
     layer = summarize("INPUT(5x5x3) -> CONV(5, 3, s=2, p=1)").layers[0]
     assert (layer.output.size, layer.output.channels) == ((3, 3), 5)
 
 
+# docs/published-figures.md: The lecture, cs231n
 def test_parameter_sharing_example() -> None:
     # 55x55x3 -> 55x55x96 with 96 11x11 filters, pad 5, stride 1
     layer = summarize("INPUT(55x55x3) -> CONV(96, 11, p=5)").layers[0]
@@ -31,11 +34,13 @@ def test_parameter_sharing_example() -> None:
     assert num(layer.params_fc) // num(layer.params) == 75_425  # "75,400 times smaller"
 
 
+# docs/published-figures.md: The lecture
 def test_local_layer_counts_unshared_weights() -> None:
     layer = summarize("INPUT(55x55x3) -> LOCAL(96, 11, p=5)").layers[0]
     assert layer.params == 105_705_600
 
 
+# docs/published-figures.md: The lecture
 @pytest.mark.parametrize(
     ("pool", "size"),
     [("MAXPOOL(3, s=2)", (24, 49)), ("MAXPOOL(3x2, s=2x1)", (24, 99))],
@@ -46,17 +51,20 @@ def test_pytorch_pooling_examples(pool: str, size: tuple[int, int]) -> None:
     assert (layer.output.channels, layer.output.size) == (16, size)
 
 
+# docs/published-figures.md: cs231n
 @pytest.mark.parametrize(("stride", "out"), [(1, 5), (2, 3)])
 def test_cs231n_7x7_input_3x3_filter(stride: int, out: int) -> None:
     assert summarize(f"INPUT(7x7x1) -> CONV(1, 3, s={stride})").layers[0].output.size == (out, out)
 
 
+# docs/published-figures.md: cs231n
 @pytest.mark.parametrize(("stride", "out"), [(1, 5), (2, 3)])
 def test_cs231n_w5_f3_p1(stride: int, out: int) -> None:
     layer = summarize(f"INPUT(5x5x1) -> CONV(1, 3, s={stride}, p=1)").layers[0]
     assert layer.output.size == (out, out)
 
 
+# docs/published-figures.md: The lecture (dilated convolution)
 def test_dilated_example_follows_pytorch() -> None:
     # 11x11x3, 3x3, pad 1, stride 2, dilation 2: floor((11 + 2 - 2*(3-1) - 1)/2) + 1 = 5
     layer = summarize("INPUT(11x11x3) -> CONV(3, 3, s=2, p=1, d=2)").layers[0]
@@ -64,11 +72,13 @@ def test_dilated_example_follows_pytorch() -> None:
     assert layer.receptive_field[0].size == 5  # effective kernel 2*(3-1) + 1
 
 
+# docs/published-figures.md: cs231n
 def test_three_stacked_3x3_see_7x7() -> None:
     result = summarize("INPUT(32x32x8) -> [CONV(8, 3, p=1)]*3")
     assert result.layers[-1].receptive_field[0].size == 7
 
 
+# docs/published-figures.md: cs231n, The lecture
 def test_49c2_vs_27c2_without_bias() -> None:
     c = 16
     one = summarize(f"INPUT(32x32x{c}) -> CONV({c}, 7, p=3, bias=false)")
@@ -77,6 +87,7 @@ def test_49c2_vs_27c2_without_bias() -> None:
     assert three.totals.params == 27 * c * c
 
 
+# docs/published-figures.md: AlexNet 2012
 def test_alexnet_paper_224_warns_about_unseen_column() -> None:
     # (224 - 11)/4 + 1 = 54.25: the last column is never seen
     result = summarize("INPUT(224x224x3) -> CONV(96, 11, s=4)")
@@ -88,13 +99,19 @@ def test_alexnet_paper_224_warns_about_unseen_column() -> None:
     ]
 
 
+# docs/published-figures.md: cs231n
 def test_cs231n_not_exact_setting_warns() -> None:
     # W=10, P=0, F=3, S=2 -> 4.5: not exact
     result = summarize("INPUT(10x10x1) -> CONV(1, 3, s=2)")
     assert result.layers[0].output.size == (4, 4)
-    assert any("4.5" in w.message for w in result.warnings)
+    # windows start at 0, 2, 4, 6 and cover rows 0-8: row 9 is never seen
+    assert [w.message for w in result.warnings] == [
+        "layer 1 (conv1): axes H and W: (10 - 3)/2 + 1 = 4.5 is not whole (cs231n calls "
+        "such a setting invalid); the floor leaves the last 1 input row unseen"
+    ]
 
 
+# docs/published-figures.md: cs231n
 def test_same_padding_at_stride_one_keeps_size() -> None:
     # P = (F - 1)/2 at stride 1
     layer = summarize("INPUT(32x32x3) -> CONV(8, 5, p=same)").layers[0]
@@ -103,6 +120,7 @@ def test_same_padding_at_stride_one_keeps_size() -> None:
     assert layer.window.padding == ((2, 2), (2, 2))
 
 
+# docs/published-figures.md: torchvision (AlexNet's conv1)
 def test_formula_functions_directly() -> None:
     assert f.conv_output_length(224, 11, 4, 2, 2, 1) == 55
     assert f.pool_output_length(6, 3, 2, 0, 0, 1, ceil_mode=True) == 3
@@ -114,6 +132,7 @@ def test_formula_functions_directly() -> None:
     assert f.adaptive_window_max(6, 3) == 2
 
 
+# docs/published-figures.md: torchvision (AlexNet's conv1)
 def test_padding_only_drop_is_named_as_such() -> None:
     # torchvision AlexNet conv1: (224 + 2*2 - 11)/4 + 1 = 55.25, the dropped row is padding
     result = summarize("INPUT(224x224x3) -> CONV(64, 11, s=4, p=2)")
@@ -128,7 +147,11 @@ def test_receptive_field_mostly_padding_warns_once() -> None:
     result = summarize("INPUT(8x8x1) -> CONV(1, 7, p=6) -> CONV(1, 7, p=6)")
     codes = [w.code for w in result.warnings]
     assert codes.count("receptive-field-padding") == 1
-    assert "it sees 1x1 input pixels" in result.warnings[0].message
+    # its window covers padded rows 0-6 and the input starts at row 6: one row, one column
+    assert result.warnings[0].message == (
+        "layer 1 (conv1): the corner unit's receptive field (7x7) is mostly padding: "
+        "it sees 1x1 input pixels"
+    )
 
 
 def test_caffe_pooling_keeps_the_window_pytorch_drops() -> None:

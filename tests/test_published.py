@@ -1,21 +1,24 @@
 """Numbers from independent sources: torchvision, the papers, cs231n, the lecture, Distill.
 
-Every expected value here comes from ../shared/reference/published-figures.md or the
-lecture, never from cnncalc itself.
+Every expected value here comes from docs/published-figures.md (each test names its
+section), never from cnncalc itself.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cnncalc.results import LayerResult, NetworkResult
-from tests.conftest import num, summarize
+from tests.conftest import ROOT, num, summarize
 
 
 def by_name(result: NetworkResult, name: str) -> LayerResult:
     return next(layer for layer in result.layers if layer.name == name)
 
 
+# docs/published-figures.md: torchvision (AlexNet, VGG), AlexNet 2012, LeNet-5
 @pytest.mark.parametrize(
     ("spec", "params", "macs"),
     [
@@ -35,12 +38,14 @@ def test_zoo_totals(spec: str, params: int, macs: int | None) -> None:
         assert result.totals.flops == 2 * macs
 
 
+# docs/published-figures.md: torchvision
 def test_vgg_gmacs_match_torchvision_docs() -> None:
     # torchvision's documented "GFLOPS" are MACs: 7.609 (vgg11), 19.632 (vgg19)
     assert round(num(summarize("vgg11.yaml").totals.macs) / 1e9, 3) == 7.609
     assert round(num(summarize("vgg19.yaml").totals.macs) / 1e9, 3) == 19.632
 
 
+# docs/published-figures.md: AlexNet 2012
 def test_alexnet_2012_per_layer_parameters() -> None:
     result = summarize("alexnet2012.yaml")
     expected = {
@@ -58,6 +63,7 @@ def test_alexnet_2012_per_layer_parameters() -> None:
     assert (conv1.output.size, conv1.output.channels) == ((55, 55), 96)
 
 
+# docs/published-figures.md: LeNet-5
 def test_lenet5_per_layer() -> None:
     result = summarize("lenet5.yaml")
     assert by_name(result, "C1").params == 156
@@ -71,6 +77,7 @@ def test_lenet5_per_layer() -> None:
     assert by_name(result, "output").params == 850
 
 
+# docs/published-figures.md: cs231n
 CS231N_VGG16 = [
     # (output H=W, C, weights without biases) for each conv and pool, in order
     (224, 64, 1_728),
@@ -109,6 +116,7 @@ def test_vgg16_layers_match_cs231n_table() -> None:
     assert result.input.numel == 150_528
 
 
+# docs/published-figures.md: Receptive fields (vgg_16)
 VGG16_RF = {  # TF-slim vgg_16 endpoints: receptive field, effective stride, effective padding
     "conv1_1": (3, 1, 1),
     "pool1": (6, 2, 2),
@@ -150,6 +158,7 @@ def test_vgg16_receptive_fields_match_distill() -> None:
             assert (axis.size, axis.jump, axis.padding) == (size, jump, padding), endpoint
 
 
+# docs/published-figures.md: Receptive fields (alexnet_v2)
 ALEXNET_V2 = (  # TF-slim alexnet_v2 at 224: VALID conv1 and pools, SAME elsewhere
     "INPUT(224x224x3) -> CONV(64, 11, s=4, name=conv1) -> MAXPOOL(3, 2, name=pool1)"
     " -> CONV(192, 5, p=same, name=conv2) -> MAXPOOL(3, 2, name=pool2)"
@@ -174,6 +183,7 @@ def test_alexnet_v2_receptive_fields_match_distill() -> None:
         assert (axis.size, axis.jump, axis.padding) == want, name
 
 
+# docs/published-figures.md: Receptive fields (mobilenet_v1), MobileNet v1
 def test_mobilenet_v1_receptive_field_and_size() -> None:
     result = summarize("mobilenet_v1.yaml")
     last = by_name(result, "Conv2d_13_pointwise")
@@ -184,8 +194,23 @@ def test_mobilenet_v1_receptive_field_and_size() -> None:
     assert round(num(result.totals.params) / 1e6, 1) == 4.2
 
 
+# docs/published-figures.md: Receptive fields (torchvision's AlexNet)
 def test_fc_after_pool_uses_whole_map_as_kernel() -> None:
     # AlexNet fc6 after a 6x6 pool5 with RF 195, jump 32: 195 + 5*32 = 355
     result = summarize("alexnet.yaml")
     assert by_name(result, "pool5").receptive_field[0].size == 195
     assert by_name(result, "fc6").receptive_field[0].size == 355
+
+
+def test_cited_sections_exist() -> None:
+    # every "# docs/published-figures.md: SECTION (detail), SECTION" names a real section
+    doc = (ROOT / "docs" / "published-figures.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## (.+)$", doc, flags=re.M))
+    cited = {
+        re.sub(r"\s*\(.*?\)", "", part).strip()
+        for path in (ROOT / "tests").glob("*.py")
+        for line in re.findall(r"^\s*# docs/published-figures\.md: (.+)$", path.read_text(), re.M)
+        for part in re.split(r",\s*(?![^()]*\))", line)
+    }
+    assert len(cited) >= 8
+    assert cited <= sections, cited - sections

@@ -15,6 +15,7 @@ from tests.conftest import summarize
 C = Poly.symbol("C")
 
 
+# docs/published-figures.md: cs231n, The lecture
 def test_lecture_49c2_vs_27c2() -> None:
     one = summarize("INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)")
     three = summarize("INPUT(32x32xC) -> [CONV(C, 3, p=1, bias=false)]*3")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cnncalc import CnnCalcError, Options, evaluate
@@ -150,14 +152,23 @@ def test_per_axis_length_must_match() -> None:
 
 
 def test_alias_bomb_is_refused_quickly() -> None:
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-    for i in range(1, 9):
-        prev = chr(ord("a") + i - 1)
-        cur = chr(ord("a") + i)
-        bomb += f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 10) + "]\n"
-    bomb += "input: 8x8x1\nlayers: [relu]\n"
-    with pytest.raises(CnnCalcError):
-        parse_yaml(bomb)
+    # Seven levels of ten aliases each: level a holds 1 + 10 values, each later level
+    # 1 + 10 times the one before, so g expands to 11,111,111 values, past the 5,000,000
+    # budget, from under 400 characters. The keys are all valid, so only the alias budget
+    # can refuse it, and it must do so without expanding anything.
+    bomb = "input: 8x8x1\nvars:\n  a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+    for previous, current in zip("abcdef", "bcdefg", strict=True):
+        bomb += f"  {current}: &{current} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
+    bomb += "layers: [relu]\n"
+    assert len(bomb) < 400
+    started = time.perf_counter()
+    with pytest.raises(LimitError) as info:
+        parse_yaml(bomb, "bomb.yaml")
+    assert time.perf_counter() - started < 2
+    assert str(info.value) == (
+        "bomb.yaml: the document expands to more than 5,000,000 values "
+        "(aliases repeated too often?)"
+    )
     text = "input: 8x8x1\nx: &x [relu, relu]\nlayers: *x\n"
     with pytest.raises(CnnCalcError, match="unknown top-level key 'x'"):
         parse_yaml(text)
@@ -172,9 +183,14 @@ def test_repeat_budget_is_checked_before_expanding() -> None:
 
 
 def test_long_documents_are_not_mistaken_for_alias_bombs() -> None:
-    body = "".join("  - conv: {filters: 2, kernel: 1}\n  - relu\n" for _ in range(60_000))
-    spec = parse_yaml(f"input: 4x4x1\nlayers:\n{body}", options=Options(max_layers=200_000))
-    assert len(spec.layers) == 120_000
+    # 20,000 layers: without aliases, and with every layer but the first two an alias of
+    # one of them (measured by the alias budget, and far under it).
+    plain = "".join("  - conv: {filters: 2, kernel: 1}\n  - relu\n" for _ in range(10_000))
+    aliased = "  - &c {conv: {filters: 2, kernel: 1}}\n  - &r relu\n" + "  - *c\n  - *r\n" * 9_999
+    for body in (plain, aliased):
+        spec = parse_yaml(f"input: 4x4x1\nlayers:\n{body}")
+        assert len(spec.layers) == 20_000
+        assert [layer.kind for layer in spec.layers[-2:]] == ["conv", "relu"]
 
 
 def test_recursive_alias_is_refused() -> None:

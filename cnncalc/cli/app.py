@@ -33,7 +33,7 @@ Examples:
 
   cnncalc summarize "INPUT(32x32x3) -> [CONV(16, 3, p=1) -> RELU -> POOL]*2 -> FC(10)"
 
-  cnncalc summarize specs/lecture-pattern.cnn --set N=2 --set M=3 --set K=2
+  cnncalc summarize specs/lecture-pattern.yaml --set N=3 --set M=2
 """
 
 app = typer.Typer(
@@ -171,7 +171,7 @@ class ExpandFormat(StrEnum):
 
 @app.command(
     epilog='Examples:  cnncalc expand "INPUT(32x32x3) -> [CONV(16) -> RELU]*2 -> POOL?"  |  '
-    "cnncalc expand specs/lecture-pattern.cnn --set N=2 --set M=3 --set K=2 --no-optional  |  "
+    "cnncalc expand specs/lecture-pattern.yaml --set N=1 --no-optional  |  "
     "cnncalc expand specs/vgg16.yaml --format yaml",
 )
 def expand(

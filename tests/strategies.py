@@ -1,0 +1,215 @@
+"""Hypothesis strategies the property and fuzz tests share.
+
+Grammar: canonical layers and syntax trees (round trips), valid chains and the pieces
+that mutate them. YAML: documents of valid shape with random values, and the zoo's YAML
+specs with pieces to insert. The example budget is not set here: it comes from the
+profile tests/conftest.py loads.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from cnncalc.parse.grammar import (
+    Branches,
+    GrammarOrigin,
+    Group,
+    Layer,
+    Maybe,
+    Node,
+    Program,
+    Repeat,
+    parse_program,
+)
+from tests.conftest import SPECS
+
+# Grammar: canonical trees and valid chains.
+
+CANONICAL_LAYERS = st.sampled_from(
+    [
+        "CONV(4)",
+        "CONV(8, 3)",
+        "CONV(4, k=1, s=2)",
+        "CONV(4, p=1)",
+        "CONV(4, p=same)",
+        "CONV(2, d=2, bias=false)",
+        "MAXPOOL",
+        "MAXPOOL(3, 2)",
+        "AVGPOOL(2, ceil_mode=true)",
+        "RELU",
+        "LEAKY_RELU(0.2)",
+        "BATCHNORM",
+        "DROPOUT(0.5)",
+        "LRN",
+        "LOCAL(2, 1)",
+    ]
+)
+"""Layer text written as the formatter writes it, so parse(format(tree)) == tree."""
+
+NOWHERE = GrammarOrigin("", 0, 0, "<test>")
+"""An origin for built trees: spans are not part of equality."""
+
+
+def layer_node(text: str) -> Layer:
+    """The syntax-tree node of one layer's text."""
+    item = parse_program(text).items[0]
+    assert isinstance(item, Layer)
+    return item
+
+
+def trees(depth: int = 3) -> st.SearchStrategy[Node]:
+    """Canonical syntax trees: layers, groups, repeats, optional parts and branches."""
+    leaf: st.SearchStrategy[Node] = CANONICAL_LAYERS.map(layer_node)
+    if depth == 0:
+        return leaf
+    sub = trees(depth - 1)
+    chains = st.lists(sub, min_size=1, max_size=3).map(tuple)
+    group = chains.map(lambda items: Group(items, NOWHERE))
+    counts = st.one_of(st.integers(0, 3), st.sampled_from(["N", "M"]))
+    repeat = st.tuples(st.one_of(group, leaf), counts).map(lambda t: Repeat(t[0], t[1], NOWHERE))
+    maybe = st.one_of(group, leaf).map(lambda n: Maybe(n, NOWHERE))
+    merges = st.sampled_from(["ADD", "CONCAT"]).map(layer_node)
+    branches = st.tuples(merges, st.lists(chains, min_size=1, max_size=3)).map(
+        lambda t: Branches(t[0], tuple(t[1]), NOWHERE)
+    )
+    return st.one_of(leaf, group, repeat, maybe, branches)
+
+
+PROGRAMS = st.lists(trees(), min_size=1, max_size=4).map(
+    lambda items: Program((layer_node("INPUT(32x32x3)"), *items), "")
+)
+"""Whole canonical programs: an input layer and up to four trees."""
+
+CHAIN_PIECES = st.one_of(
+    CANONICAL_LAYERS,
+    st.sampled_from(
+        [
+            "ADD{RELU | IDENTITY}",
+            "CONCAT{RELU | MAXPOOL(3, 1, p=1) -> RELU}",
+            "[CONV(4, 3, p=1) -> RELU]*2",
+        ]
+    ),
+)
+"""A layer, a merge of branches or a repeated group, as grammar text."""
+
+VALID_CHAINS = st.lists(CHAIN_PIECES, min_size=0, max_size=8).map(
+    lambda layers: " -> ".join(["INPUT(32x32x3)", *layers, "FLATTEN", "FC(10)"])
+)
+"""Grammar text of a valid chain on a 32x32x3 input ending in a classifier."""
+
+CHAIN_MUTATIONS = st.sampled_from(
+    [*"[]()*?,=->#x0123456789 \n\t", "->", "**", "-1", "1e999", "\u00d7", "\u2192", "\u00e9", "'"]
+)
+"""Characters and tokens to insert into grammar text."""
+
+CHAIN_EDITS = st.lists(st.tuples(st.integers(0, 200), CHAIN_MUTATIONS, st.booleans()), max_size=4)
+"""Up to four edits (position, piece, delete instead of insert) of a short chain."""
+
+# Grammar text through the command line: the zoo's grammar files, mutated.
+
+GRAMMAR_SEEDS = st.sampled_from([p.read_text() for p in sorted(SPECS.glob("*.cnn"))])
+"""The text of a grammar file in specs/."""
+
+GRAMMAR_PIECES = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "*",
+    "?",
+    ",",
+    "=",
+    "->",
+    "#",
+    "x",
+    "0",
+    "-1",
+    "1e999",
+    "9" * 40,
+    "\u00d7",
+    "\u2192",
+    "\u00e9",
+    "'",
+    '"',
+    "\n",
+    "\t",
+    "CONV",
+    "p=same",
+    "[bold]",
+    "[/x]",
+    "\x00",
+    "INPUT(",
+    "N",
+]
+"""Pieces of grammar and of rich markup, and control characters, to insert or overwrite."""
+
+GRAMMAR_EDITS = st.lists(
+    st.tuples(st.integers(0, 10_000), st.sampled_from(GRAMMAR_PIECES), st.booleans()), max_size=5
+)
+"""Up to five edits (position, piece, delete instead of insert) of a zoo grammar file."""
+
+JUNK_TEXT = st.text(max_size=200)
+"""Any short text, as a spec on standard input."""
+
+JUNK_BYTES = st.binary(max_size=200)
+"""Any short run of bytes, as a spec on standard input."""
+
+# YAML documents.
+
+YAML_SCALARS = st.one_of(
+    st.integers(-3, 10**30),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=8),
+    st.sampled_from(["same", "valid", "3x3"]),
+)
+"""Any YAML scalar, and a few a spec reads as sizes or paddings."""
+
+YAML_LAYER_VALUES = st.recursive(
+    YAML_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["filters", "kernel", "stride", "padding", "units", "p", "x"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+"""The value of a layer's key: scalars, lists and mappings with real and wrong keys."""
+
+YAML_LAYERS = st.lists(
+    st.one_of(
+        st.sampled_from(["relu", "flatten", "bn", "gap", "conv", "nope"]),
+        st.dictionaries(
+            st.sampled_from(
+                ["conv", "maxpool", "fc", "dropout", "repeat", "layers", "name", "adaptive_avgpool"]
+            ),
+            YAML_LAYER_VALUES,
+            max_size=2,
+        ),
+    ),
+    max_size=6,
+)
+"""A spec's ``layers`` list: bare kinds and one- or two-key mappings."""
+
+YAML_INPUTS = st.one_of(
+    st.sampled_from(["8x8x3", "16x4", "4x8x8x2", "10", "0x1", "axb"]), YAML_SCALARS
+)
+"""A spec's ``input``: sizes of each rank, bad sizes and random scalars."""
+
+YAML_FILES = st.sampled_from(sorted(SPECS.glob("*.yaml")))
+"""Every YAML spec in specs/."""
+
+YAML_INSERTIONS = st.lists(
+    st.tuples(
+        st.integers(0, 10_000),
+        st.sampled_from(
+            [":", "-", " ", "\n", "&a", "*a", "[", "{", "}", "'", "!!python/object", "\t", "0"]
+        ),
+    ),
+    max_size=4,
+)
+"""Up to four (position, piece) insertions of YAML syntax, anchors, aliases and tags."""
