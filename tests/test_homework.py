@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.engine.solve import layers_for_rf, solve_size
+from cnncalc.teach.solve import layers_for_rf, solve_size
 from tests.clirun import run_cli
 from tests.conftest import SPECS
 

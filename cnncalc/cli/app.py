@@ -21,8 +21,8 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.options import MAX_LAYERS, Options
 
 if TYPE_CHECKING:
-    from cnncalc.homework import LayerCase
     from cnncalc.results import NetworkResult
+    from cnncalc.teach.homework import LayerCase
 
 EXAMPLES = """\
 Examples:
@@ -298,8 +298,8 @@ def _show_work(
     fmt: WorkFormat,
     output: Path | None = None,
 ) -> None:
-    from cnncalc.engine.grading import check_params, check_shape
     from cnncalc.render.derivation import derivation_json, derivation_text, verdict_text
+    from cnncalc.teach.grading import check_params, check_shape
 
     verdicts = []
     if expect is not None:
@@ -325,7 +325,7 @@ def _one_layer(
     fmt: WorkFormat,
 ) -> None:
     with _reporting():
-        from cnncalc.homework import one_layer
+        from cnncalc.teach.homework import one_layer
 
         _show_work(one_layer(kind, input_size, options), expect, expect_params, fmt)
 
@@ -471,8 +471,8 @@ def explain(
     """The working for one layer of a spec, its receptive field from the layer before."""
     with _reporting():
         from cnncalc.api import evaluate
-        from cnncalc.homework import find_layer
         from cnncalc.loader import parse_source
+        from cnncalc.teach.homework import find_layer
 
         options = _options(sets, defaults, optional, max_layers, input_size)
         network = parse_source(spec_source(spec), options)
@@ -538,7 +538,7 @@ def convolve(
 ) -> None:
     """The operation itself on small matrices: output values, and with --steps the working."""
     with _reporting():
-        from cnncalc.engine import numeric
+        from cnncalc.teach import numeric
 
         volume = numeric.parse_volume(_matrix_arg(matrix, "--input"), "--input")
         if op is ConvolveOp.conv:
@@ -600,8 +600,8 @@ def solve(
     """Find hyperparameters: every (kernel, stride, padding, dilation) for a wanted size,
     or the number of stacked layers for a wanted receptive field."""
     with _reporting():
-        from cnncalc.engine.solve import Bounds, layers_for_rf, solve_size
         from cnncalc.render.solve import layers_for_rf_text, settings_text
+        from cnncalc.teach.solve import Bounds, layers_for_rf, solve_size
 
         if rf is not None:
             k, s = kernel or 3, stride or 1
@@ -688,7 +688,7 @@ def check(
     mistakes and the working for every wrong answer. Exit code 1 when any is wrong."""
     with _reporting():
         from cnncalc.render.sheet import SHEET_HEADERS, sheet_json, sheet_rows, sheet_summary
-        from cnncalc.sheet import check_sheet
+        from cnncalc.teach.sheet import check_sheet
 
         graded = check_sheet(sheet)
         if fmt is WorkFormat.json:

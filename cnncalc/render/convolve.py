@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnncalc.engine.numeric import Number, Operation, Window
+from cnncalc.teach.numeric import Number, Operation, Window
 
 
 def show(value: Number) -> str:

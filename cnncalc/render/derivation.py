@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from cnncalc.engine.derive import Derivation
-from cnncalc.engine.grading import Verdict
 from cnncalc.symbolic import Count
+from cnncalc.teach.derive import Derivation
+from cnncalc.teach.grading import Verdict
 
 
 def _value(value: Count | float | str) -> str:

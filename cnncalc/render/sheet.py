@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from cnncalc.render.derivation import derivation_text, verdict_text
-from cnncalc.sheet import Sheet
+from cnncalc.teach.sheet import Sheet
 
 SHEET_HEADERS = ["question", "asked", "answer", "correct", "verdict"]
 

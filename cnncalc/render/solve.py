@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cnncalc.engine import formulas
-from cnncalc.engine.solve import Bounds, Setting
+from cnncalc.teach.solve import Bounds, Setting
 
 
 def _exactness(remainder: int, unseen: int) -> str:

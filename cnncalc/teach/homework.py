@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnncalc.engine import evaluate
-from cnncalc.engine.derive import Derivation, Source, derive
 from cnncalc.errors import SpecError
 from cnncalc.kinds import make_layer
 from cnncalc.parse.common import OptionOrigin, parse_input_text
 from cnncalc.results import AxisField, LayerResult, NetworkResult, Shape
 from cnncalc.spec import LayerSpec, NetworkSpec
+from cnncalc.teach.derive import Derivation, Source, derive
 
 
 @dataclass(frozen=True)

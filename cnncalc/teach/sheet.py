@@ -9,14 +9,14 @@ from pathlib import Path
 import yaml
 
 from cnncalc.engine import evaluate
-from cnncalc.engine.grading import Verdict, check_params, check_shape, parse_numbers
 from cnncalc.errors import CnnCalcError, SpecError, did_you_mean
-from cnncalc.homework import LayerCase, find_layer
 from cnncalc.loader import parse_source, read_file, text_source
 from cnncalc.parse.common import parse_input_text
 from cnncalc.parse.yaml_spec import Document, LayerReader, YamlOrigin, compose
 from cnncalc.results import Shape
 from cnncalc.spec import NetworkSpec
+from cnncalc.teach.grading import Verdict, check_params, check_shape, parse_numbers
+from cnncalc.teach.homework import LayerCase, find_layer
 
 ASKS = {
     "output": "output size",
