@@ -11,7 +11,8 @@ from cnncalc import CnnCalcError, evaluate
 from cnncalc.errors import GrammarSyntaxError, LimitError
 from cnncalc.loader import load_spec
 from cnncalc.parse.common import LoadOptions
-from cnncalc.parse.grammar import parse_grammar, parse_program
+from cnncalc.parse.expand import parse_grammar
+from cnncalc.parse.grammar import parse_program
 from cnncalc.parse.unparse import format_network, format_program, format_yaml
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.render.data import result_dict

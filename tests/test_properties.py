@@ -7,18 +7,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cnncalc import CnnCalcError, evaluate
+from cnncalc.parse.expand import parse_grammar
 from cnncalc.parse.grammar import (
     Branches,
-    GrammarOrigin,
     Group,
     Layer,
     Maybe,
     Node,
     Program,
     Repeat,
-    parse_grammar,
     parse_program,
 )
+from cnncalc.parse.tokens import GrammarOrigin
 from cnncalc.parse.unparse import format_network, format_program, format_yaml
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.render.data import result_dict
