@@ -61,7 +61,12 @@ def is_operand(value: object) -> bool:
 class ExpressionParser(TokenStream):
     """The arithmetic rules over grammar tokens; the grammar's parser extends it."""
 
-    operators = 0
+    operators = 0  # in the expression being read
+
+    def _parse_expression(self) -> object:
+        """expression := sum   (at most MAX_OPERATORS operators)"""
+        self.operators = 0
+        return self._parse_sum()
 
     def _parse_sum(self) -> object:
         """sum := term ( ( '+' | '-' ) term )*"""
@@ -136,7 +141,7 @@ def parse_expression(text: str) -> object:
     Raises a :class:`~cnncalc.errors.GrammarSyntaxError` when the text is no expression.
     """
     parser = ExpressionParser(text, "<expression>")
-    value = parser._parse_sum()
+    value = parser._parse_expression()
     parser.expect("END", "an operator or the end")
     return value
 

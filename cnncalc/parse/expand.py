@@ -38,6 +38,10 @@ from cnncalc.parse.grammar import (
 from cnncalc.parse.tokens import GrammarOrigin
 from cnncalc.spec import Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
 
+# Sizing remembers block uses per arguments; uses with ever new arguments (n*2, n*2+1
+# nested) defeat that, so the work is bounded too: real networks take hundreds of steps.
+MAX_SIZING_STEPS = 100_000
+
 Bindings = dict[str, object]
 """A block's parameters and their values; None outside any block."""
 
@@ -94,6 +98,7 @@ class _Expander:
         # Expansion walks each block use anew; parts that expand to nothing (left-out
         # optional parts, empty blocks) cost visits without layers, so visits are bounded too.
         self.max_visits = 4 * options.max_layers + 100_000
+        self.steps = 0
 
     def times(self, node: Repeat, bindings: Bindings | None) -> int:
         if isinstance(node.count, int):
@@ -192,6 +197,12 @@ class _Expander:
             )
 
     def _measure(self, node: Node, bindings: Bindings | None) -> _Size:
+        self.steps += 1
+        if self.steps > MAX_SIZING_STEPS:
+            raise LimitError(
+                f"{node.origin.describe()}: working out the spec's size takes more than "
+                f"{MAX_SIZING_STEPS:,} steps (block uses nested with ever new arguments)"
+            )
         if isinstance(node, Layer):
             block = self._block(node)
             if block is None:

@@ -272,11 +272,11 @@ class _Parser(ExpressionParser):
         return Arg(key, value, self.origin(token.start, self.tokens[self.pos - 1].end))
 
     def _parse_value(self) -> object:
-        """value := '[' value ( ',' value )* ']' | sum   (sum: see arith; expressions are
-        for block parameters)"""
+        """value := '[' value ( ',' value )* ']' | expression   (see arith; expressions
+        are for block parameters)"""
         opener = self.check("LBRACKET")
         if opener is None:
-            return self._parse_sum()
+            return self._parse_expression()
         with self.enclosing(opener, "RBRACKET", "',' or ']' in a list"):
             values = [self._parse_value()]
             while self.check("COMMA"):
