@@ -250,3 +250,9 @@ def test_grammar_and_yaml_agree_with_python(tree: object, spaces: list[bool]) ->
     for parse, spec in ((parse_grammar, grammar), (parse_yaml, yaml)):
         got = outcome(lambda parse=parse, spec=spec: parse(spec).layers[0].op.filters)
         assert got == layer, (parse.__name__, spec)
+
+
+@pytest.mark.parametrize("opener", ["-", "(", "["])
+def test_deep_values_are_clear_errors(opener: str) -> None:
+    with pytest.raises(CnnCalcError, match=r"at most 100 operators|nested deeper than 100"):
+        parse_grammar("INPUT(8x8x1) -> CONV(" + opener * 100_000 + "1)")

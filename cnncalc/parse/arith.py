@@ -88,6 +88,7 @@ class ExpressionParser(TokenStream):
         """factor := '-' factor | '(' sum ')' | atom   (``-`` and a number: a negative number)"""
         minus = self.check("MINUS")
         if minus is not None:
+            self._count(minus)
             operand = self._parse_factor()
             if type(operand) in (int, float):
                 return -operand  # type: ignore[operator]
@@ -121,11 +122,15 @@ class ExpressionParser(TokenStream):
             return token.text[1:-1]
         raise self.unexpected("a value")
 
-    def _combine(self, op: str, token: Token, left: object, right: object) -> Expr:
-        """An operation, once its operands are checked (the error points at ``token``)."""
+    def _count(self, token: Token) -> None:
         self.operators += 1
         if self.operators > MAX_OPERATORS:
             raise self.error(f"an expression may have at most {MAX_OPERATORS} operators", token)
+
+    def _combine(self, op: str, token: Token, left: object, right: object) -> Expr:
+        """An operation, once its operands are checked (the error points at ``token``)."""
+        if op != "neg":  # counted when read
+            self._count(token)
         for value in (left,) if op == "neg" else (left, right):
             if not is_operand(value):
                 raise self.error(
