@@ -133,7 +133,8 @@ def expand_source(source: Source, options: Options | None = None) -> Expansion:
         from cnncalc.parse.yaml_spec import read_yaml
 
         return read_yaml(source.text, source.name, options)
-    from cnncalc.parse.grammar import expand, parse_program
+    from cnncalc.parse.expand import expand
+    from cnncalc.parse.grammar import parse_program
 
     return expand(parse_program(source.text, source.name), options)
 

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from cnncalc.parse.grammar import (
     Branches,
-    GrammarOrigin,
     Group,
     Layer,
     Maybe,
@@ -21,6 +20,7 @@ from cnncalc.parse.grammar import (
     Repeat,
     parse_program,
 )
+from cnncalc.parse.tokens import GrammarOrigin
 from tests.conftest import SPECS
 
 # Grammar: canonical trees and valid chains.

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cnncalc import CnnCalcError, evaluate
 from cnncalc.errors import GrammarSyntaxError, LimitError
 from cnncalc.parse.common import LoadOptions
-from cnncalc.parse.grammar import parse_grammar, parse_program
+from cnncalc.parse.expand import parse_grammar
+from cnncalc.parse.grammar import parse_program
 from cnncalc.parse.unparse import format_network, format_program, format_yaml
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.render.data import result_dict
@@ -254,3 +257,97 @@ def test_format_keeps_definitions_and_branches() -> None:
     )
     assert format_program(parse_program(once)) == once
     assert parse_grammar(once).layers == parse_grammar(text).layers
+
+
+def test_nested_block_uses_are_refused_in_few_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    # b40 is 2**40 convolutions in 1 KB of text; each block is sized once
+    from cnncalc.parse import expand as expand_module
+
+    calls = 0
+    measure = expand_module._Expander._measure
+
+    def counted(self: expand_module._Expander, node: object, bindings: object) -> object:
+        nonlocal calls
+        calls += 1
+        return measure(self, node, bindings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(expand_module._Expander, "_measure", counted)
+    text = "DEF b0 = CONV(1, 1);\n"
+    text += "".join(f"DEF b{i} = b{i - 1} -> b{i - 1};\n" for i in range(1, 41))
+    with pytest.raises(LimitError, match="expands to 1,048,576 layers, more than the limit"):
+        parse_grammar(text + "INPUT(8x8x1) -> b40")  # b20 is the first part past 1,000,000
+    assert calls < 200
+
+
+def test_parts_that_expand_to_nothing_are_bounded_too() -> None:
+    # no layers (the optional part is left out), but 2**40 block uses to walk
+    text = "DEF e(n) = RELU?;\nDEF b0(n) = e(n);\n"
+    text += "".join(f"DEF b{i}(n) = b{i - 1}(n*2) -> b{i - 1}(n*2+1);\n" for i in range(1, 41))
+    with pytest.raises(LimitError, match="size takes more than 100,000 steps"):
+        parse_grammar(text + "INPUT(8x8x1) -> b40(1)", options=LoadOptions(optional=False))
+    # the same arguments each time: sized at once, but expanding would walk 2**40 uses
+    text = "DEF b0 = RELU?;\n"
+    text += "".join(f"DEF b{i} = b{i - 1} -> b{i - 1};\n" for i in range(1, 41))
+    with pytest.raises(LimitError, match="expanding this takes more than 4,100,000 steps"):
+        parse_grammar(text + "INPUT(8x8x1) -> b40", options=LoadOptions(optional=False))
+
+
+def test_block_use_reads_from_a_named_layer_as_in_yaml() -> None:
+    grammar = parse_grammar(
+        "DEF blk(f) = CONV(f, 1) -> RELU;\n"
+        "INPUT(8x8x3) -> CONV(4, 1, name=x) -> CONV(5, 1) -> blk(6, from=x)"
+    )
+    yaml = parse_yaml(
+        "input: 8x8x3\n"
+        "blocks:\n  blk:\n    params: {f: 1}\n    layers:\n"
+        "      - conv: {filters: f, kernel: 1}\n      - relu\n"
+        "layers:\n"
+        "  - conv: {filters: 4, kernel: 1, name: x}\n"
+        "  - conv: {filters: 5, kernel: 1}\n"
+        "  - blk: {f: 6, from: x}\n"
+    )
+    assert grammar.layers == yaml.layers
+    result = evaluate(grammar)
+    # the block's 1x1 conv reads x's 4 channels: 4*6 weights + 6 biases (PyTorch Conv2d)
+    assert result.layers[2].params == 30
+    with pytest.raises(CnnCalcError, match="has no parameter 'form' \\(did you mean 'from'\\?\\)"):
+        parse_grammar("DEF blk(f) = CONV(f, 1); INPUT(8x8x3) -> blk(6, form=x)")
+
+
+def test_block_arguments_keep_their_type() -> None:
+    # 1.0 is no filter count even after 1 (equal in Python) was one
+    with pytest.raises(CnnCalcError, match=r"got 1\.0"):
+        parse_grammar("DEF b(f) = CONV(f, 1); INPUT(8x8x3) -> b(1) -> b(1.0)")
+
+
+ARG_TEXTS = {"1": "1", "1.0": "1.0", "true": "true", "2": "2", '"2"': '"2"', "0": "0"}
+
+
+def _fails(text: str) -> bool:
+    try:
+        evaluate(parse_grammar(text))
+    except CnnCalcError:
+        return True
+    return False
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    layer=st.tuples(st.sampled_from(sorted(ARG_TEXTS)), st.sampled_from(sorted(ARG_TEXTS))),
+    prefix=st.lists(
+        st.tuples(st.sampled_from(sorted(ARG_TEXTS)), st.sampled_from(sorted(ARG_TEXTS))),
+        min_size=1,
+        max_size=3,
+    ),
+    in_block=st.booleans(),
+)
+def test_a_layer_fails_alone_exactly_when_it_fails_after_others(
+    layer: tuple[str, str], prefix: list[tuple[str, str]], in_block: bool
+) -> None:
+    def write(filters: str, kernel: str) -> str:
+        return f"b({filters}, {kernel})" if in_block else f"CONV({filters}, {kernel})"
+
+    head = "DEF b(f, k) = CONV(f, k);\nINPUT(8x8x3)" if in_block else "INPUT(8x8x3)"
+    alone = _fails(f"{head} -> {write(*layer)}")
+    before = f"{head} -> " + " -> ".join(write(*p) for p in prefix)
+    assert _fails(f"{before} -> {write(*layer)}") == (_fails(before) or alone)

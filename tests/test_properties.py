@@ -6,7 +6,11 @@ import pytest
 from hypothesis import given
 
 from cnncalc import CnnCalcError, evaluate
-from cnncalc.parse.grammar import Program, parse_grammar, parse_program
+from cnncalc.parse.expand import parse_grammar
+from cnncalc.parse.grammar import (
+    Program,
+    parse_program,
+)
 from cnncalc.parse.unparse import format_network, format_program, format_yaml
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.render.data import result_dict

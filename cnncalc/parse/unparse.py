@@ -8,10 +8,10 @@ from typing import Any
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.kinds import Field, Kind, lookup_kind
+from cnncalc.parse.arith import Expr
 from cnncalc.parse.grammar import (
     Branches,
     Definition,
-    Expr,
     Group,
     Layer,
     Node,
@@ -50,7 +50,7 @@ def _quote(text: str) -> str:
 
 def _scalar_text(value: object) -> str:
     if isinstance(value, Expr):
-        return f"{_scalar_text(value.left)}{value.op}{_scalar_text(value.right)}"
+        return str(value)
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_scalar_text(v) for v in value) + "]"
     if isinstance(value, bool):

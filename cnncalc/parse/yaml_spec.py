@@ -222,57 +222,9 @@ class _Scope(NamedTuple):
 
 def _arith(text: str, params: dict[str, object], origin: YamlOrigin) -> object:
     """``filters * 4`` with the block's parameters: + - * // on whole numbers only."""
-    import ast  # only specs with expressions pay for it
+    from cnncalc.parse.arith import evaluate_text
 
-    allowed = (
-        ast.Expression,
-        ast.BinOp,
-        ast.UnaryOp,
-        ast.Constant,
-        ast.Name,
-        ast.Load,
-        ast.Add,
-        ast.Sub,
-        ast.Mult,
-        ast.FloorDiv,
-        ast.USub,
-    )
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        return text
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    if not names or not names <= set(params):
-        return text
-    if not all(isinstance(n, allowed) for n in ast.walk(tree)):
-        raise origin.error(f"'{text}': only + - * // on whole numbers are allowed in blocks")
-
-    def value(node: ast.AST) -> int:
-        if isinstance(node, ast.Expression):
-            return value(node.body)
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            return node.value
-        if isinstance(node, ast.Name):
-            bound = params[node.id]
-            if isinstance(bound, bool) or not isinstance(bound, int):
-                raise origin.error(f"'{text}': parameter {node.id} is {bound!r}, not a number")
-            return bound
-        if isinstance(node, ast.UnaryOp):
-            return -value(node.operand)
-        if isinstance(node, ast.BinOp):
-            left, right = value(node.left), value(node.right)
-            if isinstance(node.op, ast.Add):
-                return left + right
-            if isinstance(node.op, ast.Sub):
-                return left - right
-            if isinstance(node.op, ast.Mult):
-                return left * right
-            if right == 0:
-                raise origin.error(f"'{text}' divides by zero")
-            return left // right
-        raise origin.error(f"'{text}': only + - * // on whole numbers are allowed in blocks")
-
-    return value(tree)
+    return evaluate_text(text, params, origin)
 
 
 def _substitute(value: object, scope: _Scope | None, origin: YamlOrigin) -> object:
@@ -768,7 +720,8 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
         entries = _default_entries(doc, top["defaults"][0], "defaults")
     file_input = _parse_input(doc, *top["input"]) if "input" in top else None
     if "arch" in top:
-        from cnncalc.parse.grammar import expand, parse_program
+        from cnncalc.parse.expand import expand
+        from cnncalc.parse.grammar import parse_program
 
         node, origin = top["arch"]
         program = parse_program(_arch(doc, node, origin), _arch_name(filename, origin))
