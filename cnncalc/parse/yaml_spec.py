@@ -14,8 +14,19 @@ from typing import NamedTuple
 import yaml
 
 from cnncalc.errors import LimitError, SpecError, did_you_mean
-from cnncalc.kinds import KINDS, Defaults, LayerFactory, convert_defaults, find_kind, lookup_kind
+from cnncalc.kinds import (
+    KINDS,
+    Defaults,
+    LayerFactory,
+    convert_defaults,
+    find_kind,
+    layer_refs,
+    lookup_kind,
+    to_bool,
+    to_name,
+)
 from cnncalc.parse.common import (
+    DEFAULT_MAX_LAYERS,
     Expansion,
     LoadOptions,
     bind_input,
@@ -171,6 +182,16 @@ def _substitute(value: object, scope: _Scope | None, origin: YamlOrigin) -> obje
     return value
 
 
+class _TooMany(Exception):
+    """Counting stopped: the layers counted so far (or those read only to be checked)
+    are beyond the budget."""
+
+    def __init__(self, total: int, unused: int) -> None:
+        super().__init__(total, unused)
+        self.total = total
+        self.unused = unused
+
+
 class LayerReader:
     """Reads the ``layers`` list, expanding ``repeat`` and block uses under a budget."""
 
@@ -188,36 +209,95 @@ class LayerReader:
         self.blocks = blocks or {}
         self._uses: dict[str, int] = {}
         self._written: dict[tuple[str, ...], LayerSpec] = {}
+        self._counts: dict[int, tuple[int, int, int]] = {}  # by id of a list node
+        self._limit = DEFAULT_MAX_LAYERS
 
-    def count(self, node: yaml.Node, path: str, depth: int = 0, chain: tuple[str, ...] = ()) -> int:
-        """How many layers a list expands to (at most), computed without expanding it."""
-        if depth > MAX_DEPTH:
+    def count(self, node: yaml.Node, path: str, limit: int, origin: YamlOrigin) -> int:
+        """How many layers a list expands to (at most: layers whose 'when' may be false
+        count too), computed without expanding it; refused beyond ``limit``.
+
+        Reading is bounded too: a body repeated 0 times is still read, to check it, and
+        the layers read that way must stay within ``limit`` as well.
+
+        Each list (a block's layers, a repeat's body) is counted once and remembered, as
+        the count does not depend on a block's arguments; counting stops as soon as a
+        running total passes ``limit``, so a refusal takes as long as reading the text.
+        """
+        self._limit = limit
+        try:
+            total, unused, _ = self._count(node, path, 0, ())
+            if unused > limit:
+                raise _TooMany(total, unused)
+        except _TooMany as over:
+            if over.total <= limit:
+                raise LimitError(
+                    f"{origin.describe()}: layers repeated 0 times are still read, to check "
+                    f"them: {over.unused:,} or more, more than the limit of {limit:,} (raise "
+                    "it with --max-layers)"
+                ) from None
             raise LimitError(
-                f"{self.doc.origin(node, path).describe()}: repeat blocks nested "
-                f"deeper than {MAX_DEPTH} levels"
-            )
+                f"{origin.describe()}: the spec expands to {over.total:,} layers or more, "
+                f"more than the limit of {limit:,} (raise it with --max-layers)"
+            ) from None
+        check_layer_count(total, limit, origin)
+        return total
+
+    def _count(
+        self, node: yaml.Node, path: str, depth: int, chain: tuple[str, ...]
+    ) -> tuple[int, int, int]:
+        """The layers a list expands to, the layers read in it only to be checked (bodies
+        repeated 0 times), and how deeply repeats and blocks nest in it."""
+        known = self._counts.get(id(node))
+        if known is not None:
+            if depth + known[2] > MAX_DEPTH:
+                raise self._too_deep(node, path)
+            return known
+        if depth > MAX_DEPTH:
+            raise self._too_deep(node, path)
         if not isinstance(node, yaml.SequenceNode):
             raise self.doc.origin(node, path).error(f"layers must be a list, got {describe(node)}")
-        total = 0
+        total, unused, height = 0, 0, 0
         for i, item in enumerate(node.value):
             if not self._special(item):
                 total += 1
                 continue
             repeat = self._repeat_block(item, f"{path}[{i}]")
-            use = self._block_use(item, f"{path}[{i}]")
+            use = self._block_use(item, f"{path}[{i}]") if repeat is None else None
             if repeat is not None:
                 times, body, body_path = repeat
-                total += times * self.count(body, body_path, depth + 1, chain)
+                try:
+                    inner, inner_unused, below = self._count(body, body_path, depth + 1, chain)
+                except _TooMany as over:
+                    if times:
+                        raise
+                    raise _TooMany(total, unused + over.total + over.unused) from None
+                total += times * inner
+                unused += inner_unused + (0 if times else inner)
+                height = max(height, below + 1)
             elif use is not None:
                 block = use[0]
                 if block.name in chain:
                     raise self.doc.origin(item, f"{path}[{i}]").error(
                         f"block '{block.name}' uses itself ({' -> '.join([*chain, block.name])})"
                     )
-                total += self.count(block.layers, block.path, depth + 1, (*chain, block.name))
+                inner, inner_unused, below = self._count(
+                    block.layers, block.path, depth + 1, (*chain, block.name)
+                )
+                total += inner
+                unused += inner_unused
+                height = max(height, below + 1)
             else:
                 total += 1
-        return total
+            if (total > self._limit or unused > self._limit) and i + 1 < len(node.value):
+                raise _TooMany(total, unused)  # more items to come: stop here
+        self._counts[id(node)] = (total, unused, height)
+        return total, unused, height
+
+    def _too_deep(self, node: yaml.Node, path: str) -> LimitError:
+        return LimitError(
+            f"{self.doc.origin(node, path).describe()}: repeat blocks nested "
+            f"deeper than {MAX_DEPTH} levels"
+        )
 
     def _special(self, item: yaml.Node) -> bool:
         """Whether a list item may be a repeat block or a block's use; when not, it is a
@@ -307,7 +387,8 @@ class LayerReader:
                 times, body, body_path = repeat
                 once: list[LayerSpec] = []
                 self._read_into(body, body_path, once, scope)
-                out.extend(suffix_repeated_names(once, times))
+                if once and times:
+                    out.extend(suffix_repeated_names(once, times))
                 continue
             use = self._block_use(item, item_path)
             if use is not None:
@@ -325,26 +406,36 @@ class LayerReader:
         out: list[LayerSpec],
         outer: _Scope | None,
     ) -> None:
+        """A block's use: its layers with the use's arguments, named after the use (none
+        when the use's 'when' is false). ``name``, ``from``, ``training_only`` and ``when``
+        are checked as on a layer."""
         params = dict(block.params)
         name: str | None = None
         inputs: tuple[str, ...] = ()
         training_only = False
+        taken = True
         for key, (value, key_origin) in args.items():
+            if key == "when":
+                taken = self._when(value, outer, key_origin)
+                continue
             value = _substitute(value, outer, key_origin)
             if key == "training_only":
-                training_only = value is True or str(value).lower() in ("true", "yes", "on")
+                training_only = to_bool(value, "training_only", self.make.dims, key_origin)
             elif key == "name":
-                name = str(value)
+                name = to_name(value, key_origin)
             elif key == "from":
-                inputs = self._refs(value, key_origin)
+                inputs = layer_refs(value, key_origin)
             elif key in params:
                 params[key] = value
             else:
                 known = ", ".join(params) or "none"
+                special = ["name", "from", "training_only", "when"]
                 raise key_origin.error(
                     f"block '{block.name}' has no parameter '{key}'"
-                    f"{did_you_mean(key, [*params, 'name', 'from'])}; its parameters: {known}"
+                    f"{did_you_mean(key, [*params, *special])}; its parameters: {known}"
                 )
+        if not taken:
+            return
         self._uses[block.name] = self._uses.get(block.name, 0) + 1
         chain = (*outer.chain, block.name) if outer else (block.name,)
         body: list[LayerSpec] = []
@@ -353,17 +444,6 @@ class LayerReader:
         if training_only:
             named = [dataclasses.replace(layer, training_only=True) for layer in named]
         out.extend(named)
-
-    def _refs(self, value: object, origin: YamlOrigin) -> tuple[str, ...]:
-        """The names in ``from: a`` or ``from: [a, b]`` (inside a block, ``input`` is the
-        block's input; see :func:`name_block`)."""
-        items = value if isinstance(value, list) else [value]
-        refs: list[str] = []
-        for item in items:
-            if isinstance(item, bool) or not isinstance(item, str | int):
-                raise origin.error(f"'from' takes layer names, got {item!r}")
-            refs.append(str(item))
-        return tuple(refs)
 
     def _when(self, value: object, scope: _Scope | None, origin: YamlOrigin) -> bool:
         if scope is None:
@@ -471,7 +551,7 @@ class LayerReader:
                     return None
                 continue
             if key == "from":
-                keywords.append(("from", list(self._refs(value, key_origin)), key_origin))
+                keywords.append(("from", list(layer_refs(value, key_origin)), key_origin))
                 continue
             if scope is not None:
                 value = _substitute(value, scope, key_origin)
@@ -621,7 +701,7 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
         blocks = read_blocks(doc, top["blocks"][0], "blocks")
     reader = LayerReader(doc, input_spec.dims, defaults, bound, blocks)
     layers_node, layers_origin = top["layers"]
-    check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
+    reader.count(layers_node, "layers", options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
     return Expansion(NetworkSpec(input_spec, tuple(layers), name), ())
 
