@@ -517,15 +517,13 @@ def make_layer(
     training_only = False
     for key, value, where in keywords:
         if key.lower() in ("from", "inputs"):
-            inputs = _layer_refs(value, where)
+            inputs = layer_refs(value, where)
             continue
         if key.lower() == "training_only":
             training_only = to_bool(value, "training_only", dims, where)
             continue
         if key.lower() == "name":
-            if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
-                raise where.error(f"name must be a non-empty text, got {_show(value)}")
-            name = str(value)
+            name = to_name(value, where)
             continue
         f = lookup_field(kind, key, where)
         if f.name in given:
@@ -554,7 +552,14 @@ def make_layer(
     return LayerSpec(kind.name, kind.build(kind.name, values), name, origin, inputs, training_only)
 
 
-def _layer_refs(value: object, where: Origin) -> tuple[str, ...]:
+def to_name(value: object, where: Origin) -> str:
+    """A layer's (or a block use's) name: non-empty text; a whole number reads as text."""
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+        raise where.error(f"name must be a non-empty text, got {_show(value)}")
+    return str(value)
+
+
+def layer_refs(value: object, where: Origin) -> tuple[str, ...]:
     """``from: a`` or ``from: [a, b]``: names of earlier layers (``input`` for the input)."""
     items = value if isinstance(value, list | tuple) else [value]
     refs = []

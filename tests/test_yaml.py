@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cnncalc import CnnCalcError, Options, evaluate
 from cnncalc.errors import LimitError
 from cnncalc.parse.yaml_spec import parse_yaml
 from cnncalc.spec import Conv, Padding
+from tests.conftest import load_spec
 
 
 def test_forms_and_aliases() -> None:
@@ -196,3 +201,165 @@ def test_long_documents_are_not_mistaken_for_alias_bombs() -> None:
 def test_recursive_alias_is_refused() -> None:
     with pytest.raises(CnnCalcError, match="an alias refers to itself"):
         parse_yaml("input: 8x8x1\nlayers: &x [relu, *x]\n")
+
+
+# One number syntax: whole numbers are plain decimals, never YAML 1.1's octal, hex,
+# base 60 or underscores; tags with bad content are located errors in cnncalc's words.
+
+
+@pytest.mark.parametrize("text", ["010", "0x1F", "1:30", "1_000", "0o7", "0b11", "!!int 0x10"])
+def test_numbers_are_decimal(text: str) -> None:
+    # YAML 1.1 reads 010 as 8 and 1:30 as 90: a filter count that is silently another
+    # number is refused at its place instead
+    got = message(f"input: 8x8x1\nlayers:\n  - conv: {{filters: {text}, kernel: 1}}\n")
+    assert got.startswith("net.yaml, line 3, at layers[0].conv.filters: cannot read ")
+    assert "numbers are written in decimal" in got
+
+
+def test_decimal_forms_and_floats_still_read() -> None:
+    spec = parse_yaml("input: 8x8x1\nlayers:\n  - conv: {filters: +3, kernel: 1}\n")
+    assert isinstance(spec.layers[0].op, Conv) and spec.layers[0].op.filters == 3
+    spec = parse_yaml("input: 8x8x1\nlayers:\n  - conv: {filters: !!str 64, kernel: 1}\n")
+    assert isinstance(spec.layers[0].op, Conv) and spec.layers[0].op.filters == 64
+    assert "dropout p must be a finite number, got inf" in message(
+        "input: 8x8x1\nlayers:\n  - dropout: .inf\n"
+    )
+    assert "numbers are written in decimal" in message(
+        "input: 8x8x1\nlayers:\n  - dropout: 1:30.5\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "line_key", "words"),
+    [
+        ("conv: {filters: !!int abc, kernel: 1}", "conv.filters", "!!int takes a whole number"),
+        ("batchnorm: {affine: !!bool maybe}", "batchnorm.affine", "!!bool takes true or false"),
+        ("relu: {name: !!timestamp foo}", "relu.name", "a date is a real day"),
+        ("relu: {name: 2001-13-45}", "relu.name", "a date is a real day"),
+        ("dropout: !!float xyz", "dropout", "!!float takes a number"),
+        ("dropout: !!binary ???", "dropout", "!!binary takes base64 data"),
+        ("relu: {name: !!python/object foo}", "relu.name", "unsupported tag '!!python/object'"),
+        ("relu: {name: !foo bar}", "relu.name", "unsupported tag '!foo'"),
+    ],
+)
+def test_bad_tag_content_is_located(value: str, line_key: str, words: str) -> None:
+    got = message(f"input: 8x8x1\nlayers:\n  - {value}\n")
+    assert got.startswith(f"net.yaml, line 3, at layers[0].{line_key}: ")
+    assert words in got
+    assert "constructor" not in got
+
+
+def test_second_document_in_cnncalc_words() -> None:
+    assert message("input: 8x8x1\nlayers: [relu]\n---\ninput: 3\n") == (
+        "net.yaml: a spec is one YAML document; a second one starts at line 3"
+    )
+
+
+_LOOKALIKES = st.one_of(
+    st.integers(-5, 300).map(str),
+    st.integers(0, 300).map(lambda n: f"0{n:o}"),
+    st.integers(0, 300).map(lambda n: f"0x{n:x}"),
+    st.integers(0, 300).map(lambda n: f"0b{n:b}"),
+    st.integers(0, 300).map(lambda n: f"0o{n:o}"),
+    st.tuples(st.integers(0, 99), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}"),
+    st.tuples(st.integers(0, 9), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]}.5"),
+    st.integers(1000, 10**7).map(lambda n: f"{n:_}"),
+    st.sampled_from([".inf", "-.inf", ".nan", ".5", "5.", "1e-3", "1.0e+3", "2.5", "-0"]),
+    st.sampled_from(["yes", "No", "on", "OFF", "true", "maybe", "~", "null", ""]),
+    st.sampled_from(["2001-12-14", "2001-13-45", "2001-12-14t21:59:43.10-05:00"]),
+    st.text("0123456789xob:_.-+eE", max_size=8),
+    st.integers(0, 10**30).map(str),
+)
+_TAGS = st.sampled_from(
+    [
+        *("", "!!int ", "!!float ", "!!bool ", "!!str ", "!!null ", "!!timestamp "),
+        *("!!binary ", "!foo ", "!!python/object "),
+    ]
+)
+
+
+@given(
+    _TAGS,
+    _LOOKALIKES,
+    st.sampled_from(["filters: {}, kernel: 1", "filters: 2, kernel: {}", "filters: 2, bias: {}"]),
+    st.booleans(),
+)
+def test_yaml_scalars_never_crash(tag: str, text: str, where: str, in_input: bool) -> None:
+    value = f"{tag}{json.dumps(text)}" if tag and text == "" else f"{tag}{text}"
+    if in_input:
+        doc = f"input: {value}\nlayers:\n  - conv:\n      filters: 2\n      kernel: 1\n"
+    else:
+        body = where.replace("{}", value).replace(", ", "\n      ")
+        doc = f"input: 8x8x1\nlayers:\n  - conv:\n      {body}\n"
+    with contextlib.suppress(CnnCalcError):  # anything else fails the test
+        evaluate(parse_yaml(doc, "net.yaml"))
+
+
+@given(st.integers(1, 10**12), st.integers(1, 3), st.booleans())
+def test_decimal_in_yaml_is_the_grammar_number(filters: int, kernel: int, bias: bool) -> None:
+    word = "true" if bias else "false"
+    yaml_text = (
+        f"input: 4x4x2\nlayers:\n  - conv: {{filters: {filters}, kernel: {kernel}, bias: {word}}}\n"
+    )
+    grammar = f"INPUT(4x4x2) -> CONV({filters}, {kernel}, bias={word})"
+    assert parse_yaml(yaml_text).layers[0].op == load_spec(grammar).layers[0].op
+
+
+# Block uses follow the layer's rules, and counting ends quickly.
+
+
+def _blocks(uses: str, extra: str = "") -> str:
+    return "input: 8x8x1\nblocks:\n  unit:\n    layers: [relu]\n" + extra + f"layers:\n  - {uses}\n"
+
+
+@pytest.mark.parametrize(
+    ("use", "words"),
+    [
+        ("unit: {training_only: maybe}", "training_only must be true or false, got 'maybe'"),
+        ("unit: {name: ''}", "name must be a non-empty text, got ''"),
+        ("unit: {from: []}", "'from' needs at least one layer name"),
+        ("unit: {from: ''}", "'from' takes layer names, got ''"),
+        ("unit: {when: deep}", "'when' is for layers inside blocks"),
+    ],
+)
+def test_block_use_checked_as_a_layer(use: str, words: str) -> None:
+    assert (
+        message(_blocks(use))
+        == f"net.yaml, line 6, at layers[0].unit.{use[7:].split(':')[0]}: {words}"
+    )
+    layer = use.replace("unit", "relu")
+    assert message(f"input: 8x8x1\nlayers:\n  - {layer}\n").endswith(words)
+
+
+def test_when_on_a_block_use_inside_a_block() -> None:
+    outer = (
+        "  outer:\n    params: {deep: false}\n    layers:\n"
+        "      - unit: {when: deep}\n      - conv: {filters: 2, kernel: 1}\n"
+    )
+    text = _blocks("outer\n  - outer: {deep: true}", outer)
+    spec = parse_yaml(text)
+    # the first use drops its unit (relu), the second keeps it
+    assert [layer.kind for layer in spec.layers] == ["conv", "relu", "conv"]
+
+
+def test_block_chain_count_is_refused_quickly() -> None:
+    # block k uses block k-1 twice: 2**40 layers, counted without expanding
+    blocks = "blocks:\n  b0:\n    layers: [relu]\n"
+    for k in range(1, 41):
+        blocks += f"  b{k}:\n    layers: [b{k - 1}, b{k - 1}]\n"
+    start = time.perf_counter()
+    with pytest.raises(LimitError, match="more than the limit of 1,000,000"):
+        parse_yaml(f"input: 8x8x1\n{blocks}layers: [b40]\n")
+    assert time.perf_counter() - start < 1.0
+    small = parse_yaml(f"input: 8x8x1\n{blocks}layers: [b10]\n")
+    assert len(small.layers) == 2**10
+
+
+def test_huge_and_zero_repeats() -> None:
+    with pytest.raises(LimitError, match="expands to 100,000,000,000,000,000,000 layers"):
+        parse_yaml("input: 8x8x1\nlayers:\n - repeat: 100000000000000000000\n   layers: [relu]\n")
+    spec = parse_yaml(
+        "input: 8x8x1\nlayers:\n - repeat: 100000000000000000000\n   layers:\n"
+        "    - repeat: 0\n      layers: [relu]\n - relu\n"
+    )
+    assert [layer.kind for layer in spec.layers] == ["relu"]

@@ -1,21 +1,31 @@
-"""YAML specs -> :class:`NetworkSpec`, with every error naming the key path and line.
+"""YAML specs -> :class:`NetworkSpec`: top keys, input, defaults, blocks, layers and
+repeat, with every error naming the key path and line.
 
-The document is composed into PyYAML nodes (which keep line numbers) and walked by
-hand; aliases are followed under a budget, so "billion laughs" documents end in a
-clear error instead of exhausting memory.
+Reading the document itself (composition, aliases, scalars, origins) is
+:mod:`cnncalc.parse.yaml_doc`; this module gives the values their meaning.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import yaml
 
 from cnncalc.errors import LimitError, SpecError, did_you_mean
-from cnncalc.kinds import KINDS, Defaults, LayerFactory, convert_defaults, find_kind, lookup_kind
+from cnncalc.kinds import (
+    KINDS,
+    Defaults,
+    LayerFactory,
+    convert_defaults,
+    find_kind,
+    layer_refs,
+    lookup_kind,
+    to_bool,
+    to_name,
+)
+from cnncalc.options import MAX_LAYERS
 from cnncalc.parse.common import (
     Expansion,
     LoadOptions,
@@ -27,34 +37,17 @@ from cnncalc.parse.common import (
     parse_input_text,
     suffix_repeated_names,
 )
+from cnncalc.parse.yaml_doc import (
+    MAP_TAG,
+    MAX_DEPTH,
+    STR_TAG,
+    Document,
+    YamlOrigin,
+    compose,
+    describe,
+    is_null,
+)
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
-
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """PyYAML's safe loader, remembering implicit tags: resolving a plain scalar runs
-    Python regular expressions, and long specs repeat the same few scalars."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._tags: dict[tuple[object, ...], str] = {}
-
-    def resolve(self, kind: type, value: str | None, implicit: object) -> str:
-        key = (kind, value, implicit)  # implicit: a bool or a pair of bools
-        try:
-            return self._tags[key]
-        except KeyError:
-            tag: str = super().resolve(kind, value, implicit)
-            self._tags[key] = tag
-            return tag
-
-
-_MAX_DEPTH = 100
-_MAX_VALUES = 5_000_000
-_STR_TAG = "tag:yaml.org,2002:str"
-_INT_TAG = "tag:yaml.org,2002:int"
-_MAP_TAG = "tag:yaml.org,2002:map"
 
 TOP_KEYS = (
     "name",
@@ -67,106 +60,6 @@ TOP_KEYS = (
     "source",
     "description",
 )
-
-
-@dataclass(slots=True)  # one per key of a document: slots, not frozen, for speed
-class YamlOrigin:
-    """A place in a YAML document: file, 1-based line and key path."""
-
-    filename: str
-    line: int
-    path: str
-
-    def error(self, message: str) -> SpecError:
-        return SpecError(message, self.describe())
-
-    def describe(self) -> str:
-        return f"{self.filename}, line {self.line}, at {self.path or 'top level'}"
-
-
-class Document:
-    """Walks composed nodes, turning scalars into Python values and counting visits."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self._constructor = yaml.constructor.SafeConstructor()
-
-    def origin(self, node: yaml.Node, path: str) -> YamlOrigin:
-        return YamlOrigin(self.filename, node.start_mark.line + 1, path)
-
-    def _plain_tag(self, node: yaml.Node, path: str, plain: str) -> None:
-        if node.tag != plain:
-            raise self.origin(node, path).error(
-                f"cannot read this value: unsupported tag '{node.tag}'"
-            )
-
-    def scalar(self, node: yaml.Node, path: str) -> object:
-        """A scalar's value by YAML's safe rules; other tags are errors at their place.
-
-        Text and plain decimal integers are read directly (PyYAML's constructor costs
-        microseconds per value); everything else goes through the constructor.
-        """
-        tag, text = node.tag, node.value
-        if tag == _STR_TAG:
-            return text
-        if tag == _INT_TAG and text.isdigit() and (text[0] != "0" or text == "0"):
-            return int(text)
-        try:
-            return self._constructor.construct_object(node)
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise self.origin(node, path).error(f"cannot read this value: {problem}") from None
-
-    def value(self, node: yaml.Node, path: str, depth: int = 0) -> object:
-        """The plain Python value of a node (scalars, lists, dicts with string keys)."""
-        if depth > _MAX_DEPTH:
-            raise LimitError(
-                f"{self.origin(node, path).describe()}: nested deeper than {_MAX_DEPTH} levels"
-            )
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            self._plain_tag(node, path, "tag:yaml.org,2002:seq")
-            return [
-                self.value(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)
-            ]
-        return {k: self.value(v, f"{path}.{k}", depth + 1) for k, v, _ in self.items(node, path)}
-
-    def items(self, node: yaml.Node, path: str) -> list[tuple[str, yaml.Node, YamlOrigin]]:
-        """Key, value node and origin of each entry of a mapping (keys must be text)."""
-        if not isinstance(node, yaml.MappingNode):
-            raise self.origin(node, path).error(f"expected a mapping, got {_describe(node)}")
-        self._plain_tag(node, path, "tag:yaml.org,2002:map")
-        entries: list[tuple[str, yaml.Node, YamlOrigin]] = []
-        seen: set[str] = set()
-        prefix = f"{path}." if path else ""
-        filename = self.filename
-        for key_node, value_node in node.value:
-            if key_node.tag == _STR_TAG:  # the usual plain key, read without a call
-                key = key_node.value
-            else:
-                value = self.scalar(key_node, path)
-                if not isinstance(value, str | int) or isinstance(value, bool):
-                    raise self.origin(key_node, path).error(f"keys must be text, got {value!r}")
-                key = str(value)
-            if key in seen:
-                raise self.origin(key_node, prefix + key).error(f"key '{key}' appears twice")
-            seen.add(key)
-            origin = YamlOrigin(filename, value_node.start_mark.line + 1, prefix + key)
-            entries.append((key, value_node, origin))
-        return entries
-
-
-def _describe(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    return f"'{node.value}'" if node.value else "nothing"
-
-
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def _parse_input(doc: Document, node: yaml.Node, origin: YamlOrigin) -> InputSpec:
@@ -241,6 +134,16 @@ def _substitute(value: object, scope: _Scope | None, origin: YamlOrigin) -> obje
     return value
 
 
+class _TooMany(Exception):
+    """Counting stopped: the layers counted so far (or those read only to be checked)
+    are beyond the budget."""
+
+    def __init__(self, total: int, unused: int) -> None:
+        super().__init__(total, unused)
+        self.total = total
+        self.unused = unused
+
+
 class LayerReader:
     """Reads the ``layers`` list, expanding ``repeat`` and block uses under a budget."""
 
@@ -258,36 +161,95 @@ class LayerReader:
         self.blocks = blocks or {}
         self._uses: dict[str, int] = {}
         self._written: dict[tuple[str, ...], LayerSpec] = {}
+        self._counts: dict[int, tuple[int, int, int]] = {}  # by id of a list node
+        self._limit = MAX_LAYERS
 
-    def count(self, node: yaml.Node, path: str, depth: int = 0, chain: tuple[str, ...] = ()) -> int:
-        """How many layers a list expands to (at most), computed without expanding it."""
-        if depth > _MAX_DEPTH:
+    def count(self, node: yaml.Node, path: str, limit: int, origin: YamlOrigin) -> int:
+        """How many layers a list expands to (at most: layers whose 'when' may be false
+        count too), computed without expanding it; refused beyond ``limit``.
+
+        Reading is bounded too: a body repeated 0 times is still read, to check it, and
+        the layers read that way must stay within ``limit`` as well.
+
+        Each list (a block's layers, a repeat's body) is counted once and remembered, as
+        the count does not depend on a block's arguments; counting stops as soon as a
+        running total passes ``limit``, so a refusal takes as long as reading the text.
+        """
+        self._limit = limit
+        try:
+            total, unused, _ = self._count(node, path, 0, ())
+            if unused > limit:
+                raise _TooMany(total, unused)
+        except _TooMany as over:
+            if over.total <= limit:
+                raise LimitError(
+                    f"{origin.describe()}: layers repeated 0 times are still read, to check "
+                    f"them: {over.unused:,} or more, more than the limit of {limit:,} (raise "
+                    "it with --max-layers)"
+                ) from None
             raise LimitError(
-                f"{self.doc.origin(node, path).describe()}: repeat blocks nested "
-                f"deeper than {_MAX_DEPTH} levels"
-            )
+                f"{origin.describe()}: the spec expands to {over.total:,} layers or more, "
+                f"more than the limit of {limit:,} (raise it with --max-layers)"
+            ) from None
+        check_layer_count(total, limit, origin)
+        return total
+
+    def _count(
+        self, node: yaml.Node, path: str, depth: int, chain: tuple[str, ...]
+    ) -> tuple[int, int, int]:
+        """The layers a list expands to, the layers read in it only to be checked (bodies
+        repeated 0 times), and how deeply repeats and blocks nest in it."""
+        known = self._counts.get(id(node))
+        if known is not None:
+            if depth + known[2] > MAX_DEPTH:
+                raise self._too_deep(node, path)
+            return known
+        if depth > MAX_DEPTH:
+            raise self._too_deep(node, path)
         if not isinstance(node, yaml.SequenceNode):
-            raise self.doc.origin(node, path).error(f"layers must be a list, got {_describe(node)}")
-        total = 0
+            raise self.doc.origin(node, path).error(f"layers must be a list, got {describe(node)}")
+        total, unused, height = 0, 0, 0
         for i, item in enumerate(node.value):
             if not self._special(item):
                 total += 1
                 continue
             repeat = self._repeat_block(item, f"{path}[{i}]")
-            use = self._block_use(item, f"{path}[{i}]")
+            use = self._block_use(item, f"{path}[{i}]") if repeat is None else None
             if repeat is not None:
                 times, body, body_path = repeat
-                total += times * self.count(body, body_path, depth + 1, chain)
+                try:
+                    inner, inner_unused, below = self._count(body, body_path, depth + 1, chain)
+                except _TooMany as over:
+                    if times:
+                        raise
+                    raise _TooMany(total, unused + over.total + over.unused) from None
+                total += times * inner
+                unused += inner_unused + (0 if times else inner)
+                height = max(height, below + 1)
             elif use is not None:
                 block = use[0]
                 if block.name in chain:
                     raise self.doc.origin(item, f"{path}[{i}]").error(
                         f"block '{block.name}' uses itself ({' -> '.join([*chain, block.name])})"
                     )
-                total += self.count(block.layers, block.path, depth + 1, (*chain, block.name))
+                inner, inner_unused, below = self._count(
+                    block.layers, block.path, depth + 1, (*chain, block.name)
+                )
+                total += inner
+                unused += inner_unused
+                height = max(height, below + 1)
             else:
                 total += 1
-        return total
+            if (total > self._limit or unused > self._limit) and i + 1 < len(node.value):
+                raise _TooMany(total, unused)  # more items to come: stop here
+        self._counts[id(node)] = (total, unused, height)
+        return total, unused, height
+
+    def _too_deep(self, node: yaml.Node, path: str) -> LimitError:
+        return LimitError(
+            f"{self.doc.origin(node, path).describe()}: repeat blocks nested "
+            f"deeper than {MAX_DEPTH} levels"
+        )
 
     def _special(self, item: yaml.Node) -> bool:
         """Whether a list item may be a repeat block or a block's use; when not, it is a
@@ -296,7 +258,7 @@ class LayerReader:
             return item.value in self.blocks
         if isinstance(item, yaml.MappingNode):
             return any(
-                key.tag != _STR_TAG or key.value == "repeat" or key.value in self.blocks
+                key.tag != STR_TAG or key.value == "repeat" or key.value in self.blocks
                 for key, _ in item.value
             )
         return False
@@ -352,7 +314,7 @@ class LayerReader:
         if isinstance(body, yaml.MappingNode):
             for key, node, key_origin in self.doc.items(body, origin.path):
                 args[key] = (self.doc.value(node, key_origin.path), key_origin)
-        elif not _is_null(body):
+        elif not is_null(body):
             raise origin.error(f"block '{word}' takes a mapping of its parameters")
         return self.blocks[word], args, origin
 
@@ -377,7 +339,8 @@ class LayerReader:
                 times, body, body_path = repeat
                 once: list[LayerSpec] = []
                 self._read_into(body, body_path, once, scope)
-                out.extend(suffix_repeated_names(once, times))
+                if once and times:
+                    out.extend(suffix_repeated_names(once, times))
                 continue
             use = self._block_use(item, item_path)
             if use is not None:
@@ -395,26 +358,36 @@ class LayerReader:
         out: list[LayerSpec],
         outer: _Scope | None,
     ) -> None:
+        """A block's use: its layers with the use's arguments, named after the use (none
+        when the use's 'when' is false). ``name``, ``from``, ``training_only`` and ``when``
+        are checked as on a layer."""
         params = dict(block.params)
         name: str | None = None
         inputs: tuple[str, ...] = ()
         training_only = False
+        taken = True
         for key, (value, key_origin) in args.items():
+            if key == "when":
+                taken = self._when(value, outer, key_origin)
+                continue
             value = _substitute(value, outer, key_origin)
             if key == "training_only":
-                training_only = value is True or str(value).lower() in ("true", "yes", "on")
+                training_only = to_bool(value, "training_only", self.make.dims, key_origin)
             elif key == "name":
-                name = str(value)
+                name = to_name(value, key_origin)
             elif key == "from":
-                inputs = self._refs(value, key_origin)
+                inputs = layer_refs(value, key_origin)
             elif key in params:
                 params[key] = value
             else:
                 known = ", ".join(params) or "none"
+                special = ["name", "from", "training_only", "when"]
                 raise key_origin.error(
                     f"block '{block.name}' has no parameter '{key}'"
-                    f"{did_you_mean(key, [*params, 'name', 'from'])}; its parameters: {known}"
+                    f"{did_you_mean(key, [*params, *special])}; its parameters: {known}"
                 )
+        if not taken:
+            return
         self._uses[block.name] = self._uses.get(block.name, 0) + 1
         chain = (*outer.chain, block.name) if outer else (block.name,)
         body: list[LayerSpec] = []
@@ -423,17 +396,6 @@ class LayerReader:
         if training_only:
             named = [dataclasses.replace(layer, training_only=True) for layer in named]
         out.extend(named)
-
-    def _refs(self, value: object, origin: YamlOrigin) -> tuple[str, ...]:
-        """The names in ``from: a`` or ``from: [a, b]`` (inside a block, ``input`` is the
-        block's input; see :func:`name_block`)."""
-        items = value if isinstance(value, list) else [value]
-        refs: list[str] = []
-        for item in items:
-            if isinstance(item, bool) or not isinstance(item, str | int):
-                raise origin.error(f"'from' takes layer names, got {item!r}")
-            refs.append(str(item))
-        return tuple(refs)
 
     def _when(self, value: object, scope: _Scope | None, origin: YamlOrigin) -> bool:
         if scope is None:
@@ -471,7 +433,7 @@ class LayerReader:
     def _read_layer(self, node: yaml.Node, path: str, scope: _Scope | None) -> LayerSpec | None:
         doc = self.doc
         origin = doc.origin(node, path)
-        if isinstance(node, yaml.ScalarNode) and not _is_null(node):
+        if isinstance(node, yaml.ScalarNode) and not is_null(node):
             word = doc.scalar(node, path)
             if not isinstance(word, str):
                 raise origin.error(f"expected a layer kind such as conv or relu, got {word!r}")
@@ -483,7 +445,7 @@ class LayerReader:
             word_only = False
         else:
             raise origin.error(
-                f"expected a layer (e.g. 'relu' or 'conv: 64'), got {_describe(node)}"
+                f"expected a layer (e.g. 'relu' or 'conv: 64'), got {describe(node)}"
             )
         special = ("name", "from", "when", "training_only")
         kind_entries = [
@@ -525,7 +487,7 @@ class LayerReader:
                     positional.append(
                         (_substitute(doc.value(item, item_path), scope, item_origin), item_origin)
                     )
-            elif not _is_null(body):
+            elif not is_null(body):
                 positional.append(
                     (
                         _substitute(doc.value(body, body_origin.path), scope, body_origin),
@@ -541,7 +503,7 @@ class LayerReader:
                     return None
                 continue
             if key == "from":
-                keywords.append(("from", list(self._refs(value, key_origin)), key_origin))
+                keywords.append(("from", list(layer_refs(value, key_origin)), key_origin))
                 continue
             if scope is not None:
                 value = _substitute(value, scope, key_origin)
@@ -555,18 +517,26 @@ def _written_as(node: yaml.Node) -> tuple[tuple[str, ...], yaml.Node, str] | Non
     for a mapping, so the forms never meet), the node that is the layer's origin and
     that node's path below the item. None for any other item."""
     if isinstance(node, yaml.ScalarNode):
-        return ((node.tag, node.value), node, "") if node.tag == _STR_TAG else None
+        return ((node.tag, node.value), node, "") if node.tag == STR_TAG else None
     if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
         return None
     key, body = node.value[0]
-    if key.tag != _STR_TAG or not isinstance(body, yaml.MappingNode) or body.tag != _MAP_TAG:
+    if key.tag != STR_TAG or not isinstance(body, yaml.MappingNode) or body.tag != MAP_TAG:
         return None
     text = [key.value]
     for entry_key, entry_value in body.value:
-        if entry_key.tag != _STR_TAG or not isinstance(entry_value, yaml.ScalarNode):
+        if entry_key.tag != STR_TAG or not isinstance(entry_value, yaml.ScalarNode):
             return None
         text += (entry_key.value, entry_value.tag, entry_value.value)
     return tuple(text), body, f".{key.value}"
+
+
+def read_layer(doc: Document, node: yaml.Node, path: str, dims: int) -> LayerSpec:
+    """One layer item on its own (``conv: {filters: 8, kernel: 3}``), for an input with
+    ``dims`` spatial axes: no defaults, variables or blocks."""
+    layer = LayerReader(doc, dims, {}, {}).layer(node, path)
+    assert layer is not None  # only layers inside blocks can be left out by 'when'
+    return layer
 
 
 def read_blocks(doc: Document, node: yaml.Node, path: str) -> dict[str, BlockDef]:
@@ -585,7 +555,7 @@ def read_blocks(doc: Document, node: yaml.Node, path: str) -> dict[str, BlockDef
         if "layers" not in fields:
             raise origin.error(f"block '{name}' needs 'layers'")
         params: dict[str, object] = {}
-        if "params" in fields and not _is_null(fields["params"][0]):
+        if "params" in fields and not is_null(fields["params"][0]):
             for key, value_node, key_origin in doc.items(
                 *fields["params"][:1], fields["params"][1].path
             ):
@@ -595,65 +565,6 @@ def read_blocks(doc: Document, node: yaml.Node, path: str) -> dict[str, BlockDef
             raise layers_origin.error("a block's layers must be a list")
         blocks[name] = BlockDef(name, params, layers_node, layers_origin.path)
     return blocks
-
-
-def _expanded_size(root: yaml.Node, filename: str) -> int:
-    """Values the document holds once every alias is expanded, without expanding them.
-
-    Each node's size is computed once (aliases share node objects), so "billion laughs"
-    is measured in linear time and refused before anything is walked; an alias inside
-    itself is refused too.
-    """
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def size(node: yaml.Node, depth: int) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            line = node.start_mark.line + 1
-            raise SpecError(f"{filename}, line {line}: an alias refers to itself")
-        if depth > _MAX_DEPTH:
-            line = node.start_mark.line + 1
-            raise LimitError(f"{filename}, line {line}: nested deeper than {_MAX_DEPTH} levels")
-        active.add(key)
-        total = 1
-        if isinstance(node, yaml.SequenceNode):
-            total += sum(size(item, depth + 1) for item in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
-        active.discard(key)
-        sizes[key] = total
-        if total > _MAX_VALUES:
-            raise LimitError(
-                f"{filename}: the document expands to more than {_MAX_VALUES:,} values "
-                "(aliases repeated too often?)"
-            )
-        return total
-
-    return size(root, 0)
-
-
-def compose(text: str, filename: str) -> yaml.Node | None:
-    """Parse YAML text into a node tree, turning PyYAML's errors into :class:`SpecError`.
-
-    Documents whose aliases expand beyond the limit are refused here.
-    """
-    try:
-        node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
-        if node is not None and "*" in text:  # without an alias nothing can expand
-            _expanded_size(node, filename)
-        return node
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError(f"{filename}{line}: YAML syntax error: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{filename}: YAML error: {exc}") from None
-    except RecursionError:
-        raise LimitError(f"{filename}: the YAML is nested too deeply to read") from None
 
 
 def _variables(doc: Document, node: yaml.Node, path: str) -> dict[str, int]:
@@ -694,7 +605,7 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
     doc = Document(filename)
     if not isinstance(root, yaml.MappingNode):
         raise doc.origin(root, "").error(
-            f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}"
+            f"a spec is a mapping with 'input' and 'layers', got {describe(root)}"
         )
     top: dict[str, tuple[yaml.Node, YamlOrigin]] = {}
     for key, node, origin in doc.items(root, ""):
@@ -713,10 +624,10 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
         raw_name = doc.value(top["name"][0], top["name"][1].path)
         name = None if raw_name is None else str(raw_name)
     variables = {}
-    if "vars" in top and not _is_null(top["vars"][0]):
+    if "vars" in top and not is_null(top["vars"][0]):
         variables = _variables(doc, top["vars"][0], "vars")
     entries: list[tuple[str, str, object, Origin]] = []
-    if "defaults" in top and not _is_null(top["defaults"][0]):
+    if "defaults" in top and not is_null(top["defaults"][0]):
         entries = _default_entries(doc, top["defaults"][0], "defaults")
     file_input = _parse_input(doc, *top["input"]) if "input" in top else None
     if "arch" in top:
@@ -739,11 +650,11 @@ def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None =
         raise doc.origin(root, "").error("the spec needs 'input' (e.g. input: 224x224x3)")
     defaults = convert_defaults(entries + cli_default_entries(options), input_spec.dims)
     blocks = {}
-    if "blocks" in top and not _is_null(top["blocks"][0]):
+    if "blocks" in top and not is_null(top["blocks"][0]):
         blocks = read_blocks(doc, top["blocks"][0], "blocks")
     reader = LayerReader(doc, input_spec.dims, defaults, bound, blocks)
     layers_node, layers_origin = top["layers"]
-    check_layer_count(reader.count(layers_node, "layers"), options.max_layers, layers_origin)
+    reader.count(layers_node, "layers", options.max_layers, layers_origin)
     layers = reader.read(layers_node, "layers")
     return Expansion(NetworkSpec(input_spec, tuple(layers), name), ())
 

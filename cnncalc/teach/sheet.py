@@ -12,7 +12,8 @@ from cnncalc.engine import evaluate
 from cnncalc.errors import CnnCalcError, SpecError, did_you_mean
 from cnncalc.loader import parse_source, read_file, text_source
 from cnncalc.parse.common import parse_input_text
-from cnncalc.parse.yaml_spec import Document, LayerReader, YamlOrigin, compose
+from cnncalc.parse.yaml_doc import Document, YamlOrigin, compose
+from cnncalc.parse.yaml_spec import read_layer
 from cnncalc.results import Shape
 from cnncalc.spec import NetworkSpec
 from cnncalc.teach.grading import Verdict, check_params, check_shape, parse_numbers
@@ -86,7 +87,7 @@ class _SheetReader:
     def __init__(self, text: str, filename: str) -> None:
         self.filename = filename
         self.folder = Path(filename).parent
-        root = compose(text, filename)
+        root = compose(text, filename, "sheet")
         self.doc = Document(filename)
         if not isinstance(root, yaml.MappingNode):
             raise SpecError(f"{filename}: a sheet is a mapping with 'questions'")
@@ -157,8 +158,7 @@ class _SheetReader:
         input_node, input_origin = fields["input"]
         spec_input = parse_input_text(self.doc.value(input_node, input_origin.path), input_origin)
         layer_node, layer_origin = fields["layer"]
-        layer = LayerReader(self.doc, spec_input.dims, {}, {}).layer(layer_node, layer_origin.path)
-        assert layer is not None  # only block layers can be left out
+        layer = read_layer(self.doc, layer_node, layer_origin.path, spec_input.dims)
         network = NetworkSpec(spec_input, (layer,))
         case = find_layer(network, evaluate(network), "1")
         return LayerCase(
