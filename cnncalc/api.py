@@ -11,14 +11,13 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 from cnncalc.options import MAX_LAYERS, Options
+from cnncalc.speed import collector_paused
 
 if TYPE_CHECKING:
     from cnncalc.loader import Format
@@ -27,23 +26,6 @@ if TYPE_CHECKING:
 
 RenderFormat = Literal["table", "json", "csv", "markdown"]
 RENDER_FORMATS: tuple[RenderFormat, ...] = ("table", "json", "csv", "markdown")
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector, and restore it after.
-
-    Loading and evaluating build many small objects with no cycles among them; the
-    collector would only rescan them again and again (about half the time of a
-    100,000-layer spec, BENCHMARKS.md). Reference counting frees them as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _options(
@@ -90,8 +72,7 @@ def load(
     from cnncalc.loader import parse_source, read_file
 
     chosen = _options(options, variables, defaults, optional, max_layers, input)
-    with collector_paused():
-        return parse_source(read_file(path, format), chosen)
+    return parse_source(read_file(path, format), chosen)
 
 
 def parse(
@@ -111,8 +92,7 @@ def parse(
     from cnncalc.loader import parse_source, text_source
 
     chosen = _options(options, variables, defaults, optional, max_layers, input)
-    with collector_paused():
-        return parse_source(text_source(text, format, name), chosen)
+    return parse_source(text_source(text, format, name), chosen)
 
 
 def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
@@ -161,7 +141,6 @@ __all__ = [
     "MAX_LAYERS",
     "RENDER_FORMATS",
     "Options",
-    "collector_paused",
     "evaluate",
     "load",
     "parse",

@@ -104,6 +104,14 @@ class LimitError(CnnCalcError):
     """A spec beyond cnncalc's safety limits (too many layers, nesting too deep)."""
 
 
+def about(error: Exception, option: str) -> Exception:
+    """``error`` marked as being about the library argument ``option`` (for a front end
+    to name its flag); other exceptions pass unchanged."""
+    if isinstance(error, CnnCalcError):
+        error.option = option
+    return error
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or an empty string."""
     import difflib  # only when something is misspelt: it costs start-up time

@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 from cnncalc.errors import CnnCalcError, InputFileError, LimitError
 from cnncalc.options import Options, check_options
 from cnncalc.spec import NetworkSpec
+from cnncalc.speed import collector_paused
 
 if TYPE_CHECKING:
     from cnncalc.parse.common import Expansion
@@ -129,14 +130,15 @@ def text_source(text: str, format: Format | None = "grammar", name: str = "<text
 def expand_source(source: Source, options: Options | None = None) -> Expansion:
     """Parse spec text with the caller's options, keeping the optional parts it met."""
     options = check_options(options or Options())
-    if source.is_yaml:
-        from cnncalc.parse.yaml_spec import read_yaml
+    with collector_paused():
+        if source.is_yaml:
+            from cnncalc.parse.yaml_spec import read_yaml
 
-        return read_yaml(source.text, source.name, options)
-    from cnncalc.parse.expand import expand
-    from cnncalc.parse.grammar import parse_program
+            return read_yaml(source.text, source.name, options)
+        from cnncalc.parse.expand import expand
+        from cnncalc.parse.grammar import parse_program
 
-    return expand(parse_program(source.text, source.name), options)
+        return expand(parse_program(source.text, source.name), options)
 
 
 def parse_source(source: Source, options: Options | None = None) -> NetworkSpec:

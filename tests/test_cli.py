@@ -209,6 +209,18 @@ def test_error_messages(args: list[str], message: str) -> None:
     assert err == message
 
 
+def test_errors_about_options_name_the_flag() -> None:
+    """Library messages name no flag; the command line adds its own spelling."""
+    code, _, err = run("summarize", "INPUT(8x8x1) -> [RELU]*N")
+    assert code == 2
+    assert err.splitlines()[0].endswith("in a YAML spec (bind it with --set NAME=INTEGER)")
+    code, _, err = run("summarize", "CONV(8)")
+    assert code == 2
+    assert err.splitlines()[0].endswith("INPUT(32x32x3) (or give the size with --input HxWxC)")
+    code, _, err = run("summarize", "specs/alexnet.yaml", "--input", "0x3")
+    assert (code, err) == (2, "cnncalc: error: --input 0x3: input sizes must be positive, got 0\n")
+
+
 def test_directory_is_not_a_spec(tmp_path: Path) -> None:
     code, _, err = run("summarize", str(tmp_path / "d.yaml"))
     assert code == 2 and "no such file" in err

@@ -9,9 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnncalc import CnnCalcError, evaluate
+from cnncalc import CnnCalcError, Options, evaluate
 from cnncalc.errors import GrammarSyntaxError, LimitError
-from cnncalc.parse.common import LoadOptions
 from cnncalc.parse.expand import parse_grammar
 from cnncalc.parse.grammar import parse_program
 from cnncalc.parse.unparse import format_network, format_program, format_yaml
@@ -29,7 +28,7 @@ LECTURE = {
 }
 
 
-def json_of(spec: str, options: LoadOptions | None = None) -> dict[str, object]:
+def json_of(spec: str, options: Options | None = None) -> dict[str, object]:
     data = result_dict(evaluate(load_spec(spec, options)))
     data.pop("name")
     return data
@@ -41,7 +40,7 @@ def test_lecture_instances_agree_with_yaml(name: str) -> None:
 
 
 def test_abstract_chain_with_bound_variables() -> None:
-    options = LoadOptions(
+    options = Options(
         variables={"N": 2, "M": 3, "K": 2},
         defaults={"conv.filters": "32", "conv.padding": "1", "fc.units": "128"},
     )
@@ -49,7 +48,7 @@ def test_abstract_chain_with_bound_variables() -> None:
     assert grammar == json_of(str(SPECS / "lecture-double-conv.yaml"))
     assert grammar == json_of(str(SPECS / "lecture-pattern.yaml"))
     # N = M = K = 0 is the lecture's linear classifier
-    zero = LoadOptions(variables={"N": 0, "M": 0, "K": 0})
+    zero = Options(variables={"N": 0, "M": 0, "K": 0})
     assert json_of(str(SPECS / "lecture-pattern.cnn"), zero) == json_of(
         str(SPECS / "lecture-linear.yaml")
     )
@@ -58,7 +57,7 @@ def test_abstract_chain_with_bound_variables() -> None:
 def test_optional_parts_can_be_left_out() -> None:
     text = "INPUT(32x32x3) -> [[CONV(8, 3, p=1) -> RELU]*1 -> POOL?]*2 -> FC(10)"
     taken = parse_grammar(text)
-    left = parse_grammar(text, options=LoadOptions(optional=False))
+    left = parse_grammar(text, options=Options(optional=False))
     assert [la.kind for la in taken.layers].count("maxpool") == 2
     assert [la.kind for la in left.layers].count("maxpool") == 0
 
@@ -161,8 +160,8 @@ def test_error_messages_are_whole_and_point_at_the_place() -> None:
         "                            ~~~~~~^"
     )
     assert grammar_error("INPUT(8x8x1) -> [CONV(8)]*N") == (
-        "net.cnn:1:27: variable N is not bound: give it with --set N=2 (or 'vars: {N: 2}' in "
-        "a YAML spec)\n"
+        "net.cnn:1:27: variable N is not bound: give it a value (N=2) or write 'vars: {N: 2}' "
+        "in a YAML spec\n"
         "    INPUT(8x8x1) -> [CONV(8)]*N\n"
         "                              ^"
     )
@@ -172,8 +171,7 @@ def test_error_messages_are_whole_and_point_at_the_place() -> None:
         "                            ^"
     )
     assert grammar_error("CONV(8)") == (
-        "net.cnn:1:1: the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3), or the "
-        "input be given with --input\n"
+        "net.cnn:1:1: the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3)\n"
         "    CONV(8)\n"
         "    ~~~~~~^"
     )
@@ -195,7 +193,7 @@ def test_expansion_limit_is_fast_and_clear() -> None:
     with pytest.raises(LimitError, match="expands to 2,000,000,000 layers"):
         parse_grammar("INPUT(8x8x1) -> [CONV(8) -> RELU]*1000000000")
     with pytest.raises(LimitError, match="limit of 10"):
-        parse_grammar("INPUT(8x8x1) -> [RELU]*11", options=LoadOptions(max_layers=10))
+        parse_grammar("INPUT(8x8x1) -> [RELU]*11", options=Options(max_layers=10))
 
 
 def test_deep_nesting_is_a_clear_error() -> None:
@@ -284,12 +282,12 @@ def test_parts_that_expand_to_nothing_are_bounded_too() -> None:
     text = "DEF e(n) = RELU?;\nDEF b0(n) = e(n);\n"
     text += "".join(f"DEF b{i}(n) = b{i - 1}(n*2) -> b{i - 1}(n*2+1);\n" for i in range(1, 41))
     with pytest.raises(LimitError, match="size takes more than 100,000 steps"):
-        parse_grammar(text + "INPUT(8x8x1) -> b40(1)", options=LoadOptions(optional=False))
+        parse_grammar(text + "INPUT(8x8x1) -> b40(1)", options=Options(optional=False))
     # the same arguments each time: sized at once, but expanding would walk 2**40 uses
     text = "DEF b0 = RELU?;\n"
     text += "".join(f"DEF b{i} = b{i - 1} -> b{i - 1};\n" for i in range(1, 41))
     with pytest.raises(LimitError, match="expanding this takes more than 4,100,000 steps"):
-        parse_grammar(text + "INPUT(8x8x1) -> b40", options=LoadOptions(optional=False))
+        parse_grammar(text + "INPUT(8x8x1) -> b40", options=Options(optional=False))
 
 
 def test_block_use_reads_from_a_named_layer_as_in_yaml() -> None:

@@ -42,6 +42,7 @@ HINTS: dict[str, str] = {
     "variables": "bind it with --set NAME=INTEGER",
     "max_layers": "raise it with --max-layers",
     "defaults": "on the command line: --default KIND.KEY=VALUE",
+    "input": "or give the size with --input HxWxC",
 }
 
 
@@ -55,15 +56,13 @@ def message_of(error: CnnCalcError) -> str:
     """An error's message as the command line says it: with the flag it concerns."""
     text = str(error)
     option = error.option or ""
+    flag = FLAGS.get(option)
+    if flag and isinstance(error, SpecError) and (error.where or "").startswith(f"{option} "):
+        return f"{flag}{(error.where or '')[len(option) :]}: {error.detail}"  # a value given
     if option in HINTS:  # at the end of the first line, above any drawn source line
         first, newline, rest = text.partition("\n")
         return f"{first} ({HINTS[option]}){newline}{rest}"
-    flag = FLAGS.get(option)
-    if flag is None:
-        return text
-    if isinstance(error, SpecError) and (error.where or "").startswith(f"{option} "):
-        return f"{flag}{(error.where or '')[len(option) :]}: {error.detail}"
-    return f"{flag}: {text}"
+    return f"{flag}: {text}" if flag else text
 
 
 @contextmanager

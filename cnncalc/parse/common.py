@@ -15,8 +15,6 @@ from cnncalc.symbolic import Poly, substitute
 
 _SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
 
-LoadOptions = Options  # the name the parsers use
-
 
 def parse_input_text(value: object, origin: Origin) -> InputSpec:
     """An input size: spatial extents then channels, as ``224x224x3``, a list, or ``784``.
@@ -99,7 +97,7 @@ class OptionOrigin(NamedTuple):
         return f"{self.option} {self.value}"
 
 
-def cli_default_entries(options: LoadOptions) -> list[tuple[str, str, object, Origin]]:
+def cli_default_entries(options: Options) -> list[tuple[str, str, object, Origin]]:
     """The caller's defaults (``conv.padding=1``) as default entries."""
     return [
         (kind, key, value, OptionOrigin("defaults", f"{kind}.{key}={value}"))
@@ -107,7 +105,7 @@ def cli_default_entries(options: LoadOptions) -> list[tuple[str, str, object, Or
     ]
 
 
-def override_input(options: LoadOptions, spec_input: InputSpec | None) -> InputSpec | None:
+def override_input(options: Options, spec_input: InputSpec | None) -> InputSpec | None:
     """The caller's input size when given, else the spec's own."""
     if options.input is None:
         return spec_input

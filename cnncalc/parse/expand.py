@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cnncalc.errors import LimitError, did_you_mean
+from cnncalc.errors import LimitError, about, did_you_mean
 from cnncalc.kinds import Defaults, LayerFactory, _typed, convert_defaults
+from cnncalc.options import Options
 from cnncalc.parse.arith import Expr, evaluate
 from cnncalc.parse.common import (
     Choice,
     Expansion,
-    LoadOptions,
     bind_input,
     check_layer_count,
     cli_default_entries,
@@ -86,7 +86,7 @@ class _Size:
 
 
 class _Expander:
-    def __init__(self, program: Program, options: LoadOptions, variables: dict[str, int]) -> None:
+    def __init__(self, program: Program, options: Options, variables: dict[str, int]) -> None:
         self.program = program
         self.options = options
         self.variables = variables
@@ -113,9 +113,12 @@ class _Expander:
         if name not in self.variables:
             known = sorted(self.variables)
             hint = did_you_mean(name, known) if known else ""
-            raise where.error(
-                f"variable {name} is not bound{hint}: give it with --set {name}=2 (or "
-                f"'vars: {{{name}: 2}}' in a YAML spec)"
+            raise about(
+                where.error(
+                    f"variable {name} is not bound{hint}: give it a value ({name}=2) or write "
+                    f"'vars: {{{name}: 2}}' in a YAML spec"
+                ),
+                "variables",
             )
         value = self.variables[name]
         if value < 0:
@@ -183,7 +186,8 @@ class _Expander:
         if size.layers > self.options.max_layers:
             raise LimitError(
                 f"{node.origin.describe()}: this part expands to {size.layers:,} layers, more "
-                f"than the limit of {self.options.max_layers:,} (raise it with --max-layers)"
+                f"than the limit of {self.options.max_layers:,}",
+                option="max_layers",
             )
         self.check(size, node.origin)
         return size
@@ -193,7 +197,8 @@ class _Expander:
         if size.visits > self.max_visits:
             raise LimitError(
                 f"{origin.describe()}: expanding this takes more than {self.max_visits:,} "
-                "steps (raise the budget with --max-layers)"
+                "steps (the budget grows with the layer limit)",
+                option="max_layers",
             )
 
     def _measure(self, node: Node, bindings: Bindings | None) -> _Size:
@@ -383,7 +388,7 @@ def _split_input(
 
 def expand(
     program: Program,
-    options: LoadOptions | None = None,
+    options: Options | None = None,
     *,
     input_spec: InputSpec | None = None,
     name: str | None = None,
@@ -395,15 +400,17 @@ def expand(
     ``input_spec``, ``variables`` and ``spec_defaults`` come from a YAML spec; the
     command line's (in ``options``) take precedence.
     """
-    options = options or LoadOptions()
+    options = options or Options()
     bound = {**(variables or {}), **options.variables}
     spec_input, given_name, items = _split_input(program, input_spec)
     name = name or given_name
     spec_input = bind_input(override_input(options, spec_input), bound)
     if spec_input is None:
-        raise program.items[0].origin.error(
-            "the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3), or the input be "
-            "given with --input"
+        raise about(
+            program.items[0].origin.error(
+                "the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3)"
+            ),
+            "input",
         )
     expander = _Expander(program, options, bound)
     total = expander.size(items, None, top=True)
@@ -417,7 +424,7 @@ def expand(
 
 
 def parse_grammar(
-    source: str, filename: str = "<spec>", options: LoadOptions | None = None
+    source: str, filename: str = "<spec>", options: Options | None = None
 ) -> NetworkSpec:
     """Parse and expand grammar text into a :class:`NetworkSpec`."""
     return expand(parse_program(source, filename), options).spec

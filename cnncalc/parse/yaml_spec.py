@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import yaml
 
-from cnncalc.errors import LimitError, SpecError, did_you_mean
+from cnncalc.errors import LimitError, SpecError, about, did_you_mean
 from cnncalc.kinds import (
     KINDS,
     Defaults,
@@ -25,10 +25,9 @@ from cnncalc.kinds import (
     to_bool,
     to_name,
 )
-from cnncalc.options import MAX_LAYERS
+from cnncalc.options import MAX_LAYERS, Options
 from cnncalc.parse.common import (
     Expansion,
-    LoadOptions,
     bind_input,
     check_layer_count,
     cli_default_entries,
@@ -184,12 +183,13 @@ class LayerReader:
             if over.total <= limit:
                 raise LimitError(
                     f"{origin.describe()}: layers repeated 0 times are still read, to check "
-                    f"them: {over.unused:,} or more, more than the limit of {limit:,} (raise "
-                    "it with --max-layers)"
+                    f"them: {over.unused:,} or more, more than the limit of {limit:,}",
+                    option="max_layers",
                 ) from None
             raise LimitError(
                 f"{origin.describe()}: the spec expands to {over.total:,} layers or more, "
-                f"more than the limit of {limit:,} (raise it with --max-layers)"
+                f"more than the limit of {limit:,}",
+                option="max_layers",
             ) from None
         check_layer_count(total, limit, origin)
         return total
@@ -282,8 +282,12 @@ class LayerReader:
         if isinstance(times, str) and times in self.variables:
             times = self.variables[times]
         elif isinstance(times, str) and times.isidentifier():
-            raise times_origin.error(
-                f"variable {times} is not bound: give it with --set {times}=2 or in 'vars'"
+            raise about(
+                times_origin.error(
+                    f"variable {times} is not bound: give it a value ({times}=2) or write it "
+                    "in 'vars'"
+                ),
+                "variables",
             )
         if isinstance(times, bool) or not isinstance(times, int) or times < 0:
             raise times_origin.error(f"repeat must be a whole number 0 or more, got {times!r}")
@@ -586,19 +590,17 @@ def _arch(doc: Document, node: yaml.Node, origin: YamlOrigin) -> str:
     return text
 
 
-def parse_yaml(
-    text: str, filename: str = "<yaml>", options: LoadOptions | None = None
-) -> NetworkSpec:
+def parse_yaml(text: str, filename: str = "<yaml>", options: Options | None = None) -> NetworkSpec:
     """Parse a YAML spec document into a :class:`NetworkSpec`."""
     return read_yaml(text, filename, options).spec
 
 
-def read_yaml(text: str, filename: str = "<yaml>", options: LoadOptions | None = None) -> Expansion:
+def read_yaml(text: str, filename: str = "<yaml>", options: Options | None = None) -> Expansion:
     """Parse a YAML spec document, keeping the optional parts its ``arch`` met.
 
     A spec gives ``layers`` (a list) or ``arch`` (grammar text), not both.
     """
-    options = options or LoadOptions()
+    options = options or Options()
     root = compose(text, filename)
     if root is None:
         raise SpecError(f"{filename}: the spec is empty; it needs 'input' and 'layers'")
