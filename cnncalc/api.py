@@ -115,19 +115,19 @@ def render(result: NetworkResult, format: RenderFormat = "table") -> str:
 def render_chunks(result: NetworkResult, format: RenderFormat = "table") -> Iterator[str]:
     """:func:`render` in pieces, so a long network can be written out as it goes."""
     if format == "json":
-        from cnncalc.render.data import json_chunks
+        from cnncalc.rendering.data import json_chunks
 
         return json_chunks(result)
     if format == "csv":
-        from cnncalc.render.data import render_csv
+        from cnncalc.rendering.data import render_csv
 
         return iter([render_csv(result)])
     if format == "markdown":
-        from cnncalc.render.markdown import render_markdown
+        from cnncalc.rendering.markdown import render_markdown
 
         return iter([render_markdown(result)])
     if format == "table":
-        from cnncalc.render.plain import plain_lines
+        from cnncalc.rendering.plain import plain_lines
 
         return (f"{line}\n" for line in plain_lines(result))
     from cnncalc.errors import CnnCalcError

@@ -18,7 +18,7 @@ from cnncalc.spec import NetworkSpec
 from cnncalc.speed import collector_paused
 
 if TYPE_CHECKING:
-    from cnncalc.parse.common import Expansion
+    from cnncalc.parsing.common import Expansion
 
 Format = Literal["yaml", "grammar"]
 FORMATS: tuple[Format, ...] = ("yaml", "grammar")
@@ -132,11 +132,11 @@ def expand_source(source: Source, options: Options | None = None) -> Expansion:
     options = check_options(options or Options())
     with collector_paused():
         if source.is_yaml:
-            from cnncalc.parse.yaml_spec import read_yaml
+            from cnncalc.parsing.yaml_spec import read_yaml
 
             return read_yaml(source.text, source.name, options)
-        from cnncalc.parse.expand import expand
-        from cnncalc.parse.grammar import parse_program
+        from cnncalc.parsing.expand import expand
+        from cnncalc.parsing.grammar import parse_program
 
         return expand(parse_program(source.text, source.name), options)
 
@@ -150,11 +150,11 @@ def canonical_text(source: Source) -> str:
     """The canonical grammar text of a spec: grammar (also a YAML spec's ``arch``) keeps
     its groups, repeats, variables and optional parts; a YAML spec with ``layers`` is
     written as its flat chain, input and name included."""
-    from cnncalc.parse.grammar import parse_program
-    from cnncalc.parse.unparse import format_network, format_program
+    from cnncalc.parsing.grammar import parse_program
+    from cnncalc.parsing.unparse import format_network, format_program
 
     if source.is_yaml:
-        from cnncalc.parse.yaml_spec import parse_yaml, yaml_arch
+        from cnncalc.parsing.yaml_spec import parse_yaml, yaml_arch
 
         arch = yaml_arch(source.text, source.name)
         if arch is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from cnncalc.parse.grammar import (
+from cnncalc.parsing.grammar import (
     Branches,
     Group,
     Layer,
@@ -20,7 +20,7 @@ from cnncalc.parse.grammar import (
     Repeat,
     parse_program,
 )
-from cnncalc.parse.tokens import GrammarOrigin
+from cnncalc.parsing.tokens import GrammarOrigin
 from tests.conftest import SPECS
 
 # Grammar: canonical trees and valid chains.

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cnncalc import CnnCalcError
-from cnncalc.parse.arith import MAX_MAGNITUDE, Expr, evaluate, parse_expression
-from cnncalc.parse.expand import parse_grammar
-from cnncalc.parse.grammar import parse_program
-from cnncalc.parse.tokens import GrammarOrigin
-from cnncalc.parse.unparse import format_program
-from cnncalc.parse.yaml_spec import parse_yaml
+from cnncalc.parsing.arith import MAX_MAGNITUDE, Expr, evaluate, parse_expression
+from cnncalc.parsing.expand import parse_grammar
+from cnncalc.parsing.grammar import parse_program
+from cnncalc.parsing.tokens import GrammarOrigin
+from cnncalc.parsing.unparse import format_program
+from cnncalc.parsing.yaml_spec import parse_yaml
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

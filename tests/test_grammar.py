@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from cnncalc import CnnCalcError, Options, evaluate
 from cnncalc.errors import GrammarSyntaxError, LimitError
-from cnncalc.parse.expand import parse_grammar
-from cnncalc.parse.grammar import parse_program
-from cnncalc.parse.unparse import format_network, format_program, format_yaml
-from cnncalc.parse.yaml_spec import parse_yaml
-from cnncalc.render.data import result_dict
+from cnncalc.parsing.expand import parse_grammar
+from cnncalc.parsing.grammar import parse_program
+from cnncalc.parsing.unparse import format_network, format_program, format_yaml
+from cnncalc.parsing.yaml_spec import parse_yaml
+from cnncalc.rendering.data import result_dict
 from tests.conftest import SPECS, load_spec
 
 LECTURE = {
@@ -259,7 +259,7 @@ def test_format_keeps_definitions_and_branches() -> None:
 
 def test_nested_block_uses_are_refused_in_few_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     # b40 is 2**40 convolutions in 1 KB of text; each block is sized once
-    from cnncalc.parse import expand as expand_module
+    from cnncalc.parsing import expand as expand_module
 
     calls = 0
     measure = expand_module._Expander._measure

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cnncalc import CnnCalcError, evaluate
-from cnncalc.parse.yaml_spec import parse_yaml
+from cnncalc.parsing.yaml_spec import parse_yaml
 from tests.conftest import summarize
 
 # docs/published-figures.md: Receptive fields (Distill's multi-path examples)

@@ -19,7 +19,7 @@ from hypothesis import given
 
 from cnncalc import CnnCalcError, evaluate
 from cnncalc.loader import MAX_SPEC_BYTES
-from cnncalc.parse.yaml_spec import parse_yaml
+from cnncalc.parsing.yaml_spec import parse_yaml
 from tests.clirun import run_cli
 from tests.conftest import ROOT
 from tests.strategies import (

@@ -7,7 +7,7 @@ are kept apart: they do not run, so the cycle test ignores them, but a lower lay
 not name rich, typer or the CLI even there.
 
 Upper layers: ``cnncalc/cli`` (a module or a package), ``cnncalc/console``,
-``cnncalc/render`` and ``cnncalc/__main__``. Every other module is a lower layer.
+``cnncalc/rendering`` and ``cnncalc/__main__``. Every other module is a lower layer.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "cnncalc"
-UPPER = ("cnncalc.cli", "cnncalc.console", "cnncalc.render", "cnncalc.__main__")
+UPPER = ("cnncalc.cli", "cnncalc.console", "cnncalc.rendering", "cnncalc.__main__")
 CLI = ("cnncalc.cli", "cnncalc.console")
 
 
@@ -141,10 +141,15 @@ def find_cycle(edges: dict[str, dict[str, Import]]) -> list[Import] | None:
 
 def test_the_graph_is_read() -> None:
     names = set(modules())
-    assert {"cnncalc", "cnncalc.spec", "cnncalc.engine.formulas", "cnncalc.parse.grammar"} <= names
+    assert {
+        "cnncalc",
+        "cnncalc.spec",
+        "cnncalc.engine.formulas",
+        "cnncalc.parsing.grammar",
+    } <= names
     imports = all_imports()
     targets = {(imp.source, imp.target) for imp in imports}
-    assert ("cnncalc.render.table", "rich.console") in targets
+    assert ("cnncalc.rendering.table", "rich.console") in targets
     assert any(imp.type_checking for imp in imports)  # cnncalc/__init__.py names its API so
     assert any(imp.in_function for imp in imports)  # heavy modules are imported on first use
 
@@ -176,7 +181,7 @@ def test_only_the_cli_and_render_import_rich_and_only_the_cli_typer() -> None:
         for imp in all_imports()
         if (
             within(imp.target, ("rich",))
-            and not within(imp.source, ("cnncalc.cli", "cnncalc.render"))
+            and not within(imp.source, ("cnncalc.cli", "cnncalc.rendering"))
         )
         or (within(imp.target, ("typer",)) and not within(imp.source, ("cnncalc.cli",)))
     ]

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 
 from cnncalc import CnnCalcError, evaluate
-from cnncalc.parse.expand import parse_grammar
-from cnncalc.parse.grammar import (
+from cnncalc.parsing.expand import parse_grammar
+from cnncalc.parsing.grammar import (
     Program,
     parse_program,
 )
-from cnncalc.parse.unparse import format_network, format_program, format_yaml
-from cnncalc.parse.yaml_spec import parse_yaml
-from cnncalc.render.data import result_dict
+from cnncalc.parsing.unparse import format_network, format_program, format_yaml
+from cnncalc.parsing.yaml_spec import parse_yaml
+from cnncalc.rendering.data import result_dict
 from tests.strategies import CHAIN_EDITS, PROGRAMS, VALID_CHAINS
 
 # The example budget comes from the profile (tests/conftest.py): bounded in CI, longer with

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cnncalc import evaluate
-from cnncalc.render.data import render_json, result_dict
-from cnncalc.render.plain import plain_lines
+from cnncalc.rendering.data import render_json, result_dict
+from cnncalc.rendering.plain import plain_lines
 from tests.conftest import SPECS, load_spec
 
 NETWORKS = [*sorted(SPECS.glob("*.yaml")), "INPUT(11x7x3) -> CONV(4, 3x2, p=same, d=2) -> FC(2)"]
@@ -28,7 +28,7 @@ def terminal_output(spec: str, no_color: bool = False) -> str:
     """The summary as a terminal 40 columns wide would receive it (escape codes kept)."""
     from rich.console import Console
 
-    from cnncalc.render.table import print_table
+    from cnncalc.rendering.table import print_table
 
     out = io.StringIO()
     console = Console(
@@ -69,7 +69,7 @@ def test_terminal_table_shows_markup_looking_names_as_written() -> None:
 def test_grids_keep_every_cell_whole_on_a_narrow_terminal() -> None:
     from rich.console import Console
 
-    from cnncalc.render.table import print_grid
+    from cnncalc.rendering.table import print_grid
 
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, color_system="standard", width=20)

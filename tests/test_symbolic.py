@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnncalc import Options
-from cnncalc.parse.expand import parse_grammar
+from cnncalc.parsing.expand import parse_grammar
 from cnncalc.symbolic import Poly, ratio, substitute
 from tests.conftest import summarize
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from cnncalc import CnnCalcError, evaluate
-from cnncalc.parse.yaml_spec import parse_yaml
+from cnncalc.parsing.yaml_spec import parse_yaml
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "torch_shapes.json").read_text())
 CASES: list[dict[str, Any]] = FIXTURE["cases"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cnncalc import CnnCalcError, Options, evaluate
 from cnncalc.errors import LimitError
-from cnncalc.parse.yaml_spec import parse_yaml
+from cnncalc.parsing.yaml_spec import parse_yaml
 from cnncalc.spec import Conv, Padding
 from tests.conftest import load_spec
 

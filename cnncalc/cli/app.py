@@ -194,7 +194,7 @@ def expand(
     """
     with _reporting():
         from cnncalc.loader import expand_source
-        from cnncalc.parse.unparse import format_network, format_yaml
+        from cnncalc.parsing.unparse import format_network, format_yaml
 
         options = _options(sets, defaults, optional, max_layers, input_size)
         expansion = expand_source(spec_source(spec), options)
@@ -298,7 +298,7 @@ def _show_work(
     fmt: WorkFormat,
     output: Path | None = None,
 ) -> None:
-    from cnncalc.render.derivation import derivation_json, derivation_text, verdict_text
+    from cnncalc.rendering.derivation import derivation_json, derivation_text, verdict_text
     from cnncalc.teach.grading import check_params, check_shape
 
     verdicts = []
@@ -554,7 +554,7 @@ def convolve(
             if kernels:
                 raise CnnCalcError("pooling takes --size, not --kernel")
             result = numeric.pool(volume, size, stride, padding, dilation, op.value)
-        from cnncalc.render.convolve import operation_text
+        from cnncalc.rendering.convolve import operation_text
 
         emit(operation_text(result, size, steps))
 
@@ -600,7 +600,7 @@ def solve(
     """Find hyperparameters: every (kernel, stride, padding, dilation) for a wanted size,
     or the number of stacked layers for a wanted receptive field."""
     with _reporting():
-        from cnncalc.render.solve import layers_for_rf_text, settings_text
+        from cnncalc.rendering.solve import layers_for_rf_text, settings_text
         from cnncalc.teach.solve import Bounds, layers_for_rf, solve_size
 
         if rf is not None:
@@ -651,7 +651,7 @@ def compare(
     with _reporting():
         from cnncalc.api import evaluate
         from cnncalc.loader import parse_source
-        from cnncalc.render.compare import HEADERS, comparison_json, comparison_rows
+        from cnncalc.rendering.compare import HEADERS, comparison_json, comparison_rows
 
         if len(specs) < 2:
             raise CnnCalcError("compare needs two or more specs")
@@ -687,7 +687,7 @@ def check(
     """Grade a homework sheet: right or wrong per question, the correct values, the likely
     mistakes and the working for every wrong answer. Exit code 1 when any is wrong."""
     with _reporting():
-        from cnncalc.render.sheet import SHEET_HEADERS, sheet_json, sheet_rows, sheet_summary
+        from cnncalc.rendering.sheet import SHEET_HEADERS, sheet_json, sheet_rows, sheet_summary
         from cnncalc.teach.sheet import check_sheet
 
         graded = check_sheet(sheet)
@@ -717,7 +717,7 @@ def kinds(
     defaults, positional arguments in grammar order."""
     with _reporting():
         from cnncalc.kinds import KINDS, lookup_kind
-        from cnncalc.render.kinds import kinds_text
+        from cnncalc.rendering.kinds import kinds_text
         from cnncalc.spec import NoOrigin
 
         emit(kinds_text([lookup_kind(word, NoOrigin())] if word else KINDS))
@@ -728,11 +728,11 @@ def _grid(headers: list[str], rows: list[list[str]]) -> None:
     if on_terminal(None):
         from rich.console import Console
 
-        from cnncalc.render.table import print_grid
+        from cnncalc.rendering.table import print_grid
 
         print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
         return
-    from cnncalc.render.plain import align
+    from cnncalc.rendering.plain import align
 
     grid = align(headers, rows, [i >= 2 for i in range(len(headers))])
     emit("".join(f"{line}\n" for line in (grid.header, grid.rule, *grid.rows)))
@@ -753,7 +753,7 @@ def _write_result(result: NetworkResult, fmt: OutputFormat, output: Path | None)
     ):
         from rich.console import Console
 
-        from cnncalc.render.table import print_table
+        from cnncalc.rendering.table import print_table
 
         print_table(result, Console(highlight=False))
         return

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cnncalc.engine import evaluate
 from cnncalc.errors import SpecError
 from cnncalc.kinds import make_layer
-from cnncalc.parse.common import OptionOrigin, parse_input_text
+from cnncalc.parsing.common import OptionOrigin, parse_input_text
 from cnncalc.results import AxisField, LayerResult, NetworkResult, Shape
 from cnncalc.spec import LayerSpec, NetworkSpec
 from cnncalc.teach.derive import Derivation, Source, derive

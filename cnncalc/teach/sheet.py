@@ -11,9 +11,9 @@ import yaml
 from cnncalc.engine import evaluate
 from cnncalc.errors import CnnCalcError, SpecError, did_you_mean
 from cnncalc.loader import parse_source, read_file, text_source
-from cnncalc.parse.common import parse_input_text
-from cnncalc.parse.yaml_doc import Document, YamlOrigin, compose
-from cnncalc.parse.yaml_spec import read_layer
+from cnncalc.parsing.common import parse_input_text
+from cnncalc.parsing.yaml_doc import Document, YamlOrigin, compose
+from cnncalc.parsing.yaml_spec import read_layer
 from cnncalc.results import Shape
 from cnncalc.spec import NetworkSpec
 from cnncalc.teach.grading import Verdict, check_params, check_shape, parse_numbers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from cnncalc.render.plain import align, table_text
+from cnncalc.rendering.plain import align, table_text
 from cnncalc.results import NetworkResult
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.parse.tokens import MAX_NESTING, WHOLE, Token, TokenStream
+from cnncalc.parsing.tokens import MAX_NESTING, WHOLE, Token, TokenStream
 from cnncalc.spec import Origin
 
 MAX_MAGNITUDE = 10**18

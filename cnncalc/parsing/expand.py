@@ -12,8 +12,8 @@ from dataclasses import replace
 from cnncalc.errors import LimitError, about, did_you_mean
 from cnncalc.kinds import Defaults, LayerFactory, _typed, convert_defaults
 from cnncalc.options import Options
-from cnncalc.parse.arith import Expr, evaluate
-from cnncalc.parse.common import (
+from cnncalc.parsing.arith import Expr, evaluate
+from cnncalc.parsing.common import (
     Choice,
     Expansion,
     bind_input,
@@ -25,7 +25,7 @@ from cnncalc.parse.common import (
     relative_ref,
     suffix_repeated_names,
 )
-from cnncalc.parse.grammar import (
+from cnncalc.parsing.grammar import (
     Branches,
     Definition,
     Group,
@@ -35,7 +35,7 @@ from cnncalc.parse.grammar import (
     Repeat,
     parse_program,
 )
-from cnncalc.parse.tokens import GrammarOrigin
+from cnncalc.parsing.tokens import GrammarOrigin
 from cnncalc.spec import Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
 
 # Sizing remembers block uses per arguments; uses with ever new arguments (n*2, n*2+1

@@ -178,7 +178,7 @@ def render_csv(result: NetworkResult) -> str:
     import csv
     import io
 
-    from cnncalc.render.cells import Column, cell
+    from cnncalc.rendering.cells import Column, cell
 
     columns = tuple(Column)  # every column, in table order
     buffer = io.StringIO()

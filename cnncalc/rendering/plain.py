@@ -1,5 +1,5 @@
 """The layer table as aligned text: written line by line to pipes and files, and, with
-styles, to terminals (:mod:`cnncalc.render.table`).
+styles, to terminals (:mod:`cnncalc.rendering.table`).
 
 One layout for every place: every number is shown whole, whatever the terminal's width
 (a table squeezed into 80 columns would cut numbers short), and a table of 100,000 rows
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from cnncalc.render.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
+from cnncalc.rendering.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
 from cnncalc.results import NetworkResult
 
 

@@ -2,8 +2,8 @@
 ``INPUT(32x32x3) -> [[CONV(32) -> RELU]*2 -> POOL]*2 -> FC(10)``.
 
 A recursive-descent parser (one ``_parse_<rule>`` per rule, the EBNF in its docstring)
-over the tokens of :mod:`cnncalc.parse.tokens` builds a small syntax tree;
-:mod:`cnncalc.parse.expand` turns it into a network.
+over the tokens of :mod:`cnncalc.parsing.tokens` builds a small syntax tree;
+:mod:`cnncalc.parsing.expand` turns it into a network.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cnncalc.kinds import find_kind
-from cnncalc.parse.arith import ExpressionParser
-from cnncalc.parse.tokens import WHOLE, GrammarOrigin, Token
+from cnncalc.parsing.arith import ExpressionParser
+from cnncalc.parsing.tokens import WHOLE, GrammarOrigin, Token
 
 # The syntax tree. Spans are kept for messages but left out of equality.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnncalc.render.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
+from cnncalc.rendering.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
 from cnncalc.results import NetworkResult
 
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from cnncalc.render.cells import field_text, number
-from cnncalc.render.data import ready
+from cnncalc.rendering.cells import field_text, number
+from cnncalc.rendering.data import ready
 from cnncalc.results import NetworkResult, Shape
 from cnncalc.symbolic import Count, ratio, ratio_text
 

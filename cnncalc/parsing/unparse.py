@@ -8,8 +8,8 @@ from typing import Any
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.kinds import Field, Kind, lookup_kind
-from cnncalc.parse.arith import Expr
-from cnncalc.parse.grammar import (
+from cnncalc.parsing.arith import Expr
+from cnncalc.parsing.grammar import (
     Branches,
     Definition,
     Group,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cnncalc.render.derivation import derivation_text, verdict_text
+from cnncalc.rendering.derivation import derivation_text, verdict_text
 from cnncalc.teach.sheet import Sheet
 
 SHEET_HEADERS = ["question", "asked", "answer", "correct", "verdict"]

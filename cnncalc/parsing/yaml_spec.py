@@ -2,7 +2,7 @@
 repeat, with every error naming the key path and line.
 
 Reading the document itself (composition, aliases, scalars, origins) is
-:mod:`cnncalc.parse.yaml_doc`; this module gives the values their meaning.
+:mod:`cnncalc.parsing.yaml_doc`; this module gives the values their meaning.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from cnncalc.kinds import (
     to_name,
 )
 from cnncalc.options import MAX_LAYERS, Options
-from cnncalc.parse.common import (
+from cnncalc.parsing.common import (
     Expansion,
     bind_input,
     check_layer_count,
@@ -36,7 +36,7 @@ from cnncalc.parse.common import (
     parse_input_text,
     suffix_repeated_names,
 )
-from cnncalc.parse.yaml_doc import (
+from cnncalc.parsing.yaml_doc import (
     MAP_TAG,
     MAX_DEPTH,
     STR_TAG,
@@ -114,7 +114,7 @@ class _Scope(NamedTuple):
 
 def _arith(text: str, params: dict[str, object], origin: YamlOrigin) -> object:
     """``filters * 4`` with the block's parameters: + - * // on whole numbers only."""
-    from cnncalc.parse.arith import evaluate_text
+    from cnncalc.parsing.arith import evaluate_text
 
     return evaluate_text(text, params, origin)
 
@@ -633,8 +633,8 @@ def read_yaml(text: str, filename: str = "<yaml>", options: Options | None = Non
         entries = _default_entries(doc, top["defaults"][0], "defaults")
     file_input = _parse_input(doc, *top["input"]) if "input" in top else None
     if "arch" in top:
-        from cnncalc.parse.expand import expand
-        from cnncalc.parse.grammar import parse_program
+        from cnncalc.parsing.expand import expand
+        from cnncalc.parsing.grammar import parse_program
 
         node, origin = top["arch"]
         program = parse_program(_arch(doc, node, origin), _arch_name(filename, origin))
