@@ -48,9 +48,26 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+MAX_DIGITS = 100
+"""The longest whole number a size or count may have: far past any real network, and
+short enough that every product cnncalc forms of such numbers stays within Python's
+limit on writing integers as text (4,300 digits)."""
+
+
 def _int(value: object, what: str, origin: Origin, minimum: int) -> int:
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        digits = len(value.strip().lstrip("+-"))
+        if digits > MAX_DIGITS:
+            raise origin.error(
+                f"{what} has {digits:,} digits; cnncalc reads whole numbers of at most "
+                f"{MAX_DIGITS:,} digits"
+            )
         value = int(value)
+    if isinstance(value, int) and abs(value) >= 10**MAX_DIGITS:
+        raise origin.error(
+            f"{what} has more than {MAX_DIGITS} digits; cnncalc reads whole numbers of at "
+            f"most {MAX_DIGITS} digits"
+        )
     if isinstance(value, bool) or not isinstance(value, int):
         kind = "a number with a fraction" if isinstance(value, float) else type(value).__name__
         raise origin.error(f"{what} must be a whole number, got {_show(value)} ({kind})")

@@ -190,10 +190,25 @@ def ratio_text(value: Count, base: Count, style: str = ",.1f") -> str:
     r = ratio(value, base)
     if r is None:
         return "n/a"
-    return f"{r.numerator:,}x" if r.denominator == 1 else f"{float(r):{style}}x"
+    if r.denominator == 1:
+        return f"{r.numerator:,}x"
+    approx = as_float(r)
+    return f"~{r.numerator // r.denominator:,}x" if approx is None else f"{approx:{style}}x"
+
+
+def as_float(value: Fraction) -> float | None:
+    """The nearest float, or None past the float range (a ratio of huge counts)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def quotient_text(numerator: int, denominator: int) -> str:
     """An exact quotient: a whole number, a short decimal (``54.25``), else ``7/3``."""
     whole, rest = divmod(numerator * 10_000, denominator)
-    return f"{whole / 10_000:g}" if rest == 0 else f"{numerator}/{denominator}"
+    if rest:
+        return f"{numerator}/{denominator}"
+    sign = "-" if whole < 0 else ""
+    units, fraction = divmod(abs(whole), 10_000)  # in integers: it may pass any float
+    return f"{sign}{units}.{fraction:04d}".rstrip("0").rstrip(".")

@@ -48,6 +48,8 @@ def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
     references within a copy follow the names of that copy."""
     if times == 1:
         return list(body)
+    if not body:  # nothing to copy, however many times (10**20 copies of nothing)
+        return []
     if not any(layer.name for layer in body):
         return body * times
     named = {layer.name for layer in body if layer.name}
@@ -94,7 +96,8 @@ class OptionOrigin(NamedTuple):
         return SpecError(message, self.describe(), option=self.option)
 
     def describe(self) -> str:
-        return f"{self.option} {self.value}"
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        return f"{self.option} {shown}"
 
 
 def cli_default_entries(options: Options) -> list[tuple[str, str, object, Origin]]:

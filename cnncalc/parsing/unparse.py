@@ -28,6 +28,7 @@ from cnncalc.spec import (
     layer_names,
     resolve_ref,
 )
+from cnncalc.symbolic import Poly
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -182,6 +183,8 @@ def _padding_value(padding: Padding) -> int | str | list[Any]:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, Poly):  # a symbolic count, written as the symbol it is
+        return str(value)
     if isinstance(value, Padding):
         return _padding_value(value)
     if isinstance(value, tuple):

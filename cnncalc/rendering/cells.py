@@ -238,7 +238,9 @@ def human(value: Count, unit: str = "") -> str:
         return value.pretty()
     for scale, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k")):
         if abs(value) >= scale:
-            return f"{value / scale:.1f} {suffix}{unit}"
+            tenths = (abs(value) * 10 + scale // 2) // scale  # integers: no float overflow
+            sign = "-" if value < 0 else ""
+            return f"{sign}{tenths // 10}.{tenths % 10} {suffix}{unit}"
     return f"{value} {unit}".rstrip()
 
 
@@ -248,7 +250,8 @@ def human_bytes(value: Count) -> str:
         return f"{value.pretty()} B"
     for scale, suffix in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
         if value >= scale:
-            return f"{value / scale:.1f} {suffix}"
+            tenths = (value * 10 + scale // 2) // scale
+            return f"{tenths // 10}.{tenths % 10} {suffix}"
     return f"{value} B"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from cnncalc.rendering.cells import field_text, number
 from cnncalc.rendering.data import ready
 from cnncalc.results import NetworkResult, Shape
-from cnncalc.symbolic import Count, ratio, ratio_text
+from cnncalc.symbolic import Count, as_float, ratio, ratio_text
 
 QUANTITIES = ("params", "macs", "activations")
 TITLES = {"params": "params", "macs": "MACs", "activations": "activations"}
@@ -61,6 +61,6 @@ def comparison_json(labels: Sequence[str], results: Sequence[NetworkResult]) -> 
         for key in QUANTITIES:
             r = ratio(_count(result, key), _count(base, key))
             entry[key] = ready(_count(result, key))
-            entry[f"{key}_ratio"] = None if r is None else float(r)
+            entry[f"{key}_ratio"] = None if r is None else as_float(r)
         out.append(entry)
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
