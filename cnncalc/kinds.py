@@ -515,6 +515,7 @@ def make_layer(
     dims: int,
     defaults: Defaults,
     origin: Origin,
+    variables: Mapping[str, int] | None = None,
 ) -> LayerSpec:
     """Resolve one layer from its kind word and raw arguments into a :class:`LayerSpec`.
 
@@ -551,6 +552,9 @@ def make_layer(
     for f in kind.fields:
         if f.name in given:
             value, where = given[f.name]
+            if variables and f.convert is to_channels and isinstance(value, str):
+                # a bound variable stands only where a symbol may: ``CONV(C)`` with C=64
+                value = variables.get(value, value)
             values[f.name] = f.convert(value, f"{kind.name} {f.name}", dims, where)
         elif f.name in kind_defaults:
             values[f.name] = kind_defaults[f.name]
@@ -583,6 +587,8 @@ def layer_refs(value: object, where: Origin) -> tuple[str, ...]:
     for item in items:
         if isinstance(item, bool) or not isinstance(item, str | int) or str(item) == "":
             raise where.error(f"'from' takes layer names, got {_show(item)}")
+        if str(item).startswith("@"):  # relative references are cnncalc's own notation
+            raise where.error(f"'from' takes layer names, got {_show(item)}")
         refs.append(str(item))
     if not refs:
         raise where.error("'from' needs at least one layer name")
@@ -614,12 +620,6 @@ class LayerFactory:
         self.variables = variables or {}
         self._cache: dict[object, LayerSpec] = {}
 
-    def _bind(self, value: object) -> object:
-        """A bound variable's number in place of its name (``CONV(C)`` with ``C=64``)."""
-        if isinstance(value, str) and value in self.variables:
-            return self.variables[value]
-        return value
-
     def __call__(
         self,
         word: str,
@@ -627,9 +627,6 @@ class LayerFactory:
         keywords: Sequence[tuple[str, object, Origin]],
         origin: Origin,
     ) -> LayerSpec:
-        if self.variables:
-            positional = [(self._bind(v), o) for v, o in positional]
-            keywords = [(k, self._bind(v), o) for k, v, o in keywords]
         key: object = (
             word,
             tuple([_typed(v) for v, _ in positional]),
@@ -642,7 +639,13 @@ class LayerFactory:
         if known is not None:
             return known.placed(origin)
         layer = make_layer(
-            word, positional, keywords, dims=self.dims, defaults=self.defaults, origin=origin
+            word,
+            positional,
+            keywords,
+            dims=self.dims,
+            defaults=self.defaults,
+            origin=origin,
+            variables=self.variables,
         )
         if key is not None:
             self._cache[key] = layer

@@ -156,38 +156,49 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
     group: list[LayerResult] = []
     shown_as: dict[str, str] = {}  # layer name -> the row that now stands for it
 
+    def block_row(members: list[LayerResult], name: str, training_only: bool) -> LayerResult:
+        """One row standing for ``members``: every count their sum."""
+        params: Count = 0
+        macs: Count = 0
+        activations: Count = 0
+        for layer in members:
+            params, macs = params + layer.params, macs + layer.macs
+            activations = activations + layer.activations
+        first, last = members[0], members[-1]
+        return LayerResult(
+            index=first.index,
+            name=name,
+            kind=f"block ({len(members)} layers)",
+            hyper=(),
+            window=None,
+            output=last.output,
+            params=params,
+            params_nonshared=None,
+            params_fc=None,
+            receptive_field=last.receptive_field,
+            macs=macs,
+            activations=activations,
+            inputs=first.inputs,
+            training_only=training_only,
+        )
+
     def flush() -> None:
         if not group:
             return
         if len(group) == 1:
             rows.append(group[0])
         else:
-            first, last = group[0], group[-1]
+            name = _group_key(group[0].name, depth) or group[0].name
             for layer in group:
-                shown_as[layer.name] = _group_key(first.name, depth) or first.name
-            params: Count = 0
-            macs: Count = 0
-            activations: Count = 0
-            for layer in group:
-                params, macs = params + layer.params, macs + layer.macs
-                activations = activations + layer.activations
-            rows.append(
-                LayerResult(
-                    index=first.index,
-                    name=_group_key(first.name, depth) or first.name,
-                    kind=f"block ({len(group)} layers)",
-                    hyper=(),
-                    window=None,
-                    output=last.output,
-                    params=params,
-                    params_nonshared=None,
-                    params_fc=None,
-                    receptive_field=last.receptive_field,
-                    macs=macs,
-                    activations=activations,
-                    inputs=first.inputs,
-                )
-            )
+                shown_as[layer.name] = name
+            # Layers that only train are counted apart, as the totals count them: a block
+            # that mixes both kinds is shown as two rows.
+            run = [layer for layer in group if not layer.training_only]
+            train = [layer for layer in group if layer.training_only]
+            if run:
+                rows.append(block_row(run, name, False))
+            if train:
+                rows.append(block_row(train, f"{name} (training only)" if run else name, True))
         group.clear()
 
     current: str | None = None

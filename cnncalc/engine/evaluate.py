@@ -480,6 +480,28 @@ def _merge_fields(
     return tuple(merged)
 
 
+def _input_notices(size: Axes, channels: Count) -> list[Notice]:
+    """A warning when an input reads like channels first (``3x224x224``): cnncalc reads
+    spatial sizes then channels, so that is 3 rows of 224 columns with 224 channels."""
+    if (
+        len(size) >= 2
+        and size[0] <= 4
+        and isinstance(channels, int)
+        and channels > 4
+        and channels == size[-1]
+    ):
+        shape = "x".join(map(str, (*size, channels)))
+        intended = "x".join(map(str, (*size[1:], channels, size[0])))
+        return [
+            Notice(
+                "input-layout",
+                f"the input {shape} is read as spatial sizes then channels ({size[0]} rows, "
+                f"{channels} channels); if {size[0]} is the channel count, write {intended}",
+            )
+        ]
+    return []
+
+
 def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     """Compute every layer's output, parameters, receptive field and MACs, and totals.
 
@@ -496,7 +518,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     names = layer_names(spec.layers)
     wiring = _graph(spec, names)
     results: list[LayerResult] = []
-    notices: list[Notice] = []
+    notices: list[Notice] = _input_notices(spec.input.size, spec.input.channels)
     rf_warned = padding_warned = False
     # Long chains repeat the same layer on the same input: compute each pair once.
     memo: dict[

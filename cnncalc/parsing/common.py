@@ -112,7 +112,20 @@ def override_input(options: Options, spec_input: InputSpec | None) -> InputSpec 
     """The caller's input size when given, else the spec's own."""
     if options.input is None:
         return spec_input
-    return parse_input_text(options.input, OptionOrigin("input", options.input))
+    origin = OptionOrigin("input", options.input)
+    given = parse_input_text(options.input, origin)
+    if spec_input is not None and given.dims != spec_input.dims:
+        own = "x".join(map(str, (*spec_input.size, spec_input.channels)))
+        hint = ""
+        if given.dims == spec_input.dims - 1 and given.size:  # the channels left out?
+            guess = "x".join(map(str, (*given.size, given.channels, spec_input.channels)))
+            hint = f"; did you mean {guess}?"
+        raise origin.error(
+            f"the spec's input {own} has {spec_input.dims} spatial "
+            f"ax{'is' if spec_input.dims == 1 else 'es'} but this has {given.dims}: sizes "
+            f"are written spatial sizes then channels{hint}"
+        )
+    return given
 
 
 class Choice(NamedTuple):
