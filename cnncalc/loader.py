@@ -147,17 +147,18 @@ def parse_source(source: Source, options: Options | None = None) -> NetworkSpec:
 
 
 def canonical_text(source: Source) -> str:
-    """The canonical grammar text of a spec: grammar (also a YAML spec's ``arch``) keeps
-    its groups, repeats, variables and optional parts; a YAML spec with ``layers`` is
-    written as its flat chain, input and name included."""
+    """The canonical grammar text of a spec: grammar keeps its groups, repeats, variables
+    and optional parts; a YAML spec with ``layers`` is written as its flat chain, input
+    and name included; a YAML spec with ``arch`` stays YAML, its other keys kept and its
+    ``arch`` written canonically, so the result runs as the spec did."""
     from cnncalc.parsing.grammar import parse_program
     from cnncalc.parsing.unparse import format_network, format_program
 
     if source.is_yaml:
-        from cnncalc.parsing.yaml_spec import parse_yaml, yaml_arch
+        from cnncalc.parsing.yaml_spec import parse_yaml, with_arch, yaml_arch
 
         arch = yaml_arch(source.text, source.name)
         if arch is None:
             return format_network(parse_yaml(source.text, source.name), one_per_line=False)
-        return format_program(parse_program(*arch))
+        return with_arch(source.text, source.name, format_program(parse_program(*arch)))
     return format_program(parse_program(source.text, source.name))

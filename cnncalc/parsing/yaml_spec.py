@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -671,6 +671,18 @@ def yaml_arch(text: str, filename: str = "<yaml>") -> tuple[str, str] | None:
         if key == "arch":
             return _arch(doc, node, origin), _arch_name(filename, origin)
     return None
+
+
+def with_arch(text: str, filename: str, arch: str) -> str:
+    """A YAML spec with its ``arch`` replaced by ``arch``, every other top-level key
+    (name, input, vars, defaults, ...) kept, as YAML text (comments are not kept)."""
+    root = compose(text, filename)
+    doc = Document(filename)
+    data = {key: doc.value(node, origin.path) for key, node, origin in doc.items(root, "")}
+    data["arch"] = arch
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    out: str = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    return out.rstrip("\n")
 
 
 def _arch_name(filename: str, origin: YamlOrigin) -> str:
