@@ -677,6 +677,7 @@ def with_arch(text: str, filename: str, arch: str) -> str:
     """A YAML spec with its ``arch`` replaced by ``arch``, every other top-level key
     (name, input, vars, defaults, ...) kept, as YAML text (comments are not kept)."""
     root = compose(text, filename)
+    assert root is not None  # read once already: it has an arch
     doc = Document(filename)
     data = {key: doc.value(node, origin.path) for key, node, origin in doc.items(root, "")}
     data["arch"] = arch
