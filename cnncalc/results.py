@@ -10,7 +10,7 @@ from math import prod
 from typing import NamedTuple
 
 from cnncalc.spec import Axes, PadPair
-from cnncalc.symbolic import Count
+from cnncalc.symbolic import Count, total
 
 HyperValue = Count | float | bool | str | tuple[int, ...] | tuple[tuple[int, int], ...]
 
@@ -158,12 +158,6 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
 
     def block_row(members: list[LayerResult], name: str, training_only: bool) -> LayerResult:
         """One row standing for ``members``: every count their sum."""
-        params: Count = 0
-        macs: Count = 0
-        activations: Count = 0
-        for layer in members:
-            params, macs = params + layer.params, macs + layer.macs
-            activations = activations + layer.activations
         first, last = members[0], members[-1]
         return LayerResult(
             index=first.index,
@@ -172,12 +166,12 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
             hyper=(),
             window=None,
             output=last.output,
-            params=params,
+            params=total(layer.params for layer in members),
             params_nonshared=None,
             params_fc=None,
             receptive_field=last.receptive_field,
-            macs=macs,
-            activations=activations,
+            macs=total(layer.macs for layer in members),
+            activations=total(layer.activations for layer in members),
             inputs=first.inputs,
             training_only=training_only,
         )

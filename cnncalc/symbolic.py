@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
 
 
+MAX_TERMS = 256
+"""The most distinct terms a count may have: a spec with a new symbol per layer merged
+a thousand times over is refused rather than left to grow without bound."""
+
+
 class Poly:
     """A polynomial in named symbols with integer coefficients (immutable, hashable)."""
 
@@ -25,7 +30,14 @@ class Poly:
 
     def __init__(self, terms: dict[Monomial, int]) -> None:
         self.terms = {m: c for m, c in terms.items() if c}
-        self._hash = hash(frozenset(self.terms.items()))
+        if len(self.terms) > MAX_TERMS:
+            from cnncalc.errors import LimitError
+
+            raise LimitError(
+                f"a count has more than {MAX_TERMS:,} distinct terms (symbols such as C, "
+                "multiplied and added); use fewer distinct symbols"
+            )
+        self._hash: int | None = None
 
     @staticmethod
     def symbol(name: str) -> Poly:
@@ -97,6 +109,8 @@ class Poly:
         return isinstance(other, Poly) and self.terms == other.terms
 
     def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self.terms.items()))
         return self._hash
 
     def ratio(self, other: Count) -> Fraction | None:
@@ -153,14 +167,6 @@ Count = int | Poly
 """A count: an exact integer, or a polynomial in symbols."""
 
 
-def total(values: Iterable[Count]) -> Count:
-    """Sum of counts (``sum`` with an int start works too; this says what it means)."""
-    result: Count = 0
-    for value in values:
-        result = result + value
-    return result
-
-
 def substitute(value: Count, bindings: dict[str, int]) -> Count:
     """Replace bound symbols with numbers."""
     if not isinstance(value, Poly):
@@ -182,6 +188,25 @@ def ratio(a: Count, b: Count) -> Fraction | None:
 
         return Fraction(a, b) if b else None
     return Poly.lift(a).ratio(b)
+
+
+def total(values: Iterable[Count]) -> Count:
+    """The sum of many counts, in one pass: polynomials are added into one table of terms
+    (adding them one by one copies the growing table each time, quadratic in the number
+    of layers)."""
+    whole = 0
+    terms: dict[Monomial, int] = {}
+    for value in values:
+        if isinstance(value, int):
+            whole += value
+        else:
+            for m, c in value.terms.items():
+                terms[m] = terms.get(m, 0) + c
+    if not terms:
+        return whole
+    if whole:
+        terms[()] = terms.get((), 0) + whole
+    return Poly(terms).simplify()
 
 
 def ratio_text(value: Count, base: Count, style: str = ",.1f") -> str:

@@ -42,7 +42,7 @@ from cnncalc.spec import (
     layer_names,
     resolve_ref,
 )
-from cnncalc.symbolic import Count, quotient_text
+from cnncalc.symbolic import Count, quotient_text, total
 
 DTYPE_BYTES: dict[str, int] = {
     "float64": 8,
@@ -446,10 +446,7 @@ def _merge(at: _At, tensors: list[tuple[str, _Tensor]]) -> _Outcome:
     else:
         if len({s.size for s in shapes}) != 1:
             raise at.fail(f"concat needs inputs of one spatial size, got {listing}")
-        channels: Count = 0
-        for s in shapes:
-            channels = channels + s.channels
-        output = Shape(channels, shapes[0].size)
+        output = Shape(total(s.channels for s in shapes), shapes[0].size)
     return _Outcome(output, {"inputs": len(tensors)})
 
 
@@ -599,12 +596,12 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 layer.training_only,
             )
         )
-    params = sum(r.params for r in results)
+    params = total(r.params for r in results)
     run = [r for r in results if not r.training_only]  # what inference computes
-    activations = sum(r.activations for r in run)
+    activations = total(r.activations for r in run)
     totals = Totals(
         params=params,
-        macs=sum(r.macs for r in run),
+        macs=total(r.macs for r in run),
         activations=activations,
         param_bytes=params * nbytes,
         activation_bytes=activations * nbytes,
