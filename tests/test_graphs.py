@@ -233,5 +233,5 @@ def test_names_are_distinct_and_generated_names_avoid_given_ones() -> None:
         "      - conv: {filters: 2}\nlayers:\n  - repeat: 2\n    layers: [b: {name: x}]\n"
     )
     names = [layer.name for layer in spec.layers]
-    assert names == ["x_1.conv1", "x_1", "x_2.conv1", "x_2"]
+    assert names == ["x.0.conv1", "x.0", "x.1.conv1", "x.1"]
     assert len(evaluate(spec).layers) == 4

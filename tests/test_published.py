@@ -214,3 +214,19 @@ def test_cited_sections_exist() -> None:
     }
     assert len(cited) >= 8
     assert cited <= sections, cited - sections
+
+
+def test_resnet50_stages_group_as_torchvision_names_them() -> None:
+    # torchvision's resnet50: layer1 (three bottlenecks, layer1.0 to layer1.2) has
+    # 215,808 parameters; layer2 1,219,584; layer3 7,098,368; layer4 14,964,736
+    # (sum(p.numel() for p in model.layerN.parameters())).
+    from cnncalc.results import collapse_blocks
+
+    result = collapse_blocks(summarize("resnet50.yaml"), 1)
+    stages = {layer.name: layer.params for layer in result.layers if layer.name.startswith("layer")}
+    assert stages == {
+        "layer1": 215_808,
+        "layer2": 1_219_584,
+        "layer3": 7_098_368,
+        "layer4": 14_964_736,
+    }

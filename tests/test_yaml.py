@@ -73,9 +73,15 @@ def test_vars_and_arch() -> None:
     assert len(spec.layers) == 2
 
 
-def test_repeat_names_get_suffixes() -> None:
+def test_repeat_names_are_numbered_as_torchvision_numbers_blocks() -> None:
     spec = parse_yaml("input: 8x8x1\nlayers:\n - repeat: 2\n   layers: [{relu: {name: act}}]")
-    assert [layer.name for layer in spec.layers] == ["act_1", "act_2"]
+    assert [layer.name for layer in spec.layers] == ["act.0", "act.1"]
+    # a stage's first block written by hand, the rest repeated: layer1.0, layer1.1, layer1.2
+    spec = parse_yaml(
+        "input: 8x8x1\nlayers:\n - relu: {name: layer1.0}\n - repeat: 2\n"
+        "   layers: [{relu: {name: layer1}}]"
+    )
+    assert [layer.name for layer in spec.layers] == ["layer1.0", "layer1.1", "layer1.2"]
 
 
 def message(text: str) -> str:

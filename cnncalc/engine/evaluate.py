@@ -141,6 +141,10 @@ def _resolve_padding(
     return resolved
 
 
+_INEXACT = "is not whole (cs231n calls such a setting invalid)"
+"""The words of the inexact-division warning, by which :func:`_summarized` finds it."""
+
+
 def _sliding(
     at: _At,
     shape: Shape,
@@ -180,9 +184,7 @@ def _sliding(
                 else f"the floor drops {remainder} padded {'row' if remainder == 1 else 'rows'}, "
                 "no input"
             )
-            per_axis.setdefault(
-                f"{exact} is not whole (cs231n calls such a setting invalid); {dropped}", []
-            ).append(_axis(dims, i))
+            per_axis.setdefault(f"{exact} {_INEXACT}; {dropped}", []).append(_axis(dims, i))
         out.append(length)
         steps.append(AxisStep(k_eff, s, pl))
     for text, axes in per_axis.items():
@@ -552,7 +554,10 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 extent = ()
         if out.notices:
             where = _At(layer, index, name).where()
-            notices.extend(Notice("layer", f"{where}: {text}", index) for text in out.notices)
+            notices.extend(
+                Notice("inexact-floor" if _INEXACT in text else "layer", f"{where}: {text}", index)
+                for text in out.notices
+            )
         if not padding_warned and isinstance(layer.op, Conv | Pool):
             seen = [_input_seen(a, n) for a, n in zip(rf, spec.input.size, strict=True)]
             if any(2 * v < a.size for v, a in zip(seen, rf, strict=True)):
@@ -609,5 +614,33 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         input_bytes=input_shape.numel * nbytes,
     )
     return NetworkResult(
-        spec.name, input_shape, tuple(results), totals, tuple(notices), dtype.lower(), nbytes
+        spec.name, input_shape, tuple(results), totals, _summarized(notices), dtype.lower(), nbytes
     )
+
+
+def _summarized(notices: list[Notice]) -> tuple[Notice, ...]:
+    """The warnings, with the inexact-division note said once for all the layers it
+    concerns when there are several (ResNet-50's stride-2 convolutions), where the
+    first of them stood."""
+    inexact = [n for n in notices if n.code == "inexact-floor"]
+    if len(inexact) < 2:
+        return tuple(notices)
+    lose = [n for n in inexact if "unseen" in n.message]
+    pad = [n for n in inexact if "unseen" not in n.message]
+
+    def names(group: list[Notice]) -> str:
+        return ", ".join(n.message.split(": ", 1)[0] for n in group)
+
+    parts = []
+    if pad:
+        parts.append(f"the floor drops only padding at {names(pad)}")
+    if lose:
+        parts.append(f"the floor leaves input rows unseen at {names(lose)}")
+    summary = Notice(
+        "inexact-floor",
+        f"{len(inexact)} layers' output sizes are not whole before rounding down (cs231n calls "
+        f"such settings invalid): {'; '.join(parts)}",
+    )
+    first = notices.index(inexact[0])
+    rest = [n for n in notices if n.code != "inexact-floor"]
+    return (*rest[:first], summary, *rest[first:])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -36,16 +36,32 @@ def parse_input_text(value: object, origin: Origin) -> InputSpec:
     return InputSpec(tuple(spatial), to_channels(parts[-1], "input channels", 0, origin))
 
 
-def _suffixed(name: str, i: int) -> str:
-    """``name`` with ``_i`` on its first part: ``block2.conv1`` becomes ``block2_1.conv1``
-    (the copy of a block), ``act`` becomes ``act_1``."""
+def _numbered(name: str, i: int) -> str:
+    """``name`` with ``.i`` after its first part: ``layer1`` becomes ``layer1.2`` and
+    ``layer1.conv1`` (inside a block) ``layer1.2.conv1``, as torchvision numbers the
+    blocks of a stage."""
     first, dot, rest = name.partition(".")
-    return f"{first}_{i}{dot}{rest}"
+    return f"{first}.{i}{dot}{rest}"
 
 
-def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
-    """``times`` copies of ``body``; named layers get ``_1``, ``_2``... when repeated, and
-    references within a copy follow the names of that copy."""
+def _first_free(firsts: set[str], before: Iterable[str]) -> int:
+    """The first number after those already taken by earlier layers (``layer1.0``
+    written by hand before ``repeat: 2`` of ``layer1``: the copies are 1 and 2)."""
+    start = 0
+    for name in before:
+        first, _, rest = name.partition(".")
+        number = rest.partition(".")[0]
+        if first in firsts and number.isdigit():
+            start = max(start, int(number) + 1)
+    return start
+
+
+def suffix_repeated_names(
+    body: list[LayerSpec], times: int, before: Iterable[str] = ()
+) -> list[LayerSpec]:
+    """``times`` copies of ``body``; named layers are numbered ``name.0``, ``name.1``...
+    (after any numbers ``before`` takes), and references within a copy follow the names
+    of that copy."""
     if times == 1:
         return list(body)
     if not body:  # nothing to copy, however many times (10**20 copies of nothing)
@@ -53,9 +69,10 @@ def suffix_repeated_names(body: list[LayerSpec], times: int) -> list[LayerSpec]:
     if not any(layer.name for layer in body):
         return body * times
     named = {layer.name for layer in body if layer.name}
+    start = _first_free({name.partition(".")[0] for name in named}, before)
     out: list[LayerSpec] = []
-    for i in range(1, times + 1):
-        rename = {name: _suffixed(name, i) for name in named}
+    for i in range(start, start + times):
+        rename = {name: _numbered(name, i) for name in named}
         out.extend(
             replace(
                 layer,

@@ -252,7 +252,7 @@ class _Expander:
     ) -> list[LayerSpec]:
         out: list[LayerSpec] = []
         for node in nodes:
-            out.extend(self._expand(node, resolve, make, bindings))
+            out.extend(self._expand(node, resolve, make, bindings, out))
         return out
 
     def _expand(
@@ -261,7 +261,10 @@ class _Expander:
         resolve: dict[object, LayerSpec],
         make: _LayerMaker,
         bindings: Bindings | None,
+        before: list[LayerSpec] | None = None,
     ) -> list[LayerSpec]:
+        """The layers one node expands to; ``before`` are the layers already expanded
+        beside it (repeats number their names after those)."""
         if isinstance(node, Layer):
             block = self._block(node)
             if block is not None:
@@ -277,7 +280,9 @@ class _Expander:
             times = self.times(node, bindings)
             if times == 0:
                 return []
-            return suffix_repeated_names(self._expand(node.item, resolve, make, bindings), times)
+            body = self._expand(node.item, resolve, make, bindings)
+            names = [x.name for x in before or () if x.name]
+            return suffix_repeated_names(body, times, names)
         if isinstance(node, Branches):
             return self._expand_branches(node, resolve, make, bindings)
         taken = self.options.optional

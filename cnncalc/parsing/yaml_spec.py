@@ -344,7 +344,8 @@ class LayerReader:
                 once: list[LayerSpec] = []
                 self._read_into(body, body_path, once, scope)
                 if once and times:
-                    out.extend(suffix_repeated_names(once, times))
+                    before = [layer.name for layer in out if layer.name]
+                    out.extend(suffix_repeated_names(once, times, before))
                 continue
             use = self._block_use(item, item_path)
             if use is not None:
