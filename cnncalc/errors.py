@@ -116,5 +116,6 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or an empty string."""
     import difflib  # only when something is misspelt: it costs start-up time
 
-    close = difflib.get_close_matches(word.lower(), sorted(set(choices)), n=1, cutoff=0.6)
+    others = sorted({c for c in choices if c.lower() != word.lower()})  # never the word itself
+    close = difflib.get_close_matches(word.lower(), others, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from cnncalc.errors import CnnCalcError, did_you_mean
@@ -516,6 +516,7 @@ def make_layer(
     defaults: Defaults,
     origin: Origin,
     variables: Mapping[str, int] | None = None,
+    params: Collection[str] = (),
 ) -> LayerSpec:
     """Resolve one layer from its kind word and raw arguments into a :class:`LayerSpec`.
 
@@ -552,9 +553,10 @@ def make_layer(
     for f in kind.fields:
         if f.name in given:
             value, where = given[f.name]
-            if variables and f.convert is to_channels and isinstance(value, str):
+            if f.convert is to_channels and isinstance(value, str):
                 # a bound variable stands only where a symbol may: ``CONV(C)`` with C=64
-                value = variables.get(value, value)
+                value = (variables or {}).get(value, value)
+                _not_a_misspelt_parameter(value, params, where)
             values[f.name] = f.convert(value, f"{kind.name} {f.name}", dims, where)
         elif f.name in kind_defaults:
             values[f.name] = kind_defaults[f.name]
@@ -595,6 +597,18 @@ def layer_refs(value: object, where: Origin) -> tuple[str, ...]:
     return tuple(refs)
 
 
+def _not_a_misspelt_parameter(value: object, params: Collection[str], where: Origin) -> None:
+    """In a block, a word where a count is expected and close to one of the block's
+    parameters is a misspelling, not a new symbol."""
+    if not params or not isinstance(value, str) or value in params:
+        return
+    hint = did_you_mean(value, params)
+    if hint:
+        raise where.error(
+            f"'{value}' is no parameter of this block{hint}; a new symbol would need another name"
+        )
+
+
 def _typed(value: object) -> object:
     """A cache key for a raw value that keeps its type: ``1``, ``1.0`` and ``True`` are
     equal in Python but not the same argument (a float filter count is an error)."""
@@ -626,11 +640,13 @@ class LayerFactory:
         positional: Sequence[tuple[object, Origin]],
         keywords: Sequence[tuple[str, object, Origin]],
         origin: Origin,
+        params: Collection[str] = (),
     ) -> LayerSpec:
         key: object = (
             word,
             tuple([_typed(v) for v, _ in positional]),
             tuple([(k, _typed(v)) for k, v, _ in keywords]),
+            tuple(sorted(params)),
         )
         try:
             known = self._cache.get(key)
@@ -646,6 +662,7 @@ class LayerFactory:
             defaults=self.defaults,
             origin=origin,
             variables=self.variables,
+            params=params,
         )
         if key is not None:
             self._cache[key] = layer

@@ -154,8 +154,8 @@ class Poly:
         text = " + ".join(parts)
         return text.replace("+ -", "- ")
 
-    def __repr__(self) -> str:
-        return f"Poly({self})"
+    def __repr__(self) -> str:  # as written: messages quote values with repr
+        return self.text()
 
     @property
     def symbols(self) -> set[str]:

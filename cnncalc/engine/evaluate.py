@@ -42,7 +42,7 @@ from cnncalc.spec import (
     layer_names,
     resolve_ref,
 )
-from cnncalc.symbolic import Count, quotient_text, total
+from cnncalc.symbolic import Count, Poly, quotient_text, total
 
 DTYPE_BYTES: dict[str, int] = {
     "float64": 8,
@@ -613,9 +613,27 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         input_elements=input_shape.numel,
         input_bytes=input_shape.numel * nbytes,
     )
+    symbols = _symbols((spec.input.channels, totals.params, totals.macs, totals.activations))
+    if symbols:
+        notices.append(
+            Notice(
+                "symbols",
+                f"counts are exact polynomials in {', '.join(symbols)}; give "
+                f"{'it a value' if len(symbols) == 1 else 'them values'} for numbers",
+            )
+        )
     return NetworkResult(
         spec.name, input_shape, tuple(results), totals, _summarized(notices), dtype.lower(), nbytes
     )
+
+
+def _symbols(counts: tuple[Count, ...]) -> list[str]:
+    """The symbols the counts are written in, sorted."""
+    names: set[str] = set()
+    for count in counts:
+        if isinstance(count, Poly):
+            names |= count.symbols
+    return sorted(names)
 
 
 def _summarized(notices: list[Notice]) -> tuple[Notice, ...]:

@@ -365,7 +365,7 @@ class _LayerMaker:
                 positional.append((value, arg.origin))
             else:
                 keywords.append((arg.key, value, arg.origin))
-        return self.factory(node.word, positional, keywords, node.origin)
+        return self.factory(node.word, positional, keywords, node.origin, tuple(bindings or ()))
 
 
 def _split_input(

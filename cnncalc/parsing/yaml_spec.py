@@ -513,7 +513,8 @@ class LayerReader:
             if scope is not None:
                 value = _substitute(value, scope, key_origin)
             keywords.append((key, value, key_origin))
-        return self.make(word, positional, keywords, body_origin)
+        params = tuple(scope.params) if scope is not None else ()
+        return self.make(word, positional, keywords, body_origin, params)
 
 
 def _written_as(node: yaml.Node) -> tuple[tuple[str, ...], yaml.Node, str] | None:
