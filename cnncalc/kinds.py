@@ -243,6 +243,10 @@ def _pool(op: str) -> Callable[[str, Values], LayerOp]:
     return build
 
 
+def _dropout(kind: str, v: Values) -> LayerOp:
+    return Dropout(v["p"])
+
+
 def _activation(kind: str, v: Values) -> LayerOp:
     options = tuple((k, float(x)) for k, x in v.items() if k != "num_parameters")
     return Activation(kind, options, int(v.get("num_parameters", 0)))
@@ -427,7 +431,7 @@ KINDS: tuple[Kind, ...] = (
         "dropout",
         "dropout (no effect on sizes)",
         (Field("p", to_probability, 0.5, aliases=("rate", "prob")),),
-        lambda kind, v: Dropout(v["p"]),
+        _dropout,
         aliases=_spatial_aliases("dropout"),
         positional=("p",),
     ),
@@ -458,6 +462,38 @@ KINDS: tuple[Kind, ...] = (
         for name, (summary, fields, aliases) in _ACTIVATIONS.items()
     ),
 )
+
+INPUT_KEYS = ("in_channels", "in_features", "num_features")
+"""Keys naming what a layer reads (PyTorch's): checked against its input, not built in."""
+
+
+def _numbered_words(*stems: str) -> tuple[str, ...]:
+    return tuple(f"{stem}{n}d" for stem in stems for n in (1, 2, 3))
+
+
+# Layers written with PyTorch's class names, exactly as PyTorch spells them, take
+# PyTorch's positional order: nn.Conv2d(3, 16, 5) reads 3 input channels, 16 filters,
+# kernel 5. Keras's spellings (Conv2D(16, 5), Dense(10)) and cnncalc's own words keep
+# cnncalc's order, which is Keras's.
+PYTORCH_ORDER: dict[str, tuple[str, ...]] = {
+    **{
+        word: (
+            "in_channels",
+            "filters",
+            "kernel",
+            "stride",
+            "padding",
+            "dilation",
+            "groups",
+            "bias",
+        )
+        for word in _numbered_words("Conv")
+    },
+    "Linear": ("in_channels", "units", "bias"),
+    **{word: ("in_channels",) for word in _numbered_words("BatchNorm")},
+    **{word: ("kernel", "stride", "padding", "dilation") for word in _numbered_words("MaxPool")},
+    **{word: ("kernel", "stride", "padding", "ceil_mode") for word in _numbered_words("AvgPool")},
+}
 
 _BY_WORD: dict[str, Kind] = {word: kind for kind in KINDS for word in (kind.name, *kind.aliases)}
 
@@ -525,16 +561,30 @@ def make_layer(
     """
     kind = lookup_kind(word, origin)
     given: dict[str, tuple[object, Origin]] = {}
-    if len(positional) > len(kind.positional):
-        extra_origin = positional[len(kind.positional)][1]
-        takes = ", ".join(kind.positional) if kind.positional else "no positional arguments"
-        raise extra_origin.error(f"too many positional arguments for {kind.name}: it takes {takes}")
-    for (value, where), key in zip(positional, kind.positional, strict=False):
+    order = PYTORCH_ORDER.get(word, kind.positional)
+    if len(positional) > len(order):
+        extra_origin = positional[len(order)][1]
+        takes = ", ".join(order) if order else "no positional arguments"
+        spelling = f" (PyTorch's order, as {word} is written)" if word in PYTORCH_ORDER else ""
+        raise extra_origin.error(
+            f"too many positional arguments for {kind.name}: it takes {takes}{spelling}"
+        )
+    for (value, where), key in zip(positional, order, strict=False):
         given[key] = (value, where)
     name: str | None = None
     inputs: tuple[str, ...] = ()
     training_only = False
+    in_channels: Count | None = None
+    if "in_channels" in given:  # given by position in PyTorch's order
+        value, where = given.pop("in_channels")
+        in_channels = to_channels(value, f"{kind.name} in_channels", dims, where)
     for key, value, where in keywords:
+        if key.lower() in INPUT_KEYS:
+            in_channels = to_channels(value, f"{kind.name} {key.lower()}", dims, where)
+            continue
+        if key.lower() == "inplace" and kind.build in (_activation, _dropout):
+            to_bool(value, "inplace", dims, where)  # checked, and of no consequence here
+            continue
         if key.lower() in ("from", "inputs"):
             inputs = layer_refs(value, where)
             continue
@@ -561,9 +611,15 @@ def make_layer(
         elif f.name in kind_defaults:
             values[f.name] = kind_defaults[f.name]
         elif f.required:
+            spelling = (
+                f"; {word} takes PyTorch's order: {', '.join(order)}"
+                if word in PYTORCH_ORDER
+                else ""
+            )
             error = origin.error(
                 f"{kind.name} needs {f.name}: give it (e.g. {kind.name.upper()}(64)) or set a "
                 f"default for {kind.name}.{f.name} (YAML 'defaults', or the defaults option)"
+                f"{spelling}"
             )
             if isinstance(error, CnnCalcError):
                 error.option = "defaults"
@@ -572,7 +628,9 @@ def make_layer(
             values[f.name] = None
         else:
             values[f.name] = f.convert(f.default, f.name, dims, origin)
-    return LayerSpec(kind.name, kind.build(kind.name, values), name, origin, inputs, training_only)
+    return LayerSpec(
+        kind.name, kind.build(kind.name, values), name, origin, inputs, training_only, in_channels
+    )
 
 
 def to_name(value: object, where: Origin) -> str:

@@ -192,11 +192,22 @@ class LayerSpec:
     training_only: bool = False
     """Trained but not run at inference (an auxiliary classifier): its parameters count,
     its MACs and activations do not."""
+    in_channels: Count | None = None
+    """What the layer was written to read (PyTorch's in_channels, in_features or
+    num_features), checked against its input; None when not given."""
 
     def placed(self, origin: Origin) -> LayerSpec:
         """The same layer written at another place (cheaper than ``dataclasses.replace``,
         which long specs call once per layer)."""
-        return LayerSpec(self.kind, self.op, self.name, origin, self.inputs, self.training_only)
+        return LayerSpec(
+            self.kind,
+            self.op,
+            self.name,
+            origin,
+            self.inputs,
+            self.training_only,
+            self.in_channels,
+        )
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def test_syntax_forms() -> None:
     spec = parse_grammar(
         "# a comment\nINPUT(32 \u00d7 32 \u00d7 3)  # sizes with the multiplication sign\n"
         "\u2192 conv(8, 3x3, s=1, p=same, d=1, g=1, bias=false, name='first layer')\n"
-        "-> LeakyReLU(0.2) -> Dropout(.5) -> Linear(4)"
+        "-> LeakyReLU(0.2) -> Dropout(.5) -> linear(4)"
     )
     assert spec.input.size == (32, 32)
     assert spec.layers[0].name == "first layer"

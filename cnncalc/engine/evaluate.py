@@ -479,6 +479,19 @@ def _merge_fields(
     return tuple(merged)
 
 
+def _check_in_channels(at: _At, shape: Shape) -> None:
+    """A layer written for a number of inputs (PyTorch's in_channels, or in_features of a
+    linear layer, which reads its input flattened) must get that many."""
+    flat = isinstance(at.layer.op, Dense)
+    got = shape.numel if flat else shape.channels
+    if got != at.layer.in_channels:
+        what = "input features (flattened)" if flat else "input channels"
+        raise at.fail(
+            f"written for {at.layer.in_channels} {what}, but it gets {got} "
+            f"(its input is {shape.text()})"
+        )
+
+
 def _input_notices(size: Axes, channels: Count) -> list[Notice]:
     """A warning when an input reads like channels first (``3x224x224``): cnncalc reads
     spatial sizes then channels, so that is 3 rows of 224 columns with 224 channels."""
@@ -536,6 +549,8 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             extent = out.output.size
         else:
             source = tensors[refs[0]]
+            if layer.in_channels is not None:
+                _check_in_channels(_At(layer, index, name), source.shape)
             known = memo.get((layer.op, source.shape))
             if known is None:
                 out = _outcome(_At(layer, index, name), source.shape)

@@ -217,6 +217,8 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
         parts.append(f"from={quoted[0]}" if len(refs) == 1 else f"from=[{', '.join(quoted)}]")
     if layer.training_only:
         parts.append("training_only=true")
+    if layer.in_channels is not None:
+        parts.append(f"in_channels={layer.in_channels}")
     word = kind.name.upper()
     return f"{word}({', '.join(parts)})" if parts else word
 
@@ -251,6 +253,8 @@ def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
             body["from"] = refs[0] if len(refs) == 1 else refs
         if layer.training_only:
             body["training_only"] = True
+        if layer.in_channels is not None:
+            body["in_channels"] = _plain(layer.in_channels)
         layers.append({kind.name: body} if body else kind.name)
     data: dict[str, Any] = {}
     if spec.name:
