@@ -266,17 +266,34 @@ ExpectOpt = Annotated[
     ),
 ]
 ExpectParamsOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--expect-params",
         metavar="N",
-        help="Check an answer for the parameter count; exit code 1 when wrong.",
+        help="Check an answer for the parameter count (34944, 34,944 or 34 944); exit code "
+        "1 when wrong.",
         show_default=False,
     ),
 ]
 
 
-FiltersOpt = Annotated[int, typer.Option("--filters", "-c", help="Number of filters.")]
+FiltersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--filters",
+        "-c",
+        help="Number of filters (default 1; a graded answer says when one was assumed).",
+        show_default=False,
+    ),
+]
+OneDOpt = Annotated[
+    bool,
+    typer.Option(
+        "--1d",
+        help="The input is 1D (length x channels). Without it, a two-number --input is "
+        "refused: 3x3 is most likely a 3x3 image, written 3x3x1.",
+    ),
+]
 
 
 class WorkFormat(StrEnum):
@@ -294,18 +311,32 @@ WorkFormatOpt = Annotated[
 def _show_work(
     case: LayerCase,
     expect: str | None,
-    expect_params: int | None,
+    expect_params: str | None,
     fmt: WorkFormat,
     output: Path | None = None,
+    filters_assumed: bool = False,
 ) -> None:
+    from dataclasses import replace
+
     from cnncalc.render.derivation import derivation_json, derivation_text, verdict_text
-    from cnncalc.teach.grading import check_params, check_shape
+    from cnncalc.teach.grading import check_params, check_shape, filters_note, parse_count
 
     verdicts = []
     if expect is not None:
-        verdicts.append(check_shape(expect, case.layer, case.input, case.result))
+        verdict = check_shape(expect, case.layer, case.input, case.result)
+        if filters_assumed and not verdict.right:
+            note = "the number of filters was not given (--filters), so one filter was assumed"
+            verdict = replace(verdict, notes=(*verdict.notes, note))
+        verdicts.append(verdict)
     if expect_params is not None:
-        verdicts.append(check_params(expect_params, case.layer, case.input, case.result))
+        count = parse_count(expect_params)
+        verdict = check_params(count, case.layer, case.input, case.result)
+        if filters_assumed:
+            note = filters_note(count, case.result.params).replace(
+                "not given", "not given (--filters)"
+            )
+            verdict = replace(verdict, notes=(*verdict.notes, note))
+        verdicts.append(verdict)
     derivation = case.derivation()
     if fmt is WorkFormat.json:
         emit(derivation_json(derivation, verdicts), output)
@@ -321,13 +352,21 @@ def _one_layer(
     input_size: str,
     options: dict[str, object],
     expect: str | None,
-    expect_params: int | None,
+    expect_params: str | None,
     fmt: WorkFormat,
+    one_d: bool = False,
 ) -> None:
     with _reporting():
-        from cnncalc.teach.homework import one_layer
+        from cnncalc.teach.homework import TwoNumberInput, one_layer
 
-        _show_work(one_layer(kind, input_size, options), expect, expect_params, fmt)
+        filters_assumed = "filters" in options and options["filters"] is None
+        if filters_assumed:
+            options = {**options, "filters": 1}
+        try:
+            case = one_layer(kind, input_size, options, one_d)
+        except TwoNumberInput as error:
+            raise CnnCalcError(f"{error} (add --1d)", option=error.option) from None
+        _show_work(case, expect, expect_params, fmt, filters_assumed=filters_assumed)
 
 
 @app.command(
@@ -336,7 +375,7 @@ def _one_layer(
 )
 def conv(
     input_size: LayerInputOpt,
-    filters: FiltersOpt = 1,
+    filters: FiltersOpt = None,
     kernel: KernelOpt = None,
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
@@ -346,6 +385,7 @@ def conv(
     expect: ExpectOpt = None,
     expect_params: ExpectParamsOpt = None,
     fmt: WorkFormatOpt = WorkFormat.text,
+    one_d: OneDOpt = False,
 ) -> None:
     """One convolution, worked: sizes, parameters three ways, MACs, receptive field."""
     _one_layer(
@@ -363,6 +403,7 @@ def conv(
         expect,
         expect_params,
         fmt,
+        one_d,
     )
 
 
@@ -371,7 +412,7 @@ def conv(
 )
 def local(
     input_size: LayerInputOpt,
-    filters: FiltersOpt = 1,
+    filters: FiltersOpt = None,
     kernel: KernelOpt = None,
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
@@ -380,6 +421,7 @@ def local(
     expect: ExpectOpt = None,
     expect_params: ExpectParamsOpt = None,
     fmt: WorkFormatOpt = WorkFormat.text,
+    one_d: OneDOpt = False,
 ) -> None:
     """One locally connected layer (a convolution without weight sharing), worked."""
     _one_layer(
@@ -396,6 +438,7 @@ def local(
         expect,
         expect_params,
         fmt,
+        one_d,
     )
 
 
@@ -416,6 +459,7 @@ def pool(
     average: Annotated[bool, typer.Option("--avg/--max", help="Average or max pooling.")] = False,
     expect: ExpectOpt = None,
     fmt: WorkFormatOpt = WorkFormat.text,
+    one_d: OneDOpt = False,
 ) -> None:
     """One pooling layer, worked: sizes (floor or ceil mode) and receptive field."""
     options: dict[str, object] = {
@@ -425,7 +469,8 @@ def pool(
         "ceil_mode": ceil,
         "dilation": dilation,
     }
-    _one_layer("avgpool" if average else "maxpool", input_size, options, expect, None, fmt)
+    kind = "avgpool" if average else "maxpool"
+    _one_layer(kind, input_size, options, expect, None, fmt, one_d)
 
 
 @app.command(
