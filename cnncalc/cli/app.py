@@ -643,13 +643,19 @@ def solve(
     max_dilation: Annotated[int, typer.Option("--max-dilation", help="Search bound.")] = 3,
 ) -> None:
     """Find hyperparameters: every (kernel, stride, padding, dilation) for a wanted size,
-    or the number of stacked layers for a wanted receptive field."""
+    or the number of stacked layers for a wanted receptive field.
+
+    Settings are listed in the order a student would try them: by stride, then kernel,
+    then padding, with dilated settings last. A search of more than 500,000 settings is
+    refused: fix a hyperparameter or lower the --max-* bounds. --rf takes --kernel
+    (default 3) and --stride (default 1)."""
     with _reporting():
         from cnncalc.render.solve import layers_for_rf_text, settings_text
         from cnncalc.teach.solve import Bounds, layers_for_rf, solve_size
 
         if rf is not None:
-            k, s = kernel or 3, stride or 1
+            k = 3 if kernel is None else kernel
+            s = 1 if stride is None else stride
             emit(layers_for_rf_text(layers_for_rf(rf, k, s), k, s))
             return
         if size_in is None or size_out is None:

@@ -37,6 +37,13 @@ FLAGS: dict[str, str] = {
     "bias": "--bias",
     "ceil_mode": "--ceil",
     "size": "--size",
+    "output_size": "--output",
+    "rf": "--rf",
+    "max_kernel": "--max-kernel",
+    "max_stride": "--max-stride",
+    "max_dilation": "--max-dilation",
+    "allow_outside": "--allow-outside",
+    "steps": "--steps",
 }
 HINTS: dict[str, str] = {
     "variables": "bind it with --set NAME=INTEGER",
