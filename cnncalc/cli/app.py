@@ -579,26 +579,35 @@ def convolve(
     ] = None,
     padding: Annotated[int, typer.Option("--padding", "-p", help="Zero padding.")] = 0,
     dilation: Annotated[int, typer.Option("--dilation", "-d", help="Dilation.")] = 1,
-    steps: Annotated[bool, typer.Option("--steps", help="Show each window's working.")] = False,
+    steps: Annotated[
+        bool,
+        typer.Option(
+            "--steps", help="Show each window's working (the first 100 windows of each output)."
+        ),
+    ] = False,
 ) -> None:
-    """The operation itself on small matrices: output values, and with --steps the working."""
+    """The operation itself on small matrices: output values, and with --steps the working.
+
+    Small means at most 1,000,000 numbers in the padded input and 2,000,000 products or
+    comparisons (output cells x kernel taps); more is refused before any is computed."""
     with _reporting():
         from cnncalc.teach import numeric
 
-        volume = numeric.parse_volume(_matrix_arg(matrix, "--input"), "--input")
+        volume = numeric.parse_volume(_matrix_arg(matrix, "--input"), "input")
+        shown = numeric.MAX_STEPS if steps else 0
         if op is ConvolveOp.conv:
             if not kernels:
                 raise CnnCalcError("convolve needs at least one --kernel")
             filters = tuple(
-                numeric.parse_volume(_matrix_arg(k, "--kernel"), "--kernel") for k in kernels
+                numeric.parse_volume(_matrix_arg(k, "--kernel"), "kernel") for k in kernels
             )
             result = numeric.correlate(
-                volume, filters, 1 if stride is None else stride, padding, dilation
+                volume, filters, 1 if stride is None else stride, padding, dilation, shown
             )
         else:
             if kernels:
                 raise CnnCalcError("pooling takes --size, not --kernel")
-            result = numeric.pool(volume, size, stride, padding, dilation, op.value)
+            result = numeric.pool(volume, size, stride, padding, dilation, op.value, shown)
         from cnncalc.render.convolve import operation_text
 
         emit(operation_text(result, size, steps))
