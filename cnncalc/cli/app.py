@@ -743,14 +743,33 @@ def check(
     fmt: Annotated[
         WorkFormat, typer.Option("--format", "-f", help="text (table and working) or json.")
     ] = WorkFormat.text,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside",
+            help="Let questions read spec files outside the sheet's folder (../, absolute "
+            "paths, links out).",
+        ),
+    ] = False,
 ) -> None:
-    """Grade a homework sheet: right or wrong per question, the correct values, the likely
-    mistakes and the working for every wrong answer. Exit code 1 when any is wrong."""
+    """Grade a homework sheet: right or wrong per question, the graded layer, the correct
+    values, the likely mistakes and the working for every wrong answer. Exit code 1 when
+    any is wrong.
+
+    A sheet is YAML: an optional title and a list of questions. Each question has ask
+    (output, params, params_nonshared, params_fc, macs, activations, rf or jump) and
+    answer, optionally id and question (its text), and either input and layer (a layer as
+    a YAML spec writes it: input: 5x5x3, layer: {conv: {filters: 5, kernel: 3}}) or spec
+    (a spec file in the sheet's folder, or grammar text) with optionally layer: the name
+    or 1-based index of the layer to grade, the last by default (at is an older spelling
+    of it). Unknown keys and keys that conflict (input with spec, layer with at) are
+    refused with their line. Answers may be written 34944, 34,944, 34 944, 5x5x3, 5X5X3 or
+    (5, 5, 3). The whole format: docs/sheets.md."""
     with _reporting():
         from cnncalc.render.sheet import SHEET_HEADERS, sheet_json, sheet_rows, sheet_summary
         from cnncalc.teach.sheet import check_sheet
 
-        graded = check_sheet(sheet)
+        graded = check_sheet(sheet, allow_outside)
         if fmt is WorkFormat.json:
             emit(sheet_json(graded))
         else:
