@@ -517,8 +517,10 @@ def explain(
     with _reporting():
         from cnncalc.api import evaluate
         from cnncalc.loader import parse_source
-        from cnncalc.teach.homework import find_layer
+        from cnncalc.teach.homework import check_digits, find_layer
 
+        if input_size is not None:
+            check_digits(input_size, "input")
         options = _options(sets, defaults, optional, max_layers, input_size)
         network = parse_source(spec_source(spec), options)
         case = find_layer(network, evaluate(network), layer)
@@ -536,7 +538,11 @@ class ConvolveOp(StrEnum):
 def _matrix_arg(text: str, what: str) -> str:
     """Matrix text itself, or the contents of a file that holds it."""
     path = Path(text)
-    if "\n" not in text and len(text) < 4096 and path.is_file():
+    try:
+        is_file = "\n" not in text and len(text) < 4096 and path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        is_file = False
+    if is_file:
         from cnncalc.loader import read_file
 
         return read_file(path).text

@@ -37,6 +37,19 @@ class TwoNumberInput(CnnCalcError):
     channels were left out. A front end may add how to mark a 1D input."""
 
 
+MAX_DIGITS = 300
+
+
+def check_digits(text: str, option: str) -> None:
+    """Refuse a number of more than :data:`MAX_DIGITS` digits in a size or setting before it
+    is parsed (Python will not even convert one of 4,300 digits)."""
+    run = 0
+    for char in text:
+        run = run + 1 if char.isdigit() else 0
+        if run > MAX_DIGITS:
+            raise CnnCalcError(f"a number has more than {MAX_DIGITS} digits", option=option)
+
+
 def one_layer(
     kind: str, input_text: str, options: dict[str, object], one_d: bool = False
 ) -> LayerCase:
@@ -48,6 +61,10 @@ def one_layer(
     with ``one_d``, since homework inputs are images and ``3x3`` means a 3x3 image far
     more often than a length-3 signal with 3 channels.
     """
+    check_digits(input_text, "input")
+    for key, value in options.items():
+        if isinstance(value, str):
+            check_digits(value, key)
     spec_input = parse_input_text(input_text, OptionOrigin("input", input_text))
     if kind in WINDOW_KINDS and len(spec_input.size) == 1 and not one_d:
         length, channels = spec_input.size[0], spec_input.channels

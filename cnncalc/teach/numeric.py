@@ -178,7 +178,8 @@ def correlate(
     for kernel, (row_range, col_range) in zip(kernels, grids, strict=True):
         kh, kw = len(kernel[0]), len(kernel[0][0])
         taps = [(c, a, b) for c in range(channels) for a in range(kh) for b in range(kw)]
-        rows, windows = [], []
+        rows: list[tuple[Number, ...]] = []
+        windows: list[Window] = []
         for i in row_range:
             row = []
             for j in col_range:
@@ -227,7 +228,8 @@ def pool(
     outputs, all_windows = [], []
     for matrix in volume:
         padded = _pad(matrix, padding, None if op == "max" else 0)
-        rows, windows = [], []
+        rows: list[tuple[Number, ...]] = []
+        windows: list[Window] = []
         for i in row_range:
             row = []
             for j in col_range:

@@ -88,8 +88,8 @@ def _plain_check(ask: str, answer: object, case: LayerCase) -> Verdict:
 
     value = getattr(result, ask)
     correct_text = f"{value:,}" if isinstance(value, int) else str(value)
-    given = parse_count(answer, "answer")
-    return Verdict(quantity, f"{given:,}", correct_text, given == value)
+    count = parse_count(answer, "answer")
+    return Verdict(quantity, f"{count:,}", correct_text, count == value)
 
 
 def grade(ask: str, answer: object, case: LayerCase) -> Verdict:
@@ -138,6 +138,7 @@ class _SheetReader:
 
     def _question(self, node: yaml.Node, path: str, number: int) -> Graded:
         origin = self.doc.origin(node, path)
+        _check_scalars(node, origin)
         fields = {k: (n, o) for k, n, o in self.doc.items(node, path)}
         for key, (_, key_origin) in fields.items():
             if key not in QUESTION_KEYS:
@@ -145,6 +146,8 @@ class _SheetReader:
                     f"unknown key '{key}'{did_you_mean(key, QUESTION_KEYS)};"
                     f" a question takes {', '.join(QUESTION_KEYS)}"
                 )
+        if "at" in fields and "spec" not in fields:
+            raise fields["at"][1].error("'at' names a layer of 'spec'; this question has none")
         for first, second, why in CONFLICTS:
             if first in fields and second in fields:
                 raise fields[second][1].error(f"'{second}' with '{first}': {why}")
@@ -192,8 +195,6 @@ class _SheetReader:
             except SpecError as error:
                 shown = which if len(which) <= 40 else which[:37] + "..."
                 raise key_origin.error(f"'{shown}': {error.detail}") from None
-        if "at" in fields:
-            raise fields["at"][1].error("'at' names a layer of 'spec'; this question has none")
         if "input" not in fields or "layer" not in fields:
             raise origin.error("a question gives 'input' and 'layer', or 'spec'")
         input_node, input_origin = fields["input"]
@@ -241,6 +242,26 @@ class _SheetReader:
                 "spec starts with INPUT(...)), so it is not read"
             )
         return parse_source(source)
+
+
+def _check_scalars(node: yaml.Node, origin: YamlOrigin) -> None:
+    """Refuse a number of more than 300 digits anywhere in a question, before any value is
+    read (Python will not even convert one of 4,300 digits)."""
+    from cnncalc.teach.homework import check_digits
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, yaml.ScalarNode):
+            try:
+                check_digits(str(item.value), "answer")
+            except CnnCalcError as error:
+                place = YamlOrigin(origin.filename, item.start_mark.line + 1, origin.path)
+                raise place.error(str(error)) from None
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            stack.extend(value for pair in item.value for value in pair)
 
 
 def _looks_like_spec(text: str, format: str) -> bool:
