@@ -10,7 +10,6 @@ the last window must start inside the input or the left padding).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -552,10 +551,14 @@ def test_no_argument_list_ends_in_a_bug(args: list[str]) -> None:
     st.booleans(),
 )
 def test_no_sheet_ends_in_a_bug(
-    key: str, value: str, ask: str, answer: str, with_spec: bool
+    tmp_path_factory: pytest.TempPathFactory,
+    key: str,
+    value: str,
+    ask: str,
+    answer: str,
+    with_spec: bool,
 ) -> None:
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"cnncalc-fuzz-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
+    folder = tmp_path_factory.getbasetemp()
     if with_spec:
         fields = {"spec": json.dumps(str(SPECS / "alexnet.yaml")), "layer": "conv2"}
     else:
