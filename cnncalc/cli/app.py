@@ -266,17 +266,34 @@ ExpectOpt = Annotated[
     ),
 ]
 ExpectParamsOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--expect-params",
         metavar="N",
-        help="Check an answer for the parameter count; exit code 1 when wrong.",
+        help="Check an answer for the parameter count (34944, 34,944 or 34 944); exit code "
+        "1 when wrong.",
         show_default=False,
     ),
 ]
 
 
-FiltersOpt = Annotated[int, typer.Option("--filters", "-c", help="Number of filters.")]
+FiltersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--filters",
+        "-c",
+        help="Number of filters (default 1; a graded answer says when one was assumed).",
+        show_default=False,
+    ),
+]
+OneDOpt = Annotated[
+    bool,
+    typer.Option(
+        "--1d",
+        help="The input is 1D (length x channels). Without it, a two-number --input is "
+        "refused: 3x3 is most likely a 3x3 image, written 3x3x1.",
+    ),
+]
 
 
 class WorkFormat(StrEnum):
@@ -294,18 +311,32 @@ WorkFormatOpt = Annotated[
 def _show_work(
     case: LayerCase,
     expect: str | None,
-    expect_params: int | None,
+    expect_params: str | None,
     fmt: WorkFormat,
     output: Path | None = None,
+    filters_assumed: bool = False,
 ) -> None:
+    from dataclasses import replace
+
     from cnncalc.rendering.derivation import derivation_json, derivation_text, verdict_text
-    from cnncalc.teach.grading import check_params, check_shape
+    from cnncalc.teach.grading import check_params, check_shape, filters_note, parse_count
 
     verdicts = []
     if expect is not None:
-        verdicts.append(check_shape(expect, case.layer, case.input, case.result))
+        verdict = check_shape(expect, case.layer, case.input, case.result)
+        if filters_assumed and not verdict.right:
+            note = "the number of filters was not given (--filters), so one filter was assumed"
+            verdict = replace(verdict, notes=(*verdict.notes, note))
+        verdicts.append(verdict)
     if expect_params is not None:
-        verdicts.append(check_params(expect_params, case.layer, case.input, case.result))
+        count = parse_count(expect_params)
+        verdict = check_params(count, case.layer, case.input, case.result)
+        if filters_assumed:
+            note = filters_note(count, case.result.params).replace(
+                "not given", "not given (--filters)"
+            )
+            verdict = replace(verdict, notes=(*verdict.notes, note))
+        verdicts.append(verdict)
     derivation = case.derivation()
     if fmt is WorkFormat.json:
         emit(derivation_json(derivation, verdicts), output)
@@ -321,13 +352,21 @@ def _one_layer(
     input_size: str,
     options: dict[str, object],
     expect: str | None,
-    expect_params: int | None,
+    expect_params: str | None,
     fmt: WorkFormat,
+    one_d: bool = False,
 ) -> None:
     with _reporting():
-        from cnncalc.teach.homework import one_layer
+        from cnncalc.teach.homework import TwoNumberInput, one_layer
 
-        _show_work(one_layer(kind, input_size, options), expect, expect_params, fmt)
+        filters_assumed = "filters" in options and options["filters"] is None
+        if filters_assumed:
+            options = {**options, "filters": 1}
+        try:
+            case = one_layer(kind, input_size, options, one_d)
+        except TwoNumberInput as error:
+            raise CnnCalcError(f"{error} (add --1d)", option=error.option) from None
+        _show_work(case, expect, expect_params, fmt, filters_assumed=filters_assumed)
 
 
 @app.command(
@@ -336,7 +375,7 @@ def _one_layer(
 )
 def conv(
     input_size: LayerInputOpt,
-    filters: FiltersOpt = 1,
+    filters: FiltersOpt = None,
     kernel: KernelOpt = None,
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
@@ -346,6 +385,7 @@ def conv(
     expect: ExpectOpt = None,
     expect_params: ExpectParamsOpt = None,
     fmt: WorkFormatOpt = WorkFormat.text,
+    one_d: OneDOpt = False,
 ) -> None:
     """One convolution, worked: sizes, parameters three ways, MACs, receptive field."""
     _one_layer(
@@ -363,6 +403,7 @@ def conv(
         expect,
         expect_params,
         fmt,
+        one_d,
     )
 
 
@@ -371,7 +412,7 @@ def conv(
 )
 def local(
     input_size: LayerInputOpt,
-    filters: FiltersOpt = 1,
+    filters: FiltersOpt = None,
     kernel: KernelOpt = None,
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
@@ -380,6 +421,7 @@ def local(
     expect: ExpectOpt = None,
     expect_params: ExpectParamsOpt = None,
     fmt: WorkFormatOpt = WorkFormat.text,
+    one_d: OneDOpt = False,
 ) -> None:
     """One locally connected layer (a convolution without weight sharing), worked."""
     _one_layer(
@@ -396,6 +438,7 @@ def local(
         expect,
         expect_params,
         fmt,
+        one_d,
     )
 
 
@@ -416,6 +459,7 @@ def pool(
     average: Annotated[bool, typer.Option("--avg/--max", help="Average or max pooling.")] = False,
     expect: ExpectOpt = None,
     fmt: WorkFormatOpt = WorkFormat.text,
+    one_d: OneDOpt = False,
 ) -> None:
     """One pooling layer, worked: sizes (floor or ceil mode) and receptive field."""
     options: dict[str, object] = {
@@ -425,7 +469,8 @@ def pool(
         "ceil_mode": ceil,
         "dilation": dilation,
     }
-    _one_layer("avgpool" if average else "maxpool", input_size, options, expect, None, fmt)
+    kind = "avgpool" if average else "maxpool"
+    _one_layer(kind, input_size, options, expect, None, fmt, one_d)
 
 
 @app.command(
@@ -472,8 +517,10 @@ def explain(
     with _reporting():
         from cnncalc.api import evaluate
         from cnncalc.loader import parse_source
-        from cnncalc.teach.homework import find_layer
+        from cnncalc.teach.homework import check_digits, find_layer
 
+        if input_size is not None:
+            check_digits(input_size, "input")
         options = _options(sets, defaults, optional, max_layers, input_size)
         network = parse_source(spec_source(spec), options)
         case = find_layer(network, evaluate(network), layer)
@@ -491,7 +538,11 @@ class ConvolveOp(StrEnum):
 def _matrix_arg(text: str, what: str) -> str:
     """Matrix text itself, or the contents of a file that holds it."""
     path = Path(text)
-    if "\n" not in text and len(text) < 4096 and path.is_file():
+    try:
+        is_file = "\n" not in text and len(text) < 4096 and path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        is_file = False
+    if is_file:
         from cnncalc.loader import read_file
 
         return read_file(path).text
@@ -534,26 +585,35 @@ def convolve(
     ] = None,
     padding: Annotated[int, typer.Option("--padding", "-p", help="Zero padding.")] = 0,
     dilation: Annotated[int, typer.Option("--dilation", "-d", help="Dilation.")] = 1,
-    steps: Annotated[bool, typer.Option("--steps", help="Show each window's working.")] = False,
+    steps: Annotated[
+        bool,
+        typer.Option(
+            "--steps", help="Show each window's working (the first 100 windows of each output)."
+        ),
+    ] = False,
 ) -> None:
-    """The operation itself on small matrices: output values, and with --steps the working."""
+    """The operation itself on small matrices: output values, and with --steps the working.
+
+    Small means at most 1,000,000 numbers in the padded input and 2,000,000 products or
+    comparisons (output cells x kernel taps); more is refused before any is computed."""
     with _reporting():
         from cnncalc.teach import numeric
 
-        volume = numeric.parse_volume(_matrix_arg(matrix, "--input"), "--input")
+        volume = numeric.parse_volume(_matrix_arg(matrix, "--input"), "input")
+        shown = numeric.MAX_STEPS if steps else 0
         if op is ConvolveOp.conv:
             if not kernels:
                 raise CnnCalcError("convolve needs at least one --kernel")
             filters = tuple(
-                numeric.parse_volume(_matrix_arg(k, "--kernel"), "--kernel") for k in kernels
+                numeric.parse_volume(_matrix_arg(k, "--kernel"), "kernel") for k in kernels
             )
             result = numeric.correlate(
-                volume, filters, 1 if stride is None else stride, padding, dilation
+                volume, filters, 1 if stride is None else stride, padding, dilation, shown
             )
         else:
             if kernels:
                 raise CnnCalcError("pooling takes --size, not --kernel")
-            result = numeric.pool(volume, size, stride, padding, dilation, op.value)
+            result = numeric.pool(volume, size, stride, padding, dilation, op.value, shown)
         from cnncalc.rendering.convolve import operation_text
 
         emit(operation_text(result, size, steps))
@@ -598,13 +658,19 @@ def solve(
     max_dilation: Annotated[int, typer.Option("--max-dilation", help="Search bound.")] = 3,
 ) -> None:
     """Find hyperparameters: every (kernel, stride, padding, dilation) for a wanted size,
-    or the number of stacked layers for a wanted receptive field."""
+    or the number of stacked layers for a wanted receptive field.
+
+    Settings are listed in the order a student would try them: by stride, then kernel,
+    then padding, with dilated settings last. A search of more than 500,000 settings is
+    refused: fix a hyperparameter or lower the --max-* bounds. --rf takes --kernel
+    (default 3) and --stride (default 1)."""
     with _reporting():
         from cnncalc.rendering.solve import layers_for_rf_text, settings_text
         from cnncalc.teach.solve import Bounds, layers_for_rf, solve_size
 
         if rf is not None:
-            k, s = kernel or 3, stride or 1
+            k = 3 if kernel is None else kernel
+            s = 1 if stride is None else stride
             emit(layers_for_rf_text(layers_for_rf(rf, k, s), k, s))
             return
         if size_in is None or size_out is None:
@@ -683,14 +749,33 @@ def check(
     fmt: Annotated[
         WorkFormat, typer.Option("--format", "-f", help="text (table and working) or json.")
     ] = WorkFormat.text,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside",
+            help="Let questions read spec files outside the sheet's folder (../, absolute "
+            "paths, links out).",
+        ),
+    ] = False,
 ) -> None:
-    """Grade a homework sheet: right or wrong per question, the correct values, the likely
-    mistakes and the working for every wrong answer. Exit code 1 when any is wrong."""
+    """Grade a homework sheet: right or wrong per question, the graded layer, the correct
+    values, the likely mistakes and the working for every wrong answer. Exit code 1 when
+    any is wrong.
+
+    A sheet is YAML: an optional title and a list of questions. Each question has ask
+    (output, params, params_nonshared, params_fc, macs, activations, rf or jump) and
+    answer, optionally id and question (its text), and either input and layer (a layer as
+    a YAML spec writes it: input: 5x5x3, layer: {conv: {filters: 5, kernel: 3}}) or spec
+    (a spec file in the sheet's folder, or grammar text) with optionally layer: the name
+    or 1-based index of the layer to grade, the last by default (at is an older spelling
+    of it). Unknown keys and keys that conflict (input with spec, layer with at) are
+    refused with their line. Answers may be written 34944, 34,944, 34 944, 5x5x3, 5X5X3 or
+    (5, 5, 3). The whole format: docs/sheets.md."""
     with _reporting():
         from cnncalc.rendering.sheet import SHEET_HEADERS, sheet_json, sheet_rows, sheet_summary
         from cnncalc.teach.sheet import check_sheet
 
-        graded = check_sheet(sheet)
+        graded = check_sheet(sheet, allow_outside)
         if fmt is WorkFormat.json:
             emit(sheet_json(graded))
         else:

@@ -37,12 +37,19 @@ FLAGS: dict[str, str] = {
     "bias": "--bias",
     "ceil_mode": "--ceil",
     "size": "--size",
+    "output_size": "--output",
+    "rf": "--rf",
+    "max_kernel": "--max-kernel",
+    "max_stride": "--max-stride",
+    "max_dilation": "--max-dilation",
+    "allow_outside": "--allow-outside",
+    "steps": "--steps",
 }
 HINTS: dict[str, str] = {
     "variables": "bind it with --set NAME=INTEGER",
     "max_layers": "raise it with --max-layers",
     "defaults": "on the command line: --default KIND.KEY=VALUE",
-    "input": "or give the size with --input HxWxC",
+    "input_size": "or give the size with --input HxWxC",
 }
 
 

@@ -415,7 +415,7 @@ def expand(
             program.items[0].origin.error(
                 "the chain must start with INPUT(HxWxC), e.g. INPUT(32x32x3)"
             ),
-            "input",
+            "input_size",
         )
     expander = _Expander(program, options, bound)
     total = expander.size(items, None, top=True)

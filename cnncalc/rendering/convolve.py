@@ -35,4 +35,10 @@ def operation_text(result: Operation, size: int, steps: bool) -> str:
         lines += ["  " + " ".join(show(v).rjust(width) for v in row) for row in matrix]
         if steps:
             lines += ["  " + window_text(w, result.op, size) for w in windows]
+            hidden = len(matrix) * len(matrix[0]) - len(windows)
+            if hidden > 0:
+                lines.append(
+                    f"  ... {hidden:,} more windows not shown (the working of the first "
+                    f"{len(windows)} is)"
+                )
     return "\n".join(lines) + "\n"

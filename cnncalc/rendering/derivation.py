@@ -26,8 +26,9 @@ def derivation_text(derivation: Derivation) -> str:
 
 def verdict_text(verdict: Verdict) -> str:
     """``right: ...`` or ``wrong: ...`` with the correct value and the likely mistake."""
+    notes = "".join(f"  note: {n}\n" for n in verdict.notes)
     if verdict.right:
-        return f"right: {verdict.quantity} {verdict.expected}\n"
+        return f"right: {verdict.quantity} {verdict.expected}\n{notes}"
     text = (
         f"wrong: {verdict.quantity} {verdict.expected}; the correct answer is {verdict.correct}\n"
     )
@@ -36,7 +37,7 @@ def verdict_text(verdict: Verdict) -> str:
     elif verdict.mistakes:
         text += f"  each of these slips gives {verdict.expected}:\n"
         text += "".join(f"    - {m}\n" for m in verdict.mistakes)
-    return text
+    return text + notes
 
 
 def derivation_json(derivation: Derivation, verdicts: list[Verdict]) -> str:

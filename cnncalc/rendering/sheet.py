@@ -7,7 +7,7 @@ import json
 from cnncalc.rendering.derivation import derivation_text, verdict_text
 from cnncalc.teach.sheet import Sheet
 
-SHEET_HEADERS = ["question", "asked", "answer", "correct", "verdict"]
+SHEET_HEADERS = ["question", "asked", "layer", "answer", "correct", "verdict"]
 
 
 def sheet_rows(graded: Sheet) -> list[list[str]]:
@@ -16,6 +16,7 @@ def sheet_rows(graded: Sheet) -> list[list[str]]:
         [
             g.id,
             g.verdict.quantity,
+            g.layer,
             g.verdict.expected,
             g.verdict.correct,
             "right" if g.verdict.right else "WRONG",
@@ -50,10 +51,12 @@ def sheet_json(graded: Sheet) -> str:
                 "id": g.id,
                 "question": g.question,
                 "ask": g.ask,
+                "layer": {"name": g.case.result.name, "index": g.case.result.index},
                 "answer": g.verdict.expected,
                 "correct": g.verdict.correct,
                 "right": g.verdict.right,
                 "mistakes": list(g.verdict.mistakes),
+                "notes": list(g.verdict.notes),
             }
             for g in graded.graded
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cnncalc.engine import formulas
-from cnncalc.teach.solve import Bounds, Setting
+from cnncalc.teach.solve import ORDER, Bounds, Setting
 
 
 def _exactness(remainder: int, unseen: int) -> str:
@@ -25,7 +25,8 @@ def settings_text(size_in: int, size_out: int, found: Sequence[Setting], bounds:
             f"{bounds.max_dilation})\n"
         )
     lines = [
-        f"{len(found)} settings map {size_in} to {size_out} (floor((n + 2p - d*(k-1) - 1)/s) + 1):",
+        f"{len(found)} settings map {size_in} to {size_out} (floor((n + 2p - d*(k-1) - 1)/s) + 1)"
+        f"; in the order a student would try them: {ORDER}:",
         "kernel  stride  padding  dilation  exact",
     ]
     lines += [
@@ -38,6 +39,8 @@ def settings_text(size_in: int, size_out: int, found: Sequence[Setting], bounds:
 
 def layers_for_rf_text(layers: int, kernel: int, stride: int) -> str:
     """How many stacked layers reach a receptive field, with the recurrence."""
+    if layers == 0:
+        return "a receptive field of 1 needs no layer: each input position sees itself\n"
     return (
         f"{layers} layers of kernel {kernel}, stride {stride} reach a receptive field of "
         f"{formulas.stacked_rf(layers, kernel, stride)} (r = 1 + (k-1)*(1 + s + ... + "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnncalc.engine import evaluate
-from cnncalc.errors import SpecError
+from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.kinds import make_layer
 from cnncalc.parsing.common import OptionOrigin, parse_input_text
 from cnncalc.results import AxisField, LayerResult, NetworkResult, Shape
@@ -29,13 +29,52 @@ class LayerCase:
         return derive(self.layer, self.input, self.result, self.rf_in, self.sources)
 
 
-def one_layer(kind: str, input_text: str, options: dict[str, object]) -> LayerCase:
+WINDOW_KINDS = ("conv", "local", "maxpool", "avgpool")
+
+
+class TwoNumberInput(CnnCalcError):
+    """A window layer's input of two numbers, not marked as 1D: most likely an image whose
+    channels were left out. A front end may add how to mark a 1D input."""
+
+
+MAX_DIGITS = 300
+
+
+def check_digits(text: str, option: str) -> None:
+    """Refuse a number of more than :data:`MAX_DIGITS` digits in a size or setting before it
+    is parsed (Python will not even convert one of 4,300 digits)."""
+    run = 0
+    for char in text:
+        run = run + 1 if char.isdigit() else 0
+        if run > MAX_DIGITS:
+            raise CnnCalcError(f"a number has more than {MAX_DIGITS} digits", option=option)
+
+
+def one_layer(
+    kind: str, input_text: str, options: dict[str, object], one_d: bool = False
+) -> LayerCase:
     """Evaluate a single layer of ``kind`` on ``input_text`` (``11x11x3``).
 
     ``options`` maps keys of the kinds table to values as typed on the command line;
-    None means "not given" (the kind's default applies).
+    None means "not given" (the kind's default applies). Two numbers are a 1D input
+    (length x channels); for a window layer (convolution, pooling) that must be asked for
+    with ``one_d``, since homework inputs are images and ``3x3`` means a 3x3 image far
+    more often than a length-3 signal with 3 channels.
     """
+    check_digits(input_text, "input")
+    for key, value in options.items():
+        if isinstance(value, str):
+            check_digits(value, key)
     spec_input = parse_input_text(input_text, OptionOrigin("input", input_text))
+    if kind in WINDOW_KINDS and len(spec_input.size) == 1 and not one_d:
+        length, channels = spec_input.size[0], spec_input.channels
+        raise TwoNumberInput(
+            f"'{input_text}' has two numbers, which would be a 1D input of length {length} "
+            f"with {channels} channels; for a {length}x{channels} image with one channel "
+            f"write {length}x{channels}x1 (spatial sizes, then channels); a 1D input must be "
+            "marked as one",
+            option="input",
+        )
     keywords = [
         (key, value, OptionOrigin(key, str(value)))
         for key, value in options.items()
@@ -53,8 +92,9 @@ def one_layer(kind: str, input_text: str, options: dict[str, object]) -> LayerCa
 def find_layer(spec: NetworkSpec, result: NetworkResult, which: str) -> LayerCase:
     """The layer a 1-based index or a name picks, with its input and incoming field."""
     index = None
-    if which.isdigit():
-        index = int(which)
+    if which.isascii() and which.isdigit():
+        # more digits than any network has layers: no such layer (and no huge int)
+        index = int(which) if len(which) <= 18 else 0
     else:
         for layer in result.layers:
             if layer.name == which:
@@ -64,7 +104,7 @@ def find_layer(spec: NetworkSpec, result: NetworkResult, which: str) -> LayerCas
         raise SpecError(
             f"no such layer; give an index from 1 to {len(result.layers)} "
             f"or a name ({names}{', ...' if len(result.layers) > 12 else ''})",
-            f"layer {which}",
+            f"layer {which if len(which) <= 40 else which[:37] + '...'}",
             option="layer",
         )
     by_name = {layer.name: layer for layer in result.layers}

@@ -1,5 +1,13 @@
 """Homework sheets: questions (a layer or a network, and the quantity asked) with a
-student's answers, graded with the correct values, likely mistakes and the working."""
+student's answers, graded with the correct values, likely mistakes and the working.
+
+The format is in docs/sheets.md. A question gives either ``input`` and ``layer`` (a layer
+as a YAML spec writes it), or ``spec`` (a spec file beside the sheet, or grammar text) and
+optionally ``layer``: the name or 1-based index of the layer to grade (the last by
+default; ``at`` is an older spelling of it). Spec files are read from the sheet's folder;
+going outside it must be allowed (``allow_outside``), and a file that does not look like
+a spec is refused before it is parsed, so no error quotes a file that is not a spec.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +38,12 @@ ASKS = {
     "jump": "effective stride (jump)",
 }
 QUESTION_KEYS = ("id", "question", "input", "layer", "spec", "at", "ask", "answer")
+SPEC_SUFFIXES = (".yaml", ".yml", ".cnn")
+# Keys that cannot stand together in one question, with why.
+CONFLICTS = (
+    ("input", "spec", "a question gives 'input' and 'layer', or 'spec'"),
+    ("layer", "at", "'at' is the older spelling of 'layer' (the layer of the spec to grade)"),
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,11 @@ class Graded:
     ask: str
     verdict: Verdict
     case: LayerCase
+
+    @property
+    def layer(self) -> str:
+        """The graded layer: ``conv2 (4)``, its name and 1-based index."""
+        return f"{self.case.result.name} ({self.case.result.index})"
 
 
 @dataclass(frozen=True)
@@ -66,24 +85,30 @@ def _plain_check(ask: str, answer: object, case: LayerCase) -> Verdict:
         if len(given) == 1:
             given = given * len(values)
         return Verdict(quantity, str(answer), correct, given == values)
+    from cnncalc.teach.grading import parse_count
+
     value = getattr(result, ask)
     correct_text = f"{value:,}" if isinstance(value, int) else str(value)
-    given_text = f"{answer:,}" if isinstance(answer, int) else str(answer)
-    return Verdict(quantity, given_text, correct_text, answer == value)
+    count = parse_count(answer, "answer")
+    return Verdict(quantity, f"{count:,}", correct_text, count == value)
 
 
 def grade(ask: str, answer: object, case: LayerCase) -> Verdict:
     """Check one answer against one evaluated layer."""
+    from cnncalc.teach.grading import parse_count
+
     if ask == "output":
         return check_shape(str(answer), case.layer, case.input, case.result)
+    if isinstance(answer, bool) or not isinstance(answer, int | str):
+        raise CnnCalcError(f"an answer is a number or a size, got {str(answer)[:40]!r}")
     if ask == "params":
-        if isinstance(answer, bool) or not isinstance(answer, int):
-            raise CnnCalcError(f"a parameter count is a whole number, got {answer!r}")
-        return check_params(answer, case.layer, case.input, case.result)
+        return check_params(parse_count(answer), case.layer, case.input, case.result)
     return _plain_check(ask, answer, case)
 
 
 class _SheetReader:
+    allow_outside = False  # spec files outside the sheet's folder may be read
+
     def __init__(self, text: str, filename: str) -> None:
         self.filename = filename
         self.folder = Path(filename).parent
@@ -114,6 +139,7 @@ class _SheetReader:
 
     def _question(self, node: yaml.Node, path: str, number: int) -> Graded:
         origin = self.doc.origin(node, path)
+        _check_scalars(node, origin)
         fields = {k: (n, o) for k, n, o in self.doc.items(node, path)}
         for key, (_, key_origin) in fields.items():
             if key not in QUESTION_KEYS:
@@ -121,6 +147,11 @@ class _SheetReader:
                     f"unknown key '{key}'{did_you_mean(key, QUESTION_KEYS)};"
                     f" a question takes {', '.join(QUESTION_KEYS)}"
                 )
+        if "at" in fields and "spec" not in fields:
+            raise fields["at"][1].error("'at' names a layer of 'spec'; this question has none")
+        for first, second, why in CONFLICTS:
+            if first in fields and second in fields:
+                raise fields[second][1].error(f"'{second}' with '{first}': {why}")
         for needed in ("ask", "answer"):
             if needed not in fields:
                 raise origin.error(f"the question needs '{needed}'")
@@ -146,13 +177,25 @@ class _SheetReader:
     ) -> LayerCase:
         if "spec" in fields:
             spec_node, spec_origin = fields["spec"]
-            network = self._network(str(self.doc.value(spec_node, spec_origin.path)))
+            network = self._network(str(self.doc.value(spec_node, spec_origin.path)), spec_origin)
             result = evaluate(network)
-            at = "last"
-            if "at" in fields:
-                at = str(self.doc.value(fields["at"][0], fields["at"][1].path))
-            which = str(len(result.layers)) if at == "last" else at
-            return find_layer(network, result, which)
+            key = "layer" if "layer" in fields else "at"
+            if key not in fields:
+                return find_layer(network, result, str(len(result.layers)))
+            node, key_origin = fields[key]
+            if not isinstance(node, yaml.ScalarNode):
+                raise key_origin.error(
+                    f"with 'spec', '{key}' names the layer to grade (a name or a 1-based "
+                    "index); a layer's settings go with 'input'"
+                )
+            which = str(self.doc.value(node, key_origin.path))
+            if which == "last":
+                which = str(len(result.layers))
+            try:
+                return find_layer(network, result, which)
+            except SpecError as error:
+                shown = which if len(which) <= 40 else which[:37] + "..."
+                raise key_origin.error(f"'{shown}': {error.detail}") from None
         if "input" not in fields or "layer" not in fields:
             raise origin.error("a question gives 'input' and 'layer', or 'spec'")
         input_node, input_origin = fields["input"]
@@ -165,14 +208,92 @@ class _SheetReader:
             case.layer, Shape(spec_input.channels, spec_input.size), case.result, case.rf_in
         )
 
-    def _network(self, spec: str) -> NetworkSpec:
-        """A question's ``spec``: a file beside the sheet, or grammar text itself."""
-        if "\n" not in spec and spec.endswith((".yaml", ".yml", ".cnn")):
-            return parse_source(read_file(self.folder / spec))
-        return parse_source(text_source(spec, None, "<spec>"))
+    def _network(self, spec: str, origin: YamlOrigin) -> NetworkSpec:
+        """A question's ``spec``: a file in the sheet's folder, or grammar text itself.
+
+        It is a file when it holds none of the grammar's characters (``(``, ``->``, a new
+        line) and ends in a spec suffix or has a ``/``.
+        """
+        grammar_like = any(mark in spec for mark in ("(", "->", "\u2192", "\n"))
+        if grammar_like or not (spec.lower().endswith(SPEC_SUFFIXES) or "/" in spec):
+            return parse_source(text_source(spec, None, "<spec>"))
+        path = self.folder / spec
+        if not self.allow_outside and _leaves(self.folder, path):
+            error = origin.error(
+                f"spec path leaves the sheet's folder: '{spec}' (reading outside it must be "
+                "allowed explicitly)"
+            )
+            error.option = "allow_outside"
+            raise error
+        target = path.resolve() if path.exists() else path
+        if not (
+            spec.lower().endswith(SPEC_SUFFIXES) and target.name.lower().endswith(SPEC_SUFFIXES)
+        ):
+            raise origin.error(
+                f"'{spec}' is not a spec file: a spec file ends in {', '.join(SPEC_SUFFIXES)}"
+            )
+        try:
+            source = read_file(path)
+        except CnnCalcError as error:
+            raise origin.error(str(error)) from None
+        if not _looks_like_spec(source.text, source.format):
+            raise origin.error(
+                f"'{spec}' is not a spec (a YAML spec has 'input' and 'layers'; a grammar "
+                "spec starts with INPUT(...)), so it is not read"
+            )
+        return parse_source(source)
 
 
-def check_sheet(path: str) -> Sheet:
-    """Read and grade a sheet file."""
+def _check_scalars(node: yaml.Node, origin: YamlOrigin) -> None:
+    """Refuse a number of more than 300 digits anywhere in a question, before any value is
+    read (Python will not even convert one of 4,300 digits)."""
+    from cnncalc.teach.homework import check_digits
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, yaml.ScalarNode):
+            try:
+                check_digits(str(item.value), "answer")
+            except CnnCalcError as error:
+                place = YamlOrigin(origin.filename, item.start_mark.line + 1, origin.path)
+                raise place.error(str(error)) from None
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            stack.extend(value for pair in item.value for value in pair)
+
+
+def _looks_like_spec(text: str, format: str) -> bool:
+    """A cheap look before parsing: a YAML spec has a top-level ``input:`` or ``layers:``
+    line; a grammar spec's first line that is not a comment starts with ``INPUT(`` or
+    binds a variable (``N = 2``)."""
+    for line in text.splitlines():
+        if format == "yaml":
+            if line.startswith(("input:", "layers:", "input :", "layers :")):
+                return True
+            continue
+        words = line.strip()
+        if not words or words.startswith("#"):
+            continue
+        head = words.split("=", 1)[0].strip() if "=" in words.split("(", 1)[0] else ""
+        return words.lower().replace(" ", "").startswith("input(") or head.isidentifier()
+    return False
+
+
+def _leaves(folder: Path, path: Path) -> bool:
+    """True when ``path`` (symbolic links followed) is not inside ``folder``."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return True
+    return False
+
+
+def check_sheet(path: str, allow_outside: bool = False) -> Sheet:
+    """Read and grade a sheet file. Spec files its questions name are read from its
+    folder; ``allow_outside`` allows others (``../``, absolute paths, links out)."""
     source = read_file(path, "yaml")
-    return _SheetReader(source.text, source.name).read()
+    reader = _SheetReader(source.text, source.name)
+    reader.allow_outside = allow_outside
+    return reader.read()
