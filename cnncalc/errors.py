@@ -82,9 +82,18 @@ class GrammarError(SpecError):
         line_end = self.source.find("\n", self.start)
         if line_end == -1:
             line_end = len(self.source)
-        text = self.source[line_start:line_end]
-        width = max(1, min(self.end, line_end + 1) - self.start)
-        col = self.start - line_start
+        # A long line is shown as a window around the place, so a message stays short
+        # whatever the input (a spec of one 16 MiB line).
+        shown_start = max(line_start, self.start - 60)
+        shown_end = min(line_end, min(self.end, self.start + 80) + 40)
+        text = self.source[shown_start:shown_end]
+        if shown_start > line_start:
+            text = "..." + text
+            shown_start -= 3
+        if shown_end < line_end:
+            text += "..."
+        width = max(1, min(self.end, shown_end + 1) - self.start)
+        col = self.start - shown_start
         prefix = "".join("\t" if ch == "\t" else " " for ch in text[:col])
         marker = "~" * (width - 1) + "^"
         return (

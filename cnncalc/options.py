@@ -42,6 +42,12 @@ def check_options(options: Options) -> Options:
             raise CnnCalcError(
                 f"variable {name} must be a whole number, got {value!r}", option="variables"
             )
+        if abs(value) >= 10**100:
+            raise CnnCalcError(
+                f"variable {name} has more than 100 digits; cnncalc reads whole numbers of at "
+                "most 100 digits",
+                option="variables",
+            )
     for key in options.defaults:
         kind, dot, field_name = str(key).partition(".")
         if not dot or not kind or not field_name:

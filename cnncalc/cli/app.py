@@ -7,6 +7,7 @@ are imported inside commands, so ``--help`` never pays for the engine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -18,6 +19,7 @@ import typer
 from cnncalc import __version__
 from cnncalc.cli.io import emit, on_terminal, reporting, spec_source
 from cnncalc.errors import CnnCalcError
+from cnncalc.kinds import MAX_DIGITS
 from cnncalc.options import MAX_LAYERS, Options
 
 if TYPE_CHECKING:
@@ -855,10 +857,16 @@ def _parse_sets(values: list[str]) -> dict[str, int]:
         name = name.strip()
         if not sep or not name.isidentifier():
             raise CnnCalcError(f"--set takes NAME=INTEGER (e.g. --set N=2), got '{item}'")
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise CnnCalcError(f"--set {name}: '{value}' is not a whole number") from None
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise CnnCalcError(f"--set {name}: '{shown}' is not a whole number")
+        if len(text.lstrip("+-")) > MAX_DIGITS:
+            raise CnnCalcError(
+                f"--set {name}: the value has {len(text.lstrip('+-')):,} digits; cnncalc "
+                f"reads whole numbers of at most {MAX_DIGITS} digits"
+            )
+        number = int(text)
         out[name] = number
     return out
 
