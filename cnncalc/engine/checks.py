@@ -5,6 +5,19 @@ from __future__ import annotations
 from cnncalc.spec import PadPair
 
 
+def avg_pool3d_problem(size: tuple[int, ...], kernel: tuple[int, ...]) -> str | None:
+    """PyTorch's 3D average pooling (``avg_pool3d``, unlike every other pooling) refuses an
+    input smaller than the kernel on any axis, padding not counted, even in ceil mode.
+    The reason, or None."""
+    if len(size) == 3 and any(n < k for n, k in zip(size, kernel, strict=True)):
+        shown = "x".join(map(str, size))
+        return (
+            f"the input {shown} is smaller than the kernel {'x'.join(map(str, kernel))}: "
+            "PyTorch's 3D average pooling needs the input to hold a whole window"
+        )
+    return None
+
+
 def pool_padding_problem(kernel: tuple[int, ...], pads: tuple[PadPair, ...]) -> str | None:
     """PyTorch refuses pooling padding larger than half the kernel (on either side): a
     window could then lie wholly in padding. The reason, or None when the padding is

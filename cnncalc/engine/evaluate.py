@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
-from cnncalc.engine.checks import pool_padding_problem
+from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
@@ -165,7 +165,7 @@ def _sliding(
     ):
         k_eff = f.effective_kernel(k, d)
         padded = f.padded_length(n, pl, pr)
-        if k_eff > padded:
+        if k_eff > padded and not ceil_mode:  # in ceil mode PyTorch lets a window overhang
             span = f"{k}" if d == 1 else f"{k} (dilated to {k_eff})"
             raise at.fail(
                 f"kernel {span} is larger than the padded input {padded} "
@@ -240,6 +240,10 @@ def _pool(op: Pool, at: _At, shape: Shape) -> _Outcome:
     )
     if op.padding.mode == "explicit":
         problem = pool_padding_problem(op.kernel, pads)
+        if problem:
+            raise at.fail(problem)
+    if op.op == "avg":
+        problem = avg_pool3d_problem(shape.size, op.kernel)
         if problem:
             raise at.fail(problem)
     size, steps = _sliding(
