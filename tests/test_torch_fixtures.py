@@ -33,6 +33,24 @@ def test_fixture_is_large_and_mixed() -> None:
     kinds = {next(iter(c["layer"])) for c in CASES}
     assert {"conv", "maxpool", "avgpool", "fc"} <= kinds
     assert {len(c["input"]) - 1 for c in CASES} == {1, 2, 3}
+    # the corners of PyTorch's pooling rule: ceil-mode windows larger than the input
+    # that PyTorch accepts, and padding past half the kernel that it refuses
+    overhang = [
+        c
+        for c in CASES
+        if "output" in c
+        and any(
+            a.get("ceil_mode") and any(n < k for n, k in zip(c["input"][1:], _axes(a, c)))
+            for a in c["layer"].values()
+        )
+    ]
+    assert len(overhang) >= 30
+
+
+def _axes(args: dict[str, Any], case: dict[str, Any]) -> list[int]:
+    kernel = args.get("kernel", 0)
+    dims = len(case["input"]) - 1
+    return [kernel] * dims if isinstance(kernel, int) else list(kernel)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"case{i}" for i in range(len(CASES))])
