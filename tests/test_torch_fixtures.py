@@ -40,7 +40,8 @@ def test_fixture_is_large_and_mixed() -> None:
         for c in CASES
         if "output" in c
         and any(
-            a.get("ceil_mode") and any(n < k for n, k in zip(c["input"][1:], _axes(a, c)))
+            a.get("ceil_mode")
+            and any(n < k for n, k in zip(c["input"][1:], _axes(a, c), strict=True))
             for a in c["layer"].values()
         )
     ]
