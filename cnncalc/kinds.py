@@ -55,7 +55,12 @@ limit on writing integers as text (4,300 digits)."""
 
 
 def _int(value: object, what: str, origin: Origin, minimum: int) -> int:
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+        if re.match(r"\s*[+-]?0[0-9]", value):
+            raise origin.error(
+                f"{what}: '{value.strip()}' is written with a leading zero; numbers are "
+                "written in decimal without one"
+            )
         digits = len(value.strip().lstrip("+-"))
         if digits > MAX_DIGITS:
             raise origin.error(

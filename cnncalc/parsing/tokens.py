@@ -47,9 +47,10 @@ TOKEN_RULES: tuple[tuple[str, str], ...] = (  # the commonest first; DIMS before
 )
 _TOKEN_RE = re.compile(
     _IGNORED + "(?:" + "|".join(f"(?P<{name}>{rule})" for name, rule in TOKEN_RULES) + ")",
-    re.DOTALL,
+    re.DOTALL | re.ASCII,  # digits are 0-9: no other script's digits pass as numbers
 )
-WHOLE = re.compile(r"\d+").fullmatch
+WHOLE = re.compile(r"[0-9]+").fullmatch
+_LEADING_ZERO = re.compile(r"(?:^|[^0-9.])0[0-9]").search
 """Whether a NUMBER token's text is a whole number."""
 
 _DESCRIBE = {
@@ -109,6 +110,16 @@ def tokenize(source: str, filename: str = "<spec>") -> list[Token]:
                 end,
                 filename,
             )
+        if kind in ("NUMBER", "DIMS") and "0" in source[start:end]:
+            if _LEADING_ZERO(source[start:end]):
+                raise GrammarSyntaxError(
+                    f"'{source[start:end]}': numbers are written in decimal without leading "
+                    "zeros (is 010 eight or ten?)",
+                    source,
+                    start,
+                    end,
+                    filename,
+                )
         if kind == "NUMBER" and end - start > MAX_DIGITS:
             raise GrammarSyntaxError(
                 f"a number of {end - start:,} characters is too long (at most {MAX_DIGITS:,})",
