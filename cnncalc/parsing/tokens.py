@@ -110,16 +110,16 @@ def tokenize(source: str, filename: str = "<spec>") -> list[Token]:
                 end,
                 filename,
             )
-        if kind in ("NUMBER", "DIMS") and "0" in source[start:end]:
-            if _LEADING_ZERO(source[start:end]):
-                raise GrammarSyntaxError(
-                    f"'{source[start:end]}': numbers are written in decimal without leading "
-                    "zeros (is 010 eight or ten?)",
-                    source,
-                    start,
-                    end,
-                    filename,
-                )
+        text = source[start:end]
+        if kind in ("NUMBER", "DIMS") and "0" in text and _LEADING_ZERO(text):
+            raise GrammarSyntaxError(
+                f"'{text}': numbers are written in decimal without leading zeros "
+                "(is 010 eight or ten?)",
+                source,
+                start,
+                end,
+                filename,
+            )
         if kind == "NUMBER" and end - start > MAX_DIGITS:
             raise GrammarSyntaxError(
                 f"a number of {end - start:,} characters is too long (at most {MAX_DIGITS:,})",

@@ -1,0 +1,218 @@
+"""Trust outside the happy path: the hostile and newcomer findings, each class held by
+an example with its exit code and message, and by a property where one fits.
+
+Expected values come from PyTorch's documented rules and from hand derivation.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cnncalc
+from cnncalc.results import collapse_blocks
+from tests.clirun import run_cli
+from tests.conftest import SPECS, summarize
+
+HUGE = "9" * 99
+
+# (arguments, exit code, a part of stderr that must appear)
+CASES: list[tuple[list[str], int, str]] = [
+    # a value means the same whatever precedes it
+    (["summarize", "INPUT(8x8x3) -> CONV(1) -> CONV(1.0)"], 2, "must be a whole number"),
+    # one number syntax: decimal only, in both formats and on the command line
+    (["summarize", "INPUT(8x8x1) -> CONV(010)"], 2, "leading zeros"),
+    (["conv", "-i", "08x8x1", "-k", "3"], 2, "--input 08x8x1: input sizes"),
+    # inputs read another way
+    (["summarize", "specs/alexnet.yaml", "--input", "224x224"], 2, "did you mean 224x224x3?"),
+    # --set binds variables, never keywords
+    (["summarize", "INPUT(8x8x1) -> CONV(2, 3, p=same)", "--set", "same=5"], 0, ""),
+    # internal notation is no layer name
+    (["summarize", "INPUT(8x8x1) -> CONV(2) -> RELU(from='@-5')"], 2, "takes layer names"),
+    # crashes that must be located errors
+    (["summarize", f"INPUT(8x8x1) -> CONV({'1' * 5000}, 3)"], 2, "too long"),
+    (["conv", "-i", f"8x8x{'1' * 5000}", "-k", "3"], 2, "--input: a number has more than"),
+    (["summarize", "INPUT(8x8x1) -> [[RELU]*0]*100000000000000000000"], 0, ""),
+    (["expand", "INPUT(8x8xC) -> CONV(C, 3)", "-f", "yaml"], 0, ""),
+    (["summarize", f"INPUT(8x8x1) -> CONV({HUGE}, 3) -> FLATTEN -> FC({HUGE})"], 0, ""),
+    (["summarize", f"INPUT(8x8x1) -> CONV({HUGE}00, 3)"], 2, "at most 100 digits"),
+    (["summarize", "specs/alexnet.yaml", "--set", f"N={'1' * 5000}"], 2, "5,000 digits"),
+    # messages name the flag on the command line, never in the library
+    (["summarize", "INPUT(8x8x1) -> [RELU]*N"], 2, "(bind it with --set NAME=INTEGER)"),
+    (["summarize", "INPUT(8x8x1) -> [RELU]*20", "--max-layers", "10"], 2, "--max-layers"),
+    # a misspelt block parameter is not a new symbol
+    (["summarize", "DEF b(filters) = CONV(fitlers, 3); INPUT(8x8x1) -> b(4)"], 2, "'filters'"),
+    # framework spellings take the framework's order
+    (["summarize", "INPUT(32x32x3) -> Conv2d(4, 16, 5)"], 2, "written for 4 input channels"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), CASES, ids=lambda v: str(v)[:60])
+def test_hostile_examples(args: list[str], code: int, message: str) -> None:
+    got, out, err = run_cli(*args)
+    assert got == code, (got, err)
+    assert "Traceback" not in out + err
+    assert message in err
+    if code == 2:
+        assert err.startswith("cnncalc: error: ") and out == ""
+
+
+def test_block_arithmetic_has_the_usual_precedence() -> None:
+    # PyTorch evaluates Python's 2 + f*3 with f = 2: 8 filters; 1 + f + f*2 = 7
+    for expression, filters in (("2 + f * 3", 8), ("1 + f + f * 2", 7)):
+        code, out, _ = run_cli(
+            "summarize", f"DEF b(f=2) = CONV({expression}, 1); INPUT(4x4x1) -> b(2)", "-f", "json"
+        )
+        assert code == 0
+        assert json.loads(out)["layers"][0]["output"]["channels"] == filters
+
+
+@pytest.mark.parametrize(
+    ("spec", "output"),
+    [
+        # nn.AvgPool2d(2, 2, ceil_mode=True) on 1x1: ceil((1 - 2)/2) + 1 = 1
+        ("INPUT(1x1x1) -> AVGPOOL(2, 2, ceil=true)", [1, 1, 1]),
+        # nn.MaxPool1d(4, ceil_mode=True) on length 2: ceil((2 - 4)/4) + 1 = 1
+        ("INPUT(2x1) -> MAXPOOL(4, ceil=true)", [1, 1]),
+    ],
+)
+def test_ceil_mode_windows_larger_than_the_input(spec: str, output: list[int]) -> None:
+    layer = summarize(spec).layers[0]
+    assert [*layer.output.size, layer.output.channels] == output
+
+
+def test_set_binds_no_keyword_name_or_reference() -> None:
+    layer = summarize_with("INPUT(8x8x1) -> CONV(2, 3, p=same, name=N)", {"same": 5, "N": 7})
+    assert layer.window is not None and layer.window.padding == ((1, 1), (1, 1))
+    assert layer.name == "N"
+
+
+def summarize_with(text: str, variables: dict[str, int]) -> cnncalc.LayerResult:
+    return cnncalc.evaluate(cnncalc.parse(text, variables=variables)).layers[0]
+
+
+def test_channels_first_input_is_warned_about() -> None:
+    notices = summarize("INPUT(3x224x224) -> CONV(8)").warnings
+    assert any(n.code == "input-layout" and "write 224x224x3" in n.message for n in notices)
+    assert not any(n.code == "input-layout" for n in summarize("alexnet.yaml").warnings)
+
+
+def test_format_of_a_yaml_spec_with_arch_runs_as_the_spec() -> None:
+    code, text, _ = run_cli("format", str(SPECS / "lecture-pattern.yaml"))
+    assert code == 0
+    again = cnncalc.evaluate(cnncalc.parse(text, "yaml"))
+    original = summarize("lecture-pattern.yaml")
+    assert (again.name, again.input, again.totals) == (
+        original.name,
+        original.input,
+        original.totals,
+    )
+
+
+def test_inexact_division_is_said_once_for_resnet50() -> None:
+    # torchvision's ResNet-50 at 224: conv1 (224 + 6 - 7)/2 + 1 = 112.5, the max pool
+    # (112 + 2 - 3)/2 + 1 = 56.5, and each stage's first stride-2 3x3 conv and 1x1
+    # shortcut: 8 layers in all, said in one warning
+    warnings = [w for w in summarize("resnet50.yaml").warnings if w.code == "inexact-floor"]
+    assert len(warnings) == 1
+    assert warnings[0].message.startswith("8 layers' output sizes are not whole")
+
+
+def test_symbolic_chains_end_quickly_with_a_clear_error() -> None:
+    text = "INPUT(8x8xC0) -> " + " -> ".join(f"CONV(C{i}, 1)" for i in range(1, 2000))
+    with pytest.raises(cnncalc.LimitError, match="distinct terms"):
+        cnncalc.evaluate(cnncalc.parse(text))
+
+
+def test_symbols_are_listed() -> None:
+    notes = summarize("INPUT(8x8xC) -> CONV(K, 3)").warnings
+    assert [n.message for n in notes if n.code == "symbols"] == [
+        "counts are exact polynomials in C, K; give them values for numbers"
+    ]
+
+
+ZOO = sorted(p.name for p in SPECS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", ZOO)
+def test_collapsed_rows_add_up_to_the_totals_at_every_depth(spec: str) -> None:
+    result = summarize(spec)
+    for depth in range(1, 4):
+        collapsed = collapse_blocks(result, depth)
+        assert collapsed.totals == result.totals
+        run = [r for r in collapsed.layers if not r.training_only]
+        assert sum(r.params for r in collapsed.layers) == result.totals.params
+        assert sum(r.macs for r in run) == result.totals.macs
+        assert sum(r.activations for r in run) == result.totals.activations
+
+
+VALUES = st.sampled_from(
+    ["0", "1", "-1", "2", "3", "1.0", "true", "same", "C", "", "1e999", HUGE, "x", "010"]
+)
+SPEC_TEXTS = st.builds(
+    lambda kind, a, b: f"INPUT(8x8x2) -> {kind}({a}, {b})" if a or b else f"INPUT(8x8x2) -> {kind}",
+    st.sampled_from(["CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"]),
+    VALUES,
+    VALUES,
+)
+OPTIONS = st.lists(
+    st.sampled_from(
+        [
+            ["-f", "json"],
+            ["-f", "csv"],
+            ["-f", "markdown"],
+            ["--depth", "1"],
+            ["--depth", "-1"],
+            ["--input", "4x4x2"],
+            ["--input", "4x4"],
+            ["--set", "N=2"],
+            ["--set", "same=1"],
+            ["--default", "conv.padding=1"],
+            ["--default", "conv.name=x"],
+            ["--max-layers", "1"],
+            ["--dtype", "int8"],
+        ]
+    ),
+    max_size=3,
+)
+
+
+@given(st.sampled_from(["summarize", "expand", "format", "compare"]), SPEC_TEXTS, OPTIONS)
+def test_no_argument_list_ends_in_exit_3(command: str, spec: str, options: list[list[str]]) -> None:
+    flat = [item for option in options for item in option]
+    if command == "format":
+        flat = []
+    elif command == "expand":
+        flat = [item for item in flat if item not in ("--depth", "1", "-1", "--dtype", "int8")]
+        flat = [item for item in flat if item not in ("csv", "markdown", "json", "-f")]
+    args = [command, spec, *([spec] if command == "compare" else [])]
+    if command == "compare":
+        flat = [item for item in flat if item not in ("--depth", "1", "-1", "--dtype", "int8")]
+        flat = [item for item in flat if item not in ("csv", "markdown", "-f")]
+    code, out, err = run_cli(*args, *flat)
+    assert code in (0, 2), (args, flat, err)
+    assert "Traceback" not in out + err
+
+
+YAML_VALUES = st.sampled_from(["1", "1.0", "true", "2", "'2'", "0", "-1", "C", "[1, 2]"])
+
+
+@given(YAML_VALUES, YAML_VALUES, st.lists(st.tuples(YAML_VALUES, YAML_VALUES), max_size=3))
+def test_a_yaml_layer_means_the_same_whatever_precedes_it(
+    filters: str, bias: str, prefix: list[tuple[str, str]]
+) -> None:
+    layer = f"  - conv: {{filters: {filters}, kernel: 1, bias: {bias}}}\n"
+    before = "".join(f"  - conv: {{filters: {f}, kernel: 1, bias: {b}}}\n" for f, b in prefix)
+
+    def fails(text: str) -> bool:
+        try:
+            cnncalc.evaluate(cnncalc.parse(f"input: 4x4x2\nlayers:\n{text}", "yaml"))
+        except cnncalc.CnnCalcError:
+            return True
+        return False
+
+    if not fails(before or "  - relu\n"):
+        assert fails(before + layer) == fails(layer)
