@@ -5,8 +5,9 @@ Each command reads its options, calls the library, and hands the result to a ren
 are imported inside commands, so ``--help`` never pays for the engine.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads every command's
+# annotations at each run, and string annotations cost a compile() each (about 25 ms
+# for the whole app, BENCHMARKS.md).
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -311,7 +312,7 @@ WorkFormatOpt = Annotated[
 
 
 def _show_work(
-    case: LayerCase,
+    case: "LayerCase",
     expect: str | None,
     expect_params: str | None,
     fmt: WorkFormat,
@@ -805,7 +806,7 @@ STYLED_TABLE_LIMIT = 2_000
 thousands of rows, and rich takes about 17 us a line for them."""
 
 
-def _write_result(result: NetworkResult, fmt: OutputFormat, output: Path | None) -> None:
+def _write_result(result: "NetworkResult", fmt: OutputFormat, output: Path | None) -> None:
     """A summary in the chosen format: the table styled by rich on a terminal, every
     format streamed as plain text to pipes and files."""
     if (
