@@ -672,11 +672,11 @@ def _not_a_misspelt_parameter(value: object, params: Collection[str], where: Ori
         )
 
 
-def _typed(value: object) -> object:
+def typed_key(value: object) -> object:
     """A cache key for a raw value that keeps its type: ``1``, ``1.0`` and ``True`` are
     equal in Python but not the same argument (a float filter count is an error)."""
     if isinstance(value, list | tuple):
-        return (list, tuple([_typed(v) for v in value]))
+        return (list, tuple([typed_key(v) for v in value]))
     return (type(value), value)
 
 
@@ -707,8 +707,8 @@ class LayerFactory:
     ) -> LayerSpec:
         key: object = (
             word,
-            tuple([_typed(v) for v, _ in positional]),
-            tuple([(k, _typed(v)) for k, v, _ in keywords]),
+            tuple([typed_key(v) for v, _ in positional]),
+            tuple([(k, typed_key(v)) for k, v, _ in keywords]),
             tuple(sorted(params)),
         )
         try:

@@ -216,3 +216,25 @@ def test_a_yaml_layer_means_the_same_whatever_precedes_it(
 
     if not fails(before or "  - relu\n"):
         assert fails(before + layer) == fails(layer)
+
+
+def test_grammar_block_uses_say_what_yaml_block_uses_say() -> None:
+    grammar = cnncalc.parse(
+        "DEF b(f) = CONV(f, 3, p=1) -> RELU;"
+        "INPUT(8x8x1) -> CONV(2, 1, name=x) -> b(4, name=aux, from=x, training_only=true)"
+    )
+    yaml_text = (
+        "input: 8x8x1\nblocks:\n  b:\n    params: {f: 1}\n    layers:\n"
+        "      - conv: {filters: f, kernel: 3, padding: 1}\n      - relu\n"
+        "layers:\n  - conv: {filters: 2, kernel: 1, name: x}\n"
+        "  - b: {f: 4, name: aux, from: x, training_only: true}\n"
+    )
+    yaml_spec = cnncalc.parse(yaml_text, "yaml")
+    assert [(x.name, x.training_only) for x in grammar.layers] == [
+        (x.name, x.training_only) for x in yaml_spec.layers
+    ]
+    # by hand: the block's conv has 3*3*2*4 + 4 = 76 parameters, counted; its MACs
+    # (8*8*4 * 3*3*2 = 4,608) are not, as it only trains
+    result = cnncalc.evaluate(grammar)
+    assert result.totals.params == (2 + 1) * 2 + 76
+    assert result.totals.macs == 8 * 8 * 2 * 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cnncalc.errors import LimitError, about, did_you_mean
-from cnncalc.kinds import Defaults, LayerFactory, _typed, convert_defaults
+from cnncalc.kinds import Defaults, LayerFactory, convert_defaults, to_bool, to_name, typed_key
 from cnncalc.options import Options
 from cnncalc.parsing.arith import Expr, evaluate
 from cnncalc.parsing.common import (
@@ -61,7 +61,7 @@ def _key(bindings: Bindings | None) -> object:
     """Bindings as a cache key that keeps types: 1, 1.0 and True are different arguments."""
     if not bindings:
         return bindings is not None
-    return tuple((name, _typed(value)) for name, value in sorted(bindings.items()))
+    return tuple((name, typed_key(value)) for name, value in sorted(bindings.items()))
 
 
 def _refs(value: object, origin: GrammarOrigin) -> tuple[str, ...]:
@@ -130,12 +130,14 @@ class _Expander:
 
     def _arguments(
         self, node: Layer, block: Definition, bindings: Bindings | None
-    ) -> tuple[Bindings, str | None, tuple[str, ...]]:
-        """The parameters a block use binds (positional, then by name), its name, and
-        the layers it reads (``from=``; none: the layer before it)."""
+    ) -> tuple[Bindings, str | None, tuple[str, ...], bool]:
+        """The parameters a block use binds (positional, then by name), its name, the
+        layers it reads (``from=``; none: the layer before it) and whether it only trains
+        (``training_only=``), each checked as on a layer and as YAML checks them."""
         bound: Bindings = {}
         use_name = None
         inputs: tuple[str, ...] = ()
+        training_only = False
         names = [p.name for p in block.params]
         for i, arg in enumerate(node.args):
             value = arg.value if bindings is None else _bind(arg.value, bindings, arg.origin)
@@ -146,15 +148,17 @@ class _Expander:
                     raise arg.origin.error(f"{block.name} takes {len(names)} arguments")
                 bound[names[i]] = value
             elif arg.key == "name":
-                use_name = str(value)
+                use_name = to_name(value, arg.origin)
             elif arg.key == "from":
                 inputs = _refs(value, arg.origin)
+            elif arg.key == "training_only":
+                training_only = to_bool(value, "training_only", 0, arg.origin)
             elif arg.key in names:
                 bound[arg.key] = value
             else:
                 raise arg.origin.error(
                     f"{block.name} has no parameter '{arg.key}'"
-                    f"{did_you_mean(arg.key, [*names, 'name', 'from'])}; "
+                    f"{did_you_mean(arg.key, [*names, 'name', 'from', 'training_only'])}; "
                     f"its parameters: {', '.join(names) or 'none'}"
                 )
         for param in block.params:
@@ -165,7 +169,7 @@ class _Expander:
                 if isinstance(default, Expr):  # of numbers alone: DEF b(f=2*32)
                     default = evaluate(default, {}, node.origin)
                 bound[param.name] = default
-        return bound, use_name, inputs
+        return bound, use_name, inputs, training_only
 
     # Sizes: what expansion will produce, worked out without expanding and refused as
     # soon as any part passes the budget. Block uses are remembered per arguments, so
@@ -216,7 +220,7 @@ class _Expander:
                 raise node.origin.error(
                     f"block {block.name} uses itself ({' -> '.join([*self.active, block.name])})"
                 )
-            inner, _, _ = self._arguments(node, block, bindings)
+            inner = self._arguments(node, block, bindings)[0]
             key = (block.name, _key(inner))
             known = self.sizes.get(key)
             if known is None:
@@ -305,7 +309,7 @@ class _Expander:
     ) -> list[LayerSpec]:
         """A block's layers with its arguments bound, named under the use's name and
         reading the layers ``from=`` names (as a YAML block use's ``from``)."""
-        inner, use_name, inputs = self._arguments(node, block, bindings)
+        inner, use_name, inputs, training_only = self._arguments(node, block, bindings)
         self.active.append(block.name)
         try:
             layers = self.expand(block.body, resolve, make, inner)
@@ -314,7 +318,10 @@ class _Expander:
         if not layers:
             return []
         self.uses[block.name] = self.uses.get(block.name, 0) + 1
-        return name_block(layers, use_name or f"{block.name}{self.uses[block.name]}", inputs)
+        named = name_block(layers, use_name or f"{block.name}{self.uses[block.name]}", inputs)
+        if training_only:
+            named = [replace(layer, training_only=True) for layer in named]
+        return named
 
     def _expand_branches(
         self,
