@@ -236,5 +236,5 @@ def test_grammar_block_uses_say_what_yaml_block_uses_say() -> None:
     # by hand: the block's conv has 3*3*2*4 + 4 = 76 parameters, counted; its MACs
     # (8*8*4 * 3*3*2 = 4,608) are not, as it only trains
     result = cnncalc.evaluate(grammar)
-    assert result.totals.params == (2 + 1) * 2 + 76
+    assert result.totals.params == (1 * 1 * 1 + 1) * 2 + 76  # x: 1 channel in, 2 filters
     assert result.totals.macs == 8 * 8 * 2 * 1
