@@ -213,3 +213,97 @@ YAML_INSERTIONS = st.lists(
     max_size=4,
 )
 """Up to four (position, piece) insertions of YAML syntax, anchors, aliases and tags."""
+
+
+# Command lines: hostile values for every command (tests/test_trust.py,
+# tests/test_homework_trust.py).
+
+HUGE = "9" * 99
+
+SPEC_VALUES = st.sampled_from(
+    ["0", "1", "-1", "2", "3", "1.0", "true", "same", "C", "", "1e999", HUGE, "x", "010"]
+)
+"""Argument values a newcomer or an attacker might write."""
+SPEC_TEXTS = st.builds(
+    lambda kind, a, b: f"INPUT(8x8x2) -> {kind}({a}, {b})" if a or b else f"INPUT(8x8x2) -> {kind}",
+    st.sampled_from(["CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"]),
+    SPEC_VALUES,
+    SPEC_VALUES,
+)
+SPEC_OPTIONS = st.lists(
+    st.sampled_from(
+        [
+            ["-f", "json"],
+            ["-f", "csv"],
+            ["-f", "markdown"],
+            ["--depth", "1"],
+            ["--depth", "-1"],
+            ["--input", "4x4x2"],
+            ["--input", "4x4"],
+            ["--set", "N=2"],
+            ["--set", "same=1"],
+            ["--default", "conv.padding=1"],
+            ["--default", "conv.name=x"],
+            ["--max-layers", "1"],
+            ["--dtype", "int8"],
+        ]
+    ),
+    max_size=3,
+)
+
+
+YAML_ARGUMENT_VALUES = st.sampled_from(["1", "1.0", "true", "2", "'2'", "0", "-1", "C", "[1, 2]"])
+
+
+OPTION_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            *("0", "-1", "1", "2", "3", "1e999", "1e999999999", "", " ", "x", "C", "3x3"),
+            *("3x3x1", "2x2x2x2x2", "same", "nan", "inf", "-0", "9" * 30, "9" * 5000, "1/0"),
+            *("1,2", "(", "\x00", "1 2; 3 4", "1 2; 3", "1 | 2", "\u00b2", "34,944", "last"),
+        ]
+    ),
+    st.integers(-(10**20), 10**20).map(str),
+    st.text(max_size=8),
+)
+HOMEWORK_FLAGS = {
+    "conv": ["-i", "-k", "-s", "-p", "-d", "-c", "-g", "--expect", "--expect-params"],
+    "local": ["-i", "-k", "-s", "-p", "-d", "-c", "--expect", "--expect-params"],
+    "pool": ["-i", "-k", "-s", "-p", "-d", "--expect"],
+    "fc": ["-i", "--units", "--expect", "--expect-params"],
+    "convolve": ["-i", "-k", "--size", "-s", "-p", "-d", "--op"],
+    "solve": [
+        *("--input", "--output", "--rf", "-k", "-s", "-p", "-d", "--max-kernel"),
+        *("--max-stride", "--max-dilation"),
+    ],
+    "explain": ["-l", "--expect", "--expect-params", "--input"],
+}
+HOMEWORK_SWITCHES = {
+    "conv": ["--1d", "--no-bias", "-f=json"],
+    "local": ["--1d"],
+    "pool": ["--ceil", "--avg", "--1d"],
+    "fc": ["--no-bias"],
+    "convolve": ["--steps"],
+    "solve": [],
+    "explain": ["-f=json"],
+}
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> list[str]:
+    """A homework command with random values for its options (fuzzing)."""
+    command = draw(st.sampled_from(sorted(HOMEWORK_FLAGS)))
+    args = [command]
+    if command == "explain":
+        args.append(str(SPECS / draw(st.sampled_from(["alexnet.yaml", "resnet18.cnn"]))))
+    if command in ("conv", "local", "pool", "fc"):
+        args += ["-i", draw(st.sampled_from(["5x5x3", "8x8xC", "7x7x1", "3x3", "1x1x1"]))]
+    if command == "convolve":
+        args += ["-i", draw(st.sampled_from(["1 2; 3 4", "1 2 3; 4 5 6; 7 8 9"]))]
+    for flag in draw(st.lists(st.sampled_from(HOMEWORK_FLAGS[command]), max_size=4)):
+        args += [flag, draw(OPTION_VALUES)]
+    args += draw(st.lists(st.sampled_from(HOMEWORK_SWITCHES[command] or ["-h"]), max_size=1))
+    return args
+
+
+HOMEWORK_COMMAND_LINES = command_lines()

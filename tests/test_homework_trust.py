@@ -25,6 +25,7 @@ from cnncalc.teach.grading import SIZE_SLIPS, check_shape, parse_count, parse_nu
 from cnncalc.teach.homework import one_layer
 from tests.clirun import run_cli as run
 from tests.conftest import SPECS
+from tests.strategies import HOMEWORK_COMMAND_LINES, OPTION_VALUES
 
 # --- PyTorch's rule and each slip, written out here independently of cnncalc ---------
 
@@ -486,57 +487,8 @@ def test_check_help_documents_the_format() -> None:
 
 # --- no argument list ends in a bug ----------------------------------------------------
 
-VALUES = st.one_of(
-    st.sampled_from(
-        [
-            *("0", "-1", "1", "2", "3", "1e999", "1e999999999", "", " ", "x", "C", "3x3"),
-            *("3x3x1", "2x2x2x2x2", "same", "nan", "inf", "-0", "9" * 30, "9" * 5000, "1/0"),
-            *("1,2", "(", "\x00", "1 2; 3 4", "1 2; 3", "1 | 2", "\u00b2", "34,944", "last"),
-        ]
-    ),
-    st.integers(-(10**20), 10**20).map(str),
-    st.text(max_size=8),
-)
-FLAGS = {
-    "conv": ["-i", "-k", "-s", "-p", "-d", "-c", "-g", "--expect", "--expect-params"],
-    "local": ["-i", "-k", "-s", "-p", "-d", "-c", "--expect", "--expect-params"],
-    "pool": ["-i", "-k", "-s", "-p", "-d", "--expect"],
-    "fc": ["-i", "--units", "--expect", "--expect-params"],
-    "convolve": ["-i", "-k", "--size", "-s", "-p", "-d", "--op"],
-    "solve": [
-        *("--input", "--output", "--rf", "-k", "-s", "-p", "-d", "--max-kernel"),
-        *("--max-stride", "--max-dilation"),
-    ],
-    "explain": ["-l", "--expect", "--expect-params", "--input"],
-}
-SWITCHES = {
-    "conv": ["--1d", "--no-bias", "-f=json"],
-    "local": ["--1d"],
-    "pool": ["--ceil", "--avg", "--1d"],
-    "fc": ["--no-bias"],
-    "convolve": ["--steps"],
-    "solve": [],
-    "explain": ["-f=json"],
-}
 
-
-@st.composite
-def command_lines(draw: st.DrawFn) -> list[str]:
-    command = draw(st.sampled_from(sorted(FLAGS)))
-    args = [command]
-    if command == "explain":
-        args.append(str(SPECS / draw(st.sampled_from(["alexnet.yaml", "resnet18.cnn"]))))
-    if command in ("conv", "local", "pool", "fc"):
-        args += ["-i", draw(st.sampled_from(["5x5x3", "8x8xC", "7x7x1", "3x3", "1x1x1"]))]
-    if command == "convolve":
-        args += ["-i", draw(st.sampled_from(["1 2; 3 4", "1 2 3; 4 5 6; 7 8 9"]))]
-    for flag in draw(st.lists(st.sampled_from(FLAGS[command]), max_size=4)):
-        args += [flag, draw(VALUES)]
-    args += draw(st.lists(st.sampled_from(SWITCHES[command] or ["-h"]), max_size=1))
-    return args
-
-
-@given(command_lines())
+@given(HOMEWORK_COMMAND_LINES)
 def test_no_argument_list_ends_in_a_bug(args: list[str]) -> None:
     code, _, err = run(*args)
     assert code in (0, 1, 2), (args, err)
@@ -546,9 +498,9 @@ def test_no_argument_list_ends_in_a_bug(args: list[str]) -> None:
 @settings(max_examples=80)  # smaller than the profile's: each example reads a sheet
 @given(
     st.sampled_from(["spec", "layer", "at", "input", "id", "question", "ask", "answer"]),
-    VALUES,
+    OPTION_VALUES,
     st.sampled_from(["output", "params", "rf", "jump", "macs", "size"]),
-    VALUES,
+    OPTION_VALUES,
     st.booleans(),
 )
 def test_no_sheet_ends_in_a_bug(

@@ -16,6 +16,7 @@ import cnncalc
 from cnncalc.results import collapse_blocks
 from tests.clirun import run_cli
 from tests.conftest import SPECS, summarize
+from tests.strategies import SPEC_OPTIONS, SPEC_TEXTS, YAML_ARGUMENT_VALUES
 
 HUGE = "9" * 99
 
@@ -149,38 +150,7 @@ def test_collapsed_rows_add_up_to_the_totals_at_every_depth(spec: str) -> None:
         assert sum(r.activations for r in run) == result.totals.activations
 
 
-VALUES = st.sampled_from(
-    ["0", "1", "-1", "2", "3", "1.0", "true", "same", "C", "", "1e999", HUGE, "x", "010"]
-)
-SPEC_TEXTS = st.builds(
-    lambda kind, a, b: f"INPUT(8x8x2) -> {kind}({a}, {b})" if a or b else f"INPUT(8x8x2) -> {kind}",
-    st.sampled_from(["CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"]),
-    VALUES,
-    VALUES,
-)
-OPTIONS = st.lists(
-    st.sampled_from(
-        [
-            ["-f", "json"],
-            ["-f", "csv"],
-            ["-f", "markdown"],
-            ["--depth", "1"],
-            ["--depth", "-1"],
-            ["--input", "4x4x2"],
-            ["--input", "4x4"],
-            ["--set", "N=2"],
-            ["--set", "same=1"],
-            ["--default", "conv.padding=1"],
-            ["--default", "conv.name=x"],
-            ["--max-layers", "1"],
-            ["--dtype", "int8"],
-        ]
-    ),
-    max_size=3,
-)
-
-
-@given(st.sampled_from(["summarize", "expand", "format", "compare"]), SPEC_TEXTS, OPTIONS)
+@given(st.sampled_from(["summarize", "expand", "format", "compare"]), SPEC_TEXTS, SPEC_OPTIONS)
 def test_no_argument_list_ends_in_exit_3(command: str, spec: str, options: list[list[str]]) -> None:
     flat = [item for option in options for item in option]
     if command == "format":
@@ -197,10 +167,11 @@ def test_no_argument_list_ends_in_exit_3(command: str, spec: str, options: list[
     assert "Traceback" not in out + err
 
 
-YAML_VALUES = st.sampled_from(["1", "1.0", "true", "2", "'2'", "0", "-1", "C", "[1, 2]"])
-
-
-@given(YAML_VALUES, YAML_VALUES, st.lists(st.tuples(YAML_VALUES, YAML_VALUES), max_size=3))
+@given(
+    YAML_ARGUMENT_VALUES,
+    YAML_ARGUMENT_VALUES,
+    st.lists(st.tuples(YAML_ARGUMENT_VALUES, YAML_ARGUMENT_VALUES), max_size=3),
+)
 def test_a_yaml_layer_means_the_same_whatever_precedes_it(
     filters: str, bias: str, prefix: list[tuple[str, str]]
 ) -> None:
