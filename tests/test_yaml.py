@@ -15,6 +15,7 @@ from cnncalc.errors import LimitError
 from cnncalc.parsing.yaml_spec import parse_yaml
 from cnncalc.spec import Conv, Padding
 from tests.conftest import load_spec
+from tests.strategies import YAML_LOOKALIKES, YAML_TAGS
 
 
 def test_forms_and_aliases() -> None:
@@ -261,32 +262,9 @@ def test_second_document_in_cnncalc_words() -> None:
     )
 
 
-_LOOKALIKES = st.one_of(
-    st.integers(-5, 300).map(str),
-    st.integers(0, 300).map(lambda n: f"0{n:o}"),
-    st.integers(0, 300).map(lambda n: f"0x{n:x}"),
-    st.integers(0, 300).map(lambda n: f"0b{n:b}"),
-    st.integers(0, 300).map(lambda n: f"0o{n:o}"),
-    st.tuples(st.integers(0, 99), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}"),
-    st.tuples(st.integers(0, 9), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]}.5"),
-    st.integers(1000, 10**7).map(lambda n: f"{n:_}"),
-    st.sampled_from([".inf", "-.inf", ".nan", ".5", "5.", "1e-3", "1.0e+3", "2.5", "-0"]),
-    st.sampled_from(["yes", "No", "on", "OFF", "true", "maybe", "~", "null", ""]),
-    st.sampled_from(["2001-12-14", "2001-13-45", "2001-12-14t21:59:43.10-05:00"]),
-    st.text("0123456789xob:_.-+eE", max_size=8),
-    st.integers(0, 10**30).map(str),
-)
-_TAGS = st.sampled_from(
-    [
-        *("", "!!int ", "!!float ", "!!bool ", "!!str ", "!!null ", "!!timestamp "),
-        *("!!binary ", "!foo ", "!!python/object "),
-    ]
-)
-
-
 @given(
-    _TAGS,
-    _LOOKALIKES,
+    YAML_TAGS,
+    YAML_LOOKALIKES,
     st.sampled_from(["filters: {}, kernel: 1", "filters: 2, kernel: {}", "filters: 2, bias: {}"]),
     st.booleans(),
 )
