@@ -9,46 +9,36 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc.results import collapse_blocks
 from tests.clirun import run_cli
-from tests.conftest import SPECS, summarize
+from tests.conftest import ROOT, SPECS, summarize
 from tests.strategies import SPEC_OPTIONS, SPEC_TEXTS, YAML_ARGUMENT_VALUES
 
 HUGE = "9" * 99
 
-# (arguments, exit code, a part of stderr that must appear)
+CORPUS = ROOT / "tests" / "corpus" / "cli-cases.yaml"
+
+
+def _argument(item: str | dict[str, object]) -> str:
+    """An argument as written in the corpus: text, or a long value built from a repeat."""
+    if isinstance(item, str):
+        return item
+    return f"{item['prefix']}{str(item['repeat']) * int(str(item['times']))}{item['suffix']}"
+
+
 CASES: list[tuple[list[str], int, str]] = [
-    # a value means the same whatever precedes it
-    (["summarize", "INPUT(8x8x3) -> CONV(1) -> CONV(1.0)"], 2, "must be a whole number"),
-    # one number syntax: decimal only, in both formats and on the command line
-    (["summarize", "INPUT(8x8x1) -> CONV(010)"], 2, "leading zeros"),
-    (["conv", "-i", "08x8x1", "-k", "3"], 2, "--input 08x8x1: input sizes"),
-    # inputs read another way
-    (["summarize", "specs/alexnet.yaml", "--input", "224x224"], 2, "did you mean 224x224x3?"),
-    # --set binds variables, never keywords
-    (["summarize", "INPUT(8x8x1) -> CONV(2, 3, p=same)", "--set", "same=5"], 0, ""),
-    # internal notation is no layer name
-    (["summarize", "INPUT(8x8x1) -> CONV(2) -> RELU(from='@-5')"], 2, "takes layer names"),
-    # crashes that must be located errors
-    (["summarize", f"INPUT(8x8x1) -> CONV({'1' * 5000}, 3)"], 2, "too long"),
-    (["conv", "-i", f"8x8x{'1' * 5000}", "-k", "3"], 2, "--input: a number has more than"),
-    (["summarize", "INPUT(8x8x1) -> [[RELU]*0]*100000000000000000000"], 0, ""),
-    (["expand", "INPUT(8x8xC) -> CONV(C, 3)", "-f", "yaml"], 0, ""),
-    (["summarize", f"INPUT(8x8x1) -> CONV({HUGE}, 3) -> FLATTEN -> FC({HUGE})"], 0, ""),
-    (["summarize", f"INPUT(8x8x1) -> CONV({HUGE}00, 3)"], 2, "at most 100 digits"),
-    (["summarize", "specs/alexnet.yaml", "--set", f"N={'1' * 5000}"], 2, "5,000 digits"),
-    # messages name the flag on the command line, never in the library
-    (["summarize", "INPUT(8x8x1) -> [RELU]*N"], 2, "(bind it with --set NAME=INTEGER)"),
-    (["summarize", "INPUT(8x8x1) -> [RELU]*20", "--max-layers", "10"], 2, "--max-layers"),
-    # a misspelt block parameter is not a new symbol
-    (["summarize", "DEF b(filters) = CONV(fitlers, 3); INPUT(8x8x1) -> b(4)"], 2, "'filters'"),
-    # framework spellings take the framework's order
-    (["summarize", "INPUT(32x32x3) -> Conv2d(4, 16, 5)"], 2, "written for 4 input channels"),
+    ([_argument(a) for a in case["args"]], case["exit"], case["stderr"])
+    for case in yaml.safe_load(CORPUS.read_text())["cases"]
 ]
+
+
+def test_corpus_holds_every_class() -> None:
+    assert len(CASES) >= 15
 
 
 @pytest.mark.parametrize(("args", "code", "message"), CASES, ids=lambda v: str(v)[:60])
