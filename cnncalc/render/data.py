@@ -166,14 +166,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV inject
 _QUOTED = re.compile(r'[,"\r\n]')
 
 
-def csv_field(text: str) -> str:
-    """One CSV field: text that a spreadsheet would take for a formula (it starts with
-    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and is not a number) after a
-    ``'``, the OWASP rule; quoted when it holds a comma, a quote, CR or LF. A lone
-    surrogate (which UTF-8 cannot carry) becomes U+FFFD."""
+def csv_field(text: str, text_cell: bool = True) -> str:
+    """One CSV field. A text cell (a name, a kind) that a spreadsheet would take for a
+    formula, as it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+    gets a ``'`` in front (the OWASP rule); a number cell only when it is not a number
+    (a polynomial), so ``-1.5`` stays a number. Quoted when it holds a comma, a quote,
+    CR or LF; a lone surrogate (which UTF-8 cannot carry) becomes U+FFFD."""
     if _SURROGATE.search(text) is not None:
         text = _SURROGATE.sub("\ufffd", text)
-    if text.startswith(_FORMULA_START) and not _NUMBER(text):
+    if text.startswith(_FORMULA_START) and (text_cell or not _NUMBER(text)):
         text = "'" + text
     if _QUOTED.search(text) is None:
         return text
@@ -186,7 +187,9 @@ def render_csv(result: NetworkResult) -> str:
     from cnncalc.render.cells import Column, cell
 
     columns = tuple(Column)  # every column, in table order
+    text = [c in (Column.NAME, Column.KIND, Column.FROM) for c in columns]
     lines = [",".join(c.value for c in columns)]
     for layer in result.layers:
-        lines.append(",".join([csv_field(cell(layer, c, _raw)) for c in columns]))
+        cells = [cell(layer, c, _raw) for c in columns]
+        lines.append(",".join([csv_field(v, t) for v, t in zip(cells, text, strict=True)]))
     return "".join(f"{line}\n" for line in lines)

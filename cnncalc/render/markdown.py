@@ -16,6 +16,7 @@ from cnncalc.results import NetworkResult
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Markup characters: those that always may start markup, ``](`` (a link), and runs of
 # ``_`` other than inside a word (``conv_1`` cannot be emphasis and stays as it is).
+_EDGES = re.compile(r"^\s+|\s+$")  # Markdown drops white space around a cell's text
 _MARKUP = re.compile(r"[\\`*~#|&<>]|\](?=\()|(?<![^\W_])_+|_+(?![^\W_])")
 
 
@@ -24,11 +25,16 @@ def _mark(match: re.Match[str]) -> str:
     return _ENTITIES.get(text) or "".join(f"\\{char}" for char in text)
 
 
+def _kept(match: re.Match[str]) -> str:
+    return "".join(f"&#x{ord(char):x};" for char in match.group())
+
+
 def _escape(text: str) -> str:
     """Markdown whose rendered text is ``visible(text)``: HTML's ``&``, ``<``, ``>`` as
     entities, the other characters that could form markup (backslash, backtick, ``*``,
-    ``~``, ``#``, ``|``, ``_`` outside a word, ``]`` before ``(``) after a backslash."""
-    return _MARKUP.sub(_mark, visible(text))
+    ``~``, ``#``, ``|``, ``_`` outside a word, ``]`` before ``(``) after a backslash, and
+    white space at either end as character references (so it is kept)."""
+    return _EDGES.sub(_kept, _MARKUP.sub(_mark, visible(text)))
 
 
 def render_markdown(result: NetworkResult) -> str:
