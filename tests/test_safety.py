@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -466,18 +465,33 @@ def test_o_writes_through_a_fifo(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
 
 
-def test_o_writes_through_a_device() -> None:
-    before = os.stat("/dev/null")
-    assert write("/dev/null")[0] == 0
-    after = os.stat("/dev/null")
+def device(folder: Path, name: str, minor: int) -> Path:
+    """A character device like /dev/NAME (memory major 1) of our own, so that a ``-o``
+    that replaced devices would replace this one, not the system's; /dev itself where
+    making one is not allowed (not root: then /dev cannot be replaced either)."""
+    node = folder / name
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except OSError:
+        return Path("/dev") / name
+    return node
+
+
+def test_o_writes_through_a_device(tmp_path: Path) -> None:
+    null = device(tmp_path, "null", 3)
+    before = os.stat(null)
+    assert write(null)[0] == 0
+    after = os.stat(null)
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
 
 
-def test_example_o_dev_full_is_one_message() -> None:
-    code, out, err = write("/dev/full")
+def test_example_o_dev_full_is_one_message(tmp_path: Path) -> None:
+    full = device(tmp_path, "full", 7)
+    code, out, err = write(full)
     assert (code, out) == (2, "")
-    assert err == "cnncalc: error: /dev/full: cannot write it (No space left on device)\n"
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert err == f"cnncalc: error: {full}: cannot write it (No space left on device)\n"
+    assert stat.S_ISCHR(os.stat(full).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["full"])
 
 
 def test_o_refuses_an_input_file(tmp_path: Path) -> None:
@@ -516,26 +530,45 @@ def test_o_in_a_read_only_folder_is_one_message(tmp_path: Path) -> None:
     assert code == 2 and "cannot write there (Permission denied)" in err
 
 
+SIGNALLED = """
+import os, signal, sys
+from pathlib import Path
+from cnncalc.cli.io import write_atomic
+
+target, signum = Path(sys.argv[1]), int(sys.argv[2])
+handlers = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP))
+
+def pieces():
+    yield "a" * 100_000
+    os.kill(os.getpid(), signum)
+    yield "never"
+
+try:
+    write_atomic(target, pieces())
+except SystemExit as end:
+    print("exit", end.code)
+except KeyboardInterrupt:
+    print("interrupted")
+print("restored", (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == handlers)
+"""
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_signals_while_writing_remove_the_temporary_file(tmp_path: Path, signum: int) -> None:
-    from cnncalc.cli.io import write_atomic
-
+    # in a process of its own: without handlers, the signal would end the test run
     target = tmp_path / "out.txt"
     target.write_text("old")
-    handlers = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP))
-
-    def pieces() -> Iterator[str]:
-        yield "a" * 100_000
-        os.kill(os.getpid(), signum)
-        yield "never"
-
-    with pytest.raises((SystemExit, KeyboardInterrupt)) as ended:
-        write_atomic(target, pieces())
-    if signum != signal.SIGINT:
-        assert isinstance(ended.value, SystemExit) and ended.value.code == 128 + signum
+    proc = subprocess.run(
+        [sys.executable, "-c", SIGNALLED, str(target), str(int(signum))],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    ended = "interrupted" if signum == signal.SIGINT else f"exit {128 + signum}"
+    assert (proc.returncode, proc.stdout) == (0, f"{ended}\nrestored True\n")
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
     assert target.read_text() == "old"
-    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == handlers
 
 
 # Failed writes to stdout and stderr: one message, never a traceback.
