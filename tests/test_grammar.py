@@ -15,7 +15,7 @@ from cnncalc.parsing.expand import parse_grammar
 from cnncalc.parsing.grammar import parse_program
 from cnncalc.parsing.unparse import format_network, format_program, format_yaml
 from cnncalc.parsing.yaml_spec import parse_yaml
-from cnncalc.rendering.data import result_dict
+from cnncalc.rendering.data import result_data
 from tests.conftest import SPECS, load_spec
 
 LECTURE = {
@@ -29,7 +29,7 @@ LECTURE = {
 
 
 def json_of(spec: str, options: Options | None = None) -> dict[str, object]:
-    data = result_dict(evaluate(load_spec(spec, options)))
+    data = result_data(evaluate(load_spec(spec, options)))
     data.pop("name")
     return data
 
@@ -68,8 +68,8 @@ ZOO_TWINS = sorted(p.stem for p in SPECS.glob("*.cnn") if p.stem != "lecture-pat
 @pytest.mark.parametrize("stem", ZOO_TWINS)
 def test_every_zoo_network_has_an_identical_grammar_twin(stem: str) -> None:
     assert (SPECS / f"{stem}.yaml").exists()
-    grammar = result_dict(evaluate(load_spec(str(SPECS / f"{stem}.cnn"))))
-    twin = result_dict(evaluate(load_spec(str(SPECS / f"{stem}.yaml"))))
+    grammar = result_data(evaluate(load_spec(str(SPECS / f"{stem}.cnn"))))
+    twin = result_data(evaluate(load_spec(str(SPECS / f"{stem}.yaml"))))
     assert grammar["name"] is not None
     assert json.dumps(grammar) == json.dumps(twin)  # the whole JSON, names included
 
@@ -99,10 +99,10 @@ def test_every_foundation_network_has_a_twin() -> None:
 @pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_written_forms_parse_back_to_the_same_network(path: Path) -> None:
     spec = load_spec(str(path))
-    expected = result_dict(evaluate(spec))
+    expected = result_data(evaluate(spec))
     expected.pop("name")
     for text, parse in ((format_network(spec), parse_grammar), (format_yaml(spec), parse_yaml)):
-        again = result_dict(evaluate(parse(text)))
+        again = result_data(evaluate(parse(text)))
         again.pop("name")
         assert again == expected
     if not any(layer.inputs for layer in spec.layers):  # chains: the very same layers

@@ -7,13 +7,10 @@ from hypothesis import given
 
 from cnncalc import CnnCalcError, evaluate
 from cnncalc.parsing.expand import parse_grammar
-from cnncalc.parsing.grammar import (
-    Program,
-    parse_program,
-)
+from cnncalc.parsing.grammar import Program, parse_program
 from cnncalc.parsing.unparse import format_network, format_program, format_yaml
 from cnncalc.parsing.yaml_spec import parse_yaml
-from cnncalc.rendering.data import result_dict
+from cnncalc.rendering.data import result_data
 from tests.strategies import CHAIN_EDITS, PROGRAMS, VALID_CHAINS
 
 # The example budget comes from the profile (tests/conftest.py): bounded in CI, longer with
@@ -32,14 +29,14 @@ def test_random_valid_chains_evaluate_and_round_trip(text: str) -> None:
     spec = parse_grammar(text)
     written = [parse_grammar(format_network(spec)), parse_yaml(format_yaml(spec))]
     try:
-        expected = result_dict(evaluate(spec))
+        expected = result_data(evaluate(spec))
     except CnnCalcError:  # pools may shrink the map below a kernel: a clear error is right
         for again in written:
             with pytest.raises(CnnCalcError):
                 evaluate(again)
         return
     for again in written:  # wiring is written with names, so compare what is computed
-        assert result_dict(evaluate(again)) == expected
+        assert result_data(evaluate(again)) == expected
         if not any(layer.inputs for layer in spec.layers):
             assert again.layers == spec.layers
 

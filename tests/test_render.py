@@ -1,4 +1,6 @@
 """Renderers: the fast JSON writer equals the schema data, for every zoo network."""
+# The oracle below is the plain JSON writer (data, then json.dumps), the library's
+# streaming writer's independent twin: it guards what the schema means.
 
 from __future__ import annotations
 
@@ -6,13 +8,64 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cnncalc import evaluate
-from cnncalc.rendering.data import render_json, result_dict
+from cnncalc.rendering.data import ready, render_json
 from cnncalc.rendering.plain import plain_lines
+from cnncalc.results import LayerResult, NetworkResult
 from tests.conftest import SPECS, load_spec
+
+
+def layer_dict(layer: LayerResult) -> dict[str, Any]:
+    """One layer as JSON-ready data; integers stay exact."""
+    rf = layer.receptive_field
+    return {
+        "index": layer.index,
+        "name": layer.name,
+        "type": layer.kind,
+        "hyper": {k: ready(v) for k, v in layer.hyper},
+        "output": {"channels": ready(layer.output.channels), "size": list(layer.output.size)},
+        "params": ready(layer.params),
+        "params_nonshared": ready(layer.params_nonshared),
+        "params_fc": ready(layer.params_fc),
+        "receptive_field": {
+            "size": [a.size for a in rf],
+            "jump": [a.jump for a in rf],
+            "start": [a.start for a in rf],
+            "padding": [a.padding for a in rf],
+        },
+        "macs": ready(layer.macs),
+        "activations": ready(layer.activations),
+        "inputs": list(layer.inputs),
+        "training_only": layer.training_only,
+    }
+
+
+def result_dict(result: NetworkResult) -> dict[str, Any]:
+    """The whole result as JSON-ready data (the public JSON schema)."""
+    t = result.totals
+    return {
+        "name": result.name,
+        "input": {"channels": ready(result.input.channels), "size": list(result.input.size)},
+        "dtype": result.dtype,
+        "layers": [layer_dict(layer) for layer in result.layers],
+        "totals": {
+            "params": ready(t.params),
+            "macs": ready(t.macs),
+            "flops": ready(t.flops),
+            "activations": ready(t.activations),
+            "param_bytes": ready(t.param_bytes),
+            "activation_bytes": ready(t.activation_bytes),
+            "input_bytes": ready(t.input_bytes),
+        },
+        "warnings": [
+            {"layer": w.layer, "code": w.code, "message": w.message} for w in result.warnings
+        ],
+    }
+
 
 NETWORKS = [*sorted(SPECS.glob("*.yaml")), "INPUT(11x7x3) -> CONV(4, 3x2, p=same, d=2) -> FC(2)"]
 

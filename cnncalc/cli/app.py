@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli.io import emit, on_terminal, reporting, spec_source
+from cnncalc.cli.io import emit, on_terminal, reporting, spec_source, writing_stdout
 from cnncalc.errors import CnnCalcError
 from cnncalc.kinds import MAX_DIGITS
 from cnncalc.options import MAX_LAYERS, Options
@@ -793,12 +793,14 @@ def _grid(headers: list[str], rows: list[list[str]]) -> None:
 
         from cnncalc.rendering.table import print_grid
 
-        print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
+        with writing_stdout():
+            print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
         return
-    from cnncalc.rendering.plain import align
+    from cnncalc.rendering.plain import SHORTENED_NOTE, align
 
     grid = align(headers, rows, [i >= 2 for i in range(len(headers))])
-    emit("".join(f"{line}\n" for line in (grid.header, grid.rule, *grid.rows)))
+    note = [SHORTENED_NOTE] if grid.shortened else []
+    emit("".join(f"{line}\n" for line in (grid.header, grid.rule, *grid.rows, *note)))
 
 
 STYLED_TABLE_LIMIT = 2_000
@@ -818,7 +820,8 @@ def _write_result(result: "NetworkResult", fmt: OutputFormat, output: Path | Non
 
         from cnncalc.rendering.table import print_table
 
-        print_table(result, Console(highlight=False))
+        with writing_stdout():
+            print_table(result, Console(highlight=False))
         return
     from cnncalc.api import render_chunks
 

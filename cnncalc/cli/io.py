@@ -1,16 +1,24 @@
 """What every command shares: reading SPEC arguments, reporting errors, writing output.
 
 The CLI is the one place that prints and exits: library errors become one message on
-stderr and exit code 2 (a bug, exit code 3), never a traceback.
+stderr and exit code 2 (a bug, exit code 3), never a traceback. Messages show control
+characters as escapes; a failed write to standard output is one message and exit code
+2 (a reader that left, a broken pipe, ends quietly with 0); ``-o FILE`` never leaves a
+half-written file, and never turns a device, a pipe or a symbolic link into a file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
+import stat
 import sys
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
 from cnncalc.errors import CnnCalcError, SpecError
@@ -53,10 +61,49 @@ HINTS: dict[str, str] = {
 }
 
 
+def shown(message: str) -> str:
+    """A message safe for a terminal: its lines kept, every control character in them
+    written as its escape (see :func:`cnncalc.rendering.cells.visible`)."""
+    from cnncalc.rendering.cells import visible
+
+    return "\n".join(visible(line) for line in message.split("\n"))
+
+
+def say(text: str) -> None:
+    """Write ``text`` to stderr; quietly nothing when stderr is closed or full."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):  # closed (EBADF, or a closed file object), full
+        pass
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Say what went wrong on stderr and end with ``code``."""
-    sys.stderr.write(f"cnncalc: error: {message}\n")
+    """Say what went wrong on stderr (control characters escaped) and end with ``code``."""
+    say(f"cnncalc: error: {shown(message)}\n")
     raise SystemExit(code)
+
+
+def stdout_failed(error: OSError) -> NoReturn:
+    """End after a write to stdout failed: quietly with 0 when the reader left (a broken
+    pipe), else with one message and exit code 2. Stdout is pointed at /dev/null first, so
+    the interpreter's last flush of what is left in its buffer is quiet."""
+    silence_stdout()
+    if isinstance(error, BrokenPipeError) or error.errno == errno.EPIPE:
+        raise SystemExit(0)
+    fail(f"cannot write to standard output: {error.strerror or error}")
+
+
+@contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Writes to stdout inside end as :func:`stdout_failed` says when they fail."""
+    try:
+        yield
+    except OSError as error:
+        stdout_failed(error)
 
 
 def message_of(error: CnnCalcError) -> str:
@@ -95,44 +142,135 @@ def reporting(passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[Non
         fail(f"internal error ({type(error).__name__}: {error}); please report this", 3)
 
 
-def write_atomic(path: Path, text: Iterable[str]) -> None:
-    """Write through a temporary file in the same folder, then rename over the target."""
+_INPUTS: set[tuple[int, int]] = set()
+"""(device, inode) of every file this command line read: ``-o`` refuses to replace one."""
+
+
+def note_input(fd_or_path: int | str) -> None:
+    """Remember a file read as input (a path, or an open descriptor such as stdin)."""
+    try:
+        info = os.stat(fd_or_path)
+    except (OSError, ValueError):
+        return
+    if stat.S_ISREG(info.st_mode):
+        _INPUTS.add((info.st_dev, info.st_ino))
+
+
+def forget_inputs() -> None:
+    """Start a new command line: no file read yet."""
+    _INPUTS.clear()
+
+
+def write_output(path: Path, text: Iterable[str]) -> None:
+    """Write ``-o FILE``: a regular file (or a new one) is replaced atomically, keeping an
+    existing file's permissions (a new one gets 0666 less the umask); a symbolic link's
+    target is replaced and the link kept; a device or a pipe is written to directly.
+    Refuses a file this command read as input, and a folder."""
+    try:
+        info: os.stat_result | None = os.stat(path)  # follows symbolic links
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise CnnCalcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+    if info is None:
+        mode = _new_file_mode()
+    elif (info.st_dev, info.st_ino) in _INPUTS:
+        raise CnnCalcError(
+            f"{path}: it is an input of this command; write the output to another file"
+        )
+    elif stat.S_ISDIR(info.st_mode):
+        raise CnnCalcError(f"{path}: is a folder; name a file to write")
+    elif not stat.S_ISREG(info.st_mode):
+        _write_through(path, text)
+        return
+    else:
+        mode = stat.S_IMODE(info.st_mode)
+    write_atomic(Path(os.path.realpath(path)), text, mode)
+
+
+def _new_file_mode() -> int:
+    mask = os.umask(0)  # the only way to read the umask is to set it
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_through(path: Path, text: Iterable[str]) -> None:
+    """Write to a device or a pipe as it is (it cannot be replaced, nor half-written)."""
+    try:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.writelines([text] if isinstance(text, str) else text)
+    except OSError as exc:
+        raise CnnCalcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+
+
+class _Signalled(SystemExit):
+    """A terminating signal arrived while a file was being written."""
+
+
+@contextmanager
+def _ending_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the program as SIGINT does (an exception, so cleanup runs),
+    with exit code 128 + the signal; the previous handlers are restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def end(signum: int, frame: FrameType | None) -> None:
+        raise _Signalled(128 + signum)
+
+    previous = {number: signal.signal(number, end) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def write_atomic(path: Path, text: Iterable[str], mode: int = 0o644) -> None:
+    """Write through a temporary file in the same folder with permissions ``mode``, then
+    rename it over ``path``: a reader sees the old file or the new one, never part of
+    one. The temporary file is removed on any error, on Ctrl-C, SIGTERM and SIGHUP."""
     import tempfile
 
     folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise CnnCalcError(f"{path}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines([text] if isinstance(text, str) else text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CnnCalcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    tmp: str | None = None
+    with _ending_on_signals():
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise CnnCalcError(f"{path}: cannot write there ({exc.strerror or exc})") from None
+        try:
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.writelines([text] if isinstance(text, str) else text)
+            os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise CnnCalcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def silence_stdout() -> None:
     """Point stdout at /dev/null, so the interpreter's last flush to a closed pipe is quiet."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # none, or not a real stream
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 def emit(text: Iterable[str], output: Path | None = None) -> None:
     """Write text (a string, or pieces of one as they are made) to stdout or a file."""
     if output is None:
-        try:
+        with writing_stdout():
             sys.stdout.writelines([text] if isinstance(text, str) else text)
             sys.stdout.flush()
-        except BrokenPipeError:  # the reader left (`| head`): nothing more to say
-            silence_stdout()
-            raise SystemExit(0) from None
     else:
-        write_atomic(output, text)
+        write_output(output, text)
 
 
 def on_terminal(output: Path | None) -> bool:
@@ -163,11 +301,15 @@ def spec_source(spec: str) -> Source:
     )
 
     if spec == "-":
+        with suppress(AttributeError, OSError, ValueError):  # not a real stream
+            note_input(sys.stdin.fileno())  # `cnncalc summarize - -o spec.yaml < spec.yaml`
         return read_stream(sys.stdin.buffer)
     grammar_like = any(mark in spec for mark in ("(", "->", "\u2192", "\n"))
     path_like = not grammar_like and (
         spec.lower().endswith(YAML_SUFFIXES + GRAMMAR_SUFFIXES) or os.sep in spec
     )
     if path_like or ("\n" not in spec and _names_a_file(spec)):
-        return read_file(spec)
+        source = read_file(spec)
+        note_input(spec)
+        return source
     return text_source(spec, None, "<inline>")

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import Enum
 
 from cnncalc.results import AxisField, LayerResult, NetworkResult, Window, alike_key
 from cnncalc.symbolic import Count
+
+# Characters a terminal acts on or that reorder or break the text around them: C0 and C1
+# controls, DEL, bidirectional embeddings, overrides and isolates, line and paragraph
+# separators, and lone surrogates (which no UTF-8 stream can carry).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def visible(text: str) -> str:
+    """Text safe to show as plain text: every control character, bidirectional override
+    and lone surrogate written as its escape (ESC as the four characters ``\\x1b``, a new
+    line as ``\\n``), so nothing acts on the terminal and nothing is silently lost."""
+    return text if _UNSAFE.search(text) is None else _UNSAFE.sub(_escape, text)
+
+
+TEXT_WIDTH = 60
+"""The widest a text cell is shown in a table (longer text is cut, with an ellipsis)."""
+ELLIPSIS = "\u2026"
+
+
+def shorten(text: str, width: int = TEXT_WIDTH) -> str:
+    """``text`` cut to ``width`` characters, the last one an ellipsis, when it is longer."""
+    return text if len(text) <= width else text[: width - 1] + ELLIPSIS
 
 
 class Column(Enum):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cnncalc.rendering.cells import field_text, number
-from cnncalc.rendering.data import ready
+from cnncalc.rendering.data import json_safe, ready
 from cnncalc.results import NetworkResult, Shape
 from cnncalc.symbolic import Count, as_float, ratio, ratio_text
 
@@ -63,4 +63,4 @@ def comparison_json(labels: Sequence[str], results: Sequence[NetworkResult]) -> 
             entry[key] = ready(_count(result, key))
             entry[f"{key}_ratio"] = None if r is None else as_float(r)
         out.append(entry)
-    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(out, indent=2, ensure_ascii=False)) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from cnncalc.results import LayerResult, NetworkResult, alike_key
 from cnncalc.symbolic import Count, Poly
@@ -16,32 +16,7 @@ def ready(value: Any) -> Any:
     return str(value) if isinstance(value, Poly) else value
 
 
-def layer_dict(layer: LayerResult) -> dict[str, Any]:
-    """One layer as JSON-ready data; integers stay exact."""
-    rf = layer.receptive_field
-    return {
-        "index": layer.index,
-        "name": layer.name,
-        "type": layer.kind,
-        "hyper": {k: ready(v) for k, v in layer.hyper},
-        "output": {"channels": ready(layer.output.channels), "size": list(layer.output.size)},
-        "params": ready(layer.params),
-        "params_nonshared": ready(layer.params_nonshared),
-        "params_fc": ready(layer.params_fc),
-        "receptive_field": {
-            "size": [a.size for a in rf],
-            "jump": [a.jump for a in rf],
-            "start": [a.start for a in rf],
-            "padding": [a.padding for a in rf],
-        },
-        "macs": ready(layer.macs),
-        "activations": ready(layer.activations),
-        "inputs": list(layer.inputs),
-        "training_only": layer.training_only,
-    }
-
-
-def result_dict_head(result: NetworkResult) -> dict[str, Any]:
+def _head(result: NetworkResult) -> dict[str, Any]:
     """The top-level keys before ``layers`` and the ``totals``, in schema order."""
     t = result.totals
     return {
@@ -60,22 +35,23 @@ def result_dict_head(result: NetworkResult) -> dict[str, Any]:
     }
 
 
-def warnings_data(result: NetworkResult) -> list[dict[str, Any]]:
-    """The warnings as JSON-ready data."""
+def _warnings(result: NetworkResult) -> list[dict[str, Any]]:
     return [{"layer": w.layer, "code": w.code, "message": w.message} for w in result.warnings]
 
 
-def result_dict(result: NetworkResult) -> dict[str, Any]:
-    """The whole result as JSON-ready data (the public JSON schema)."""
-    head = result_dict_head(result)
-    return {
-        "name": head["name"],
-        "input": head["input"],
-        "dtype": head["dtype"],
-        "layers": [layer_dict(layer) for layer in result.layers],
-        "totals": head["totals"],
-        "warnings": warnings_data(result),
-    }
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_safe(text: str) -> str:
+    """JSON text (written with ``ensure_ascii=False``) with every surrogate, which only a
+    string can hold, written as its ``\\uXXXX`` escape: the text is then valid UTF-8, and
+    a lone surrogate (from a file name that is not UTF-8) reads back as itself. A high
+    surrogate followed by a low one reads back as the one character they pair to."""
+    return text if _SURROGATE.search(text) is None else _SURROGATE.sub(_surrogate_escape, text)
 
 
 def _num(value: Count | None) -> str:
@@ -101,7 +77,8 @@ def _layer_json(
     fields: dict[int, str],
     names: dict[str, str],
 ) -> str:
-    """One layer as JSON text, equal to ``encode(layer_dict(layer))`` but written directly.
+    """One layer as JSON text, written directly (tests/test_render.py holds the plain
+    data-then-encode writer this equals).
 
     Layers written alike share their hyperparameters and output objects (the engine's
     memo), and a layer that keeps its input's receptive field keeps the same object, so
@@ -143,13 +120,19 @@ def _layer_json(
 
 
 def json_chunks(result: NetworkResult) -> Iterator[str]:
-    """JSON text of :func:`result_dict` in pieces, one layer per piece, so a long network
-    is written out as it goes: one top-level key per line, one layer per line."""
-    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    """The result as JSON text (the public JSON schema) in pieces, one layer per piece,
+    so a long network is written out as it goes: one top-level key per line, one layer
+    per line. Integers stay exact; polynomials are strings; text is valid UTF-8
+    (see :func:`json_safe`)."""
+    plain_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+    def encode(value: object) -> str:
+        return json_safe(plain_encode(value))
+
     cache: dict[tuple[object, ...], tuple[str, str]] = {}
     fields: dict[int, str] = {}
     names: dict[str, str] = {}
-    head = [f"  {encode(key)}: {encode(value)}" for key, value in result_dict_head(result).items()]
+    head = [f"  {encode(key)}: {encode(value)}" for key, value in _head(result).items()]
     yield "{\n" + ",\n".join(head[:3]) + ",\n"
     if result.layers:
         separator = '  "layers": [\n    '
@@ -159,31 +142,54 @@ def json_chunks(result: NetworkResult) -> Iterator[str]:
         yield "\n  ],\n"
     else:
         yield '  "layers": [],\n'
-    warnings = ",\n    ".join(encode(w) for w in warnings_data(result))
+    warnings = ",\n    ".join(encode(w) for w in _warnings(result))
     tail = f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []'
     yield ",\n".join([*head[3:], tail]) + "\n}\n"
 
 
 def render_json(result: NetworkResult) -> str:
-    """JSON text of :func:`result_dict` (see :func:`json_chunks`)."""
+    """The result as JSON text (see :func:`json_chunks`)."""
     return "".join(json_chunks(result))
+
+
+def result_data(result: NetworkResult) -> dict[str, Any]:
+    """The result as JSON data: what :func:`render_json` writes, read back."""
+    return cast(dict[str, Any], json.loads(render_json(result)))
 
 
 def _raw(value: Count | None) -> str:
     return "" if value is None else str(value)
 
 
-def render_csv(result: NetworkResult) -> str:
-    """One row per layer, raw integers, the column keys as header."""
-    import csv
-    import io
+_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?").fullmatch
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
+_QUOTED = re.compile(r'[,"\r\n]')
 
+
+def csv_field(text: str, text_cell: bool = True) -> str:
+    """One CSV field. A text cell (a name, a kind) that a spreadsheet would take for a
+    formula, as it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+    gets a ``'`` in front (the OWASP rule); a number cell only when it is not a number
+    (a polynomial), so ``-1.5`` stays a number. Quoted when it holds a comma, a quote,
+    CR or LF; a lone surrogate (which UTF-8 cannot carry) becomes U+FFFD."""
+    if _SURROGATE.search(text) is not None:
+        text = _SURROGATE.sub("\ufffd", text)
+    if text.startswith(_FORMULA_START) and (text_cell or not _NUMBER(text)):
+        text = "'" + text
+    if _QUOTED.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def render_csv(result: NetworkResult) -> str:
+    """One row per layer, raw integers, the column keys as header; text neutralized and
+    quoted by :func:`csv_field`."""
     from cnncalc.rendering.cells import Column, cell
 
     columns = tuple(Column)  # every column, in table order
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.value for c in columns])
+    text = [c in (Column.NAME, Column.KIND, Column.FROM) for c in columns]
+    lines = [",".join(c.value for c in columns)]
     for layer in result.layers:
-        writer.writerow([cell(layer, c, _raw) for c in columns])
-    return buffer.getvalue()
+        cells = [cell(layer, c, _raw) for c in columns]
+        lines.append(",".join([csv_field(v, t) for v, t in zip(cells, text, strict=True)]))
+    return "".join(f"{line}\n" for line in lines)

@@ -3,15 +3,28 @@ styles, to terminals (:mod:`cnncalc.rendering.table`).
 
 One layout for every place: every number is shown whole, whatever the terminal's width
 (a table squeezed into 80 columns would cut numbers short), and a table of 100,000 rows
-streams out in under a second.
+streams out in under a second. Text is shown safely: control characters as escapes
+(:func:`~cnncalc.rendering.cells.visible`), and text cells longer than
+:data:`~cnncalc.rendering.cells.TEXT_WIDTH` cut short, so that one long name cannot widen
+every row (the output stays proportional to the input).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from cnncalc.rendering.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
+from cnncalc.rendering.cells import (
+    NUMERIC,
+    TEXT_WIDTH,
+    TITLES,
+    shorten,
+    table_columns,
+    table_rows,
+    totals_lines,
+    visible,
+)
 from cnncalc.results import NetworkResult
 
 
@@ -26,6 +39,8 @@ class TableText(NamedTuple):
     totals: list[tuple[str, str]]
     """(label padded to one width, value)."""
     warnings: list[str]
+    note: str | None
+    """Said after the totals when some text was cut short."""
 
 
 class Grid(NamedTuple):
@@ -34,10 +49,34 @@ class Grid(NamedTuple):
     header: str
     rule: str
     rows: list[str]
+    shortened: bool
+    """True when some cell was cut short (see :func:`align`)."""
+
+
+SHORTENED_NOTE = (
+    f"note: text longer than {TEXT_WIDTH} characters is cut short here (\u2026); "
+    "--format json, csv or markdown show it whole"
+)
+_WHOLE = re.compile(r"-?[\d,]+").fullmatch  # a number: always shown whole
 
 
 def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
-    """Columns as wide as their widest cell, separated by `` | ``, some flush right."""
+    """Columns as wide as their widest cell, separated by `` | ``, some flush right.
+
+    Cells are shown with :func:`~cnncalc.rendering.cells.visible`, and a cell longer than
+    ``TEXT_WIDTH`` that is not a whole number is cut short (``Grid.shortened`` says so).
+    """
+    shortened = False
+
+    def fit(text: str) -> str:
+        nonlocal shortened
+        text = visible(text)
+        if len(text) <= TEXT_WIDTH or _WHOLE(text):
+            return text
+        shortened = True
+        return shorten(text)
+
+    rows = [[fit(text) for text in row] for row in rows]
     widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
     layout = " | ".join(  # "{:>3} | {:<8} | ...": cells go in as arguments, never as format
         f"{{:{'>' if is_right else '<'}{width}}}"
@@ -47,6 +86,7 @@ def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
         layout.format(*header).rstrip(),
         "-+-".join("-" * width for width in widths),
         [layout.format(*row).rstrip() for row in rows],
+        shortened,
     )
 
 
@@ -59,12 +99,13 @@ def table_text(result: NetworkResult) -> TableText:
     totals = totals_lines(result)
     label_width = max(len(label) for label, _ in totals)
     return TableText(
-        result.name,
+        None if result.name is None else visible(result.name),
         grid.header,
         grid.rule,
         grid.rows,
         [(label.ljust(label_width), value) for label, value in totals],
-        [f"  - {warning.message}" for warning in result.warnings],
+        [f"  - {visible(warning.message)}" for warning in result.warnings],
+        SHORTENED_NOTE if grid.shortened else None,
     )
 
 
@@ -79,6 +120,9 @@ def plain_lines(result: NetworkResult) -> Iterator[str]:
     yield ""
     for label, value in text.totals:
         yield f"{label}  {value}"
+    if text.note:
+        yield ""
+        yield text.note
     if text.warnings:
         yield ""
         yield "warnings:"

@@ -1,11 +1,12 @@
-"""Tables on a terminal, through rich. All user text goes in as ``Text``, never as markup."""
+"""Tables on a terminal, through rich. All user text goes in as ``Text``, never as markup,
+and in the plain layout's safe form (control characters escaped, long text cut short)."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.text import Text
 
-from cnncalc.rendering.plain import align, table_text
+from cnncalc.rendering.plain import SHORTENED_NOTE, align, table_text
 from cnncalc.results import NetworkResult
 
 
@@ -34,6 +35,8 @@ def print_table(result: NetworkResult, console: Console) -> None:
     lines.append(Text(""))
     for label, value in text.totals:
         lines.append(Text.assemble(styled(label, "bold"), "  ", value))
+    if text.note:
+        lines += [Text(""), Text(text.note)]
     if text.warnings:
         lines.append(Text(""))
         lines.append(styled("warnings:", "bold yellow"))
@@ -43,8 +46,9 @@ def print_table(result: NetworkResult, console: Console) -> None:
 
 def print_grid(headers: list[str], rows: list[list[str]], console: Console) -> None:
     """A table of text cells (never markup) in the plain layout, the first two columns
-    flush left, the header bold on a terminal."""
+    flush left, the header bold on a terminal, a note below when text was cut short."""
     grid = align(headers, rows, [i >= 2 for i in range(len(headers))])
     header = _styled(console, grid.header, "bold")
     rule = Text(grid.rule)
-    console.print(header, rule, *(Text(row) for row in grid.rows), sep="\n", soft_wrap=True)
+    note = [Text(SHORTENED_NOTE)] if grid.shortened else []
+    console.print(header, rule, *(Text(row) for row in grid.rows), *note, sep="\n", soft_wrap=True)
