@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from cnncalc.cli import main
 
