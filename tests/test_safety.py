@@ -106,7 +106,7 @@ def test_plain_table_is_safe_and_one_row_per_layer_for_any_name(
     assert unsafe(text.replace("\n", "")) == []
     text.encode("utf-8")  # strict: no lone surrogate
     lines = text.split("\n")
-    rule = next(i for i, line in enumerate(lines) if line and set(line) <= {"-", "+"})
+    rule = next(i for i, line in enumerate(lines) if "+" in line and set(line) <= {"-", "+"})
     rows = lines[rule + 1 : rule + 5]
     assert [row[:4] for row in rows] == ["0 | ", "1 | ", "2 | ", "3 | "]
     assert lines[rule + 5] == ""
