@@ -30,7 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CNNCALC = [shutil.which("cnncalc") or "cnncalc"]
+_SCRIPT = Path(sys.executable).with_name("cnncalc")  # the installed script, not a shim
+CNNCALC = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "cnncalc"]
 
 
 def timed(commands: dict[str, list[str]], runs: int) -> dict[str, float]:

@@ -24,7 +24,6 @@ from typing import Any
 
 import cnncalc
 from cnncalc import api, kinds, speed
-from cnncalc.parsing import yaml_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,17 +72,6 @@ def no_layer_cache() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def no_written_alike() -> Iterator[None]:
-    """YAML items written alike are read one by one."""
-    original = yaml_spec._written_as
-    yaml_spec._written_as = lambda node: None
-    try:
-        yield
-    finally:
-        yaml_spec._written_as = original
-
-
-@contextlib.contextmanager
 def collector_running() -> Iterator[None]:
     """The cycle collector left running while loading and evaluating."""
     import cnncalc.loader as loader
@@ -103,14 +91,20 @@ def collector_running() -> Iterator[None]:
             setattr(module, "collector_paused", original)  # noqa: B010
 
 
-def median(job: Callable[[], None], rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        gc.collect()
-        start = time.perf_counter()
-        job()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def paired(job: Callable[[], None], off: Callable[[], Any], rounds: int) -> float:
+    """Median time without the trick over median time with it, the two taking turns
+    (after one warm-up run of each), so the machine's drift falls on both alike."""
+    with_trick: list[float] = []
+    without: list[float] = []
+    for round_ in range(rounds + 1):
+        for samples, switch in ((with_trick, contextlib.nullcontext), (without, off)):
+            with switch():
+                gc.collect()
+                start = time.perf_counter()
+                job()
+                if round_:
+                    samples.append(time.perf_counter() - start)
+    return statistics.median(without) / statistics.median(with_trick)
 
 
 def main() -> None:
@@ -126,21 +120,14 @@ def main() -> None:
     }
     tricks: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
         "layer cache (kinds.LayerFactory)": no_layer_cache,
-        "YAML items written alike (yaml_spec._written_as)": no_written_alike,
         "cycle collector paused (speed.collector_paused)": collector_running,
     }
-    print(f"medians of {args.rounds} rounds; time without the trick / with it")
+    print(f"medians of {args.rounds} rounds, taking turns; time without the trick / with it")
     print("| trick | " + " | ".join(jobs) + " |")
     print("|---|" + "---:|" * len(jobs))
-    base = {name: median(job, args.rounds) for name, job in jobs.items()}
     for trick, switch_off in tricks.items():
-        cells = []
-        for name, job in jobs.items():
-            with switch_off():
-                without = median(job, args.rounds)
-            cells.append(f"{without / base[name]:.2f}x")
+        cells = [f"{paired(job, switch_off, args.rounds):.2f}x" for job in jobs.values()]
         print(f"| {trick} | " + " | ".join(cells) + " |")
-    print("| (with every trick, seconds) | " + " | ".join(f"{t:.3f}" for t in base.values()) + " |")
 
 
 if __name__ == "__main__":

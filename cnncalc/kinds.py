@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from cnncalc.errors import CnnCalcError, did_you_mean
+from cnncalc.options import MAX_DIGITS
 from cnncalc.spec import (
     LRN,
     Activation,
@@ -46,12 +47,6 @@ _FALSE = {"false", "no", "off"}
 def _show(value: object) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-MAX_DIGITS = 100
-"""The longest whole number a size or count may have: far past any real network, and
-short enough that every product cnncalc forms of such numbers stays within Python's
-limit on writing integers as text (4,300 digits)."""
 
 
 def _int(value: object, what: str, origin: Origin, minimum: int) -> int:

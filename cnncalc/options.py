@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 
 from cnncalc.errors import CnnCalcError
 
+MAX_DIGITS = 100
+"""The longest whole number a size or count may have: far past any real network, and
+short enough that every product cnncalc forms of such numbers stays within Python's
+limit on writing integers as text (4,300 digits)."""
+
 MAX_LAYERS = 1_000_000
 """The default layer budget: a spec expanding beyond it is refused before expansion."""
 
@@ -42,10 +47,10 @@ def check_options(options: Options) -> Options:
             raise CnnCalcError(
                 f"variable {name} must be a whole number, got {value!r}", option="variables"
             )
-        if abs(value) >= 10**100:
+        if abs(value) >= 10**MAX_DIGITS:
             raise CnnCalcError(
-                f"variable {name} has more than 100 digits; cnncalc reads whole numbers of at "
-                "most 100 digits",
+                f"variable {name} has more than {MAX_DIGITS} digits; cnncalc reads whole "
+                f"numbers of at most {MAX_DIGITS} digits",
                 option="variables",
             )
     for key in options.defaults:

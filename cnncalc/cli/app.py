@@ -20,8 +20,7 @@ import typer
 from cnncalc import __version__
 from cnncalc.cli.io import emit, on_terminal, reporting, spec_source, writing_stdout
 from cnncalc.errors import CnnCalcError
-from cnncalc.kinds import MAX_DIGITS
-from cnncalc.options import MAX_LAYERS, Options
+from cnncalc.options import MAX_DIGITS, MAX_LAYERS, Options
 
 if TYPE_CHECKING:
     from cnncalc.results import NetworkResult

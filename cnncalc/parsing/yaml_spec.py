@@ -37,7 +37,6 @@ from cnncalc.parsing.common import (
     suffix_repeated_names,
 )
 from cnncalc.parsing.yaml_doc import (
-    MAP_TAG,
     MAX_DEPTH,
     STR_TAG,
     Document,
@@ -159,7 +158,6 @@ class LayerReader:
         self.variables = variables
         self.blocks = blocks or {}
         self._uses: dict[str, int] = {}
-        self._written: dict[tuple[str, ...], LayerSpec] = {}
         self._counts: dict[int, tuple[int, int, int]] = {}  # by id of a list node
         self._limit = MAX_LAYERS
 
@@ -419,23 +417,7 @@ class LayerReader:
 
     def layer(self, node: yaml.Node, path: str, scope: _Scope | None = None) -> LayerSpec | None:
         """One layer item; inside a block, with its parameters put in (None when the
-        layer's 'when' is false).
-
-        Outside blocks, an item written exactly like an earlier one (``relu``, or
-        ``conv: {filters: 64, kernel: 3}`` with the same plain keys and values) is the
-        same layer, so it is read once; each copy keeps its own origin.
-        """
-        written = _written_as(node) if scope is None else None
-        if written is not None:
-            known = self._written.get(written[0])
-            if known is not None:
-                return known.placed(self.doc.origin(written[1], path + written[2]))
-        layer = self._read_layer(node, path, scope)
-        if written is not None and layer is not None:
-            self._written[written[0]] = layer
-        return layer
-
-    def _read_layer(self, node: yaml.Node, path: str, scope: _Scope | None) -> LayerSpec | None:
+        layer's 'when' is false)."""
         doc = self.doc
         origin = doc.origin(node, path)
         if isinstance(node, yaml.ScalarNode) and not is_null(node):
@@ -515,26 +497,6 @@ class LayerReader:
             keywords.append((key, value, key_origin))
         params = tuple(scope.params) if scope is not None else ()
         return self.make(word, positional, keywords, body_origin, params)
-
-
-def _written_as(node: yaml.Node) -> tuple[tuple[str, ...], yaml.Node, str] | None:
-    """How a layer item is written, when it is plain text (``relu``) or one plain key over
-    a mapping of plain scalars: the text (tags included; two entries for text, 1 + 3n
-    for a mapping, so the forms never meet), the node that is the layer's origin and
-    that node's path below the item. None for any other item."""
-    if isinstance(node, yaml.ScalarNode):
-        return ((node.tag, node.value), node, "") if node.tag == STR_TAG else None
-    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
-        return None
-    key, body = node.value[0]
-    if key.tag != STR_TAG or not isinstance(body, yaml.MappingNode) or body.tag != MAP_TAG:
-        return None
-    text = [key.value]
-    for entry_key, entry_value in body.value:
-        if entry_key.tag != STR_TAG or not isinstance(entry_value, yaml.ScalarNode):
-            return None
-        text += (entry_key.value, entry_value.tag, entry_value.value)
-    return tuple(text), body, f".{key.value}"
 
 
 def read_layer(doc: Document, node: yaml.Node, path: str, dims: int) -> LayerSpec:
