@@ -199,3 +199,22 @@ def test_grammar_block_uses_say_what_yaml_block_uses_say() -> None:
     result = cnncalc.evaluate(grammar)
     assert result.totals.params == (1 * 1 * 1 + 1) * 2 + 76  # x: 1 channel in, 2 filters
     assert result.totals.macs == 8 * 8 * 2 * 1
+
+
+def test_when_in_the_grammar_means_what_it_means_in_yaml() -> None:
+    grammar = cnncalc.parse(
+        "DEF unit(f, down=false) = CONV(f, 3, p=1, name=c) -> CONV(f, 1, when=down, name=s)"
+        ' -> RELU(when="not down");'
+        "INPUT(8x8x1) -> unit(2, name=a) -> unit(2, down=true, name=b)"
+    )
+    yaml_spec = cnncalc.parse(
+        "input: 8x8x1\nblocks:\n  unit:\n    params: {f: 1, down: false}\n    layers:\n"
+        "      - conv: {filters: f, kernel: 3, padding: 1, name: c}\n"
+        "      - conv: {filters: f, kernel: 1, when: down, name: s}\n"
+        "      - relu: {when: not down}\n"
+        "layers:\n  - unit: {f: 2, name: a}\n  - unit: {f: 2, down: true, name: b}\n",
+        "yaml",
+    )
+    assert [x.name for x in grammar.layers] == [x.name for x in yaml_spec.layers]
+    assert [x.name for x in grammar.layers] == ["a.c", "a", "b.c", "b"]
+    assert cnncalc.evaluate(grammar).totals == cnncalc.evaluate(yaml_spec).totals

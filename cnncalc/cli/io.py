@@ -136,6 +136,8 @@ def reporting(passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[Non
         fail(message_of(error), error.exit_code)
     except RecursionError:
         fail("the spec is nested too deeply to process")
+    except MemoryError:
+        fail("out of memory: the spec or its result is too large for this machine")
     except ends:
         raise
     except Exception as error:

@@ -57,6 +57,36 @@ def _bind(value: object, bindings: Bindings, origin: GrammarOrigin) -> object:
     return value
 
 
+def _kept(node: Layer, bindings: Bindings | None) -> bool:
+    """``when=name`` / ``when="not name"`` on a layer or block use inside a block: kept
+    when the block parameter is true (false), as YAML's ``when:``."""
+    for arg in node.args:
+        if arg.key != "when":
+            continue
+        if bindings is None:
+            raise arg.origin.error("'when' is for layers inside blocks")
+        text = str(arg.value).strip()
+        negate = text.startswith("not ")
+        name = text[4:].strip() if negate else text
+        if name not in bindings:
+            raise arg.origin.error(
+                f"'when' names '{name}', which is no parameter of this block"
+                f"{did_you_mean(name, bindings)}"
+            )
+        value = bindings[name]
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        return bool(value) != negate
+    return True
+
+
+def _without_when(node: Layer) -> Layer:
+    """The layer without its ``when=`` (already decided), the same node when it has none."""
+    if all(arg.key != "when" for arg in node.args):
+        return node
+    return Layer(node.word, tuple(a for a in node.args if a.key != "when"), node.origin)
+
+
 def _key(bindings: Bindings | None) -> object:
     """Bindings as a cache key that keeps types: 1, 1.0 and True are different arguments."""
     if not bindings:
@@ -213,6 +243,9 @@ class _Expander:
                 f"{MAX_SIZING_STEPS:,} steps (block uses nested with ever new arguments)"
             )
         if isinstance(node, Layer):
+            if not _kept(node, bindings):
+                return _Size(0, 1)
+            node = _without_when(node)
             block = self._block(node)
             if block is None:
                 return _Size(1, 1)
@@ -270,6 +303,9 @@ class _Expander:
         """The layers one node expands to; ``before`` are the layers already expanded
         beside it (repeats number their names after those)."""
         if isinstance(node, Layer):
+            if not _kept(node, bindings):
+                return []
+            node = _without_when(node)
             block = self._block(node)
             if block is not None:
                 return self._expand_block(node, block, resolve, make, bindings)
