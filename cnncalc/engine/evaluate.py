@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
@@ -64,20 +63,49 @@ class AxisStep(NamedTuple):
     pad_left: int
 
 
-@dataclass
 class _Outcome:
-    """What one layer produces before it is frozen into a LayerResult."""
+    """What one layer produces before it is frozen into a LayerResult.
 
-    output: Shape
-    hyper: dict[str, HyperValue]
-    params: Count = 0
-    params_nonshared: Count | None = None
-    params_fc: Count | None = None
-    macs: Count = 0
-    steps: tuple[AxisStep, ...] | None = None
-    window: Window | None = None
-    mixes_all: bool = False
-    notices: list[str] = field(default_factory=list)
+    A plain slotted class, not a dataclass: defining a dataclass costs about a
+    millisecond of every start (its methods are compiled then), and this one is private.
+    """
+
+    __slots__ = (
+        "hyper",
+        "macs",
+        "mixes_all",
+        "notices",
+        "output",
+        "params",
+        "params_fc",
+        "params_nonshared",
+        "steps",
+        "window",
+    )
+
+    def __init__(
+        self,
+        output: Shape,
+        hyper: dict[str, HyperValue],
+        params: Count = 0,
+        params_nonshared: Count | None = None,
+        params_fc: Count | None = None,
+        macs: Count = 0,
+        steps: tuple[AxisStep, ...] | None = None,
+        window: Window | None = None,
+        mixes_all: bool = False,
+        notices: list[str] | None = None,
+    ) -> None:
+        self.output = output
+        self.hyper = hyper
+        self.params = params
+        self.params_nonshared = params_nonshared
+        self.params_fc = params_fc
+        self.macs = macs
+        self.steps = steps
+        self.window = window
+        self.mixes_all = mixes_all
+        self.notices: list[str] = [] if notices is None else notices
 
 
 class _At:
