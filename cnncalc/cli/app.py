@@ -390,10 +390,18 @@ def conv(
     one_d: OneDOpt = False,
 ) -> None:
     """One convolution, worked: sizes, parameters three ways, MACs, receptive field."""
-    options: dict[str, object] = {"filters": filters, "kernel": kernel, "stride": stride}
-    options |= {"padding": padding}
-    options |= {"dilation": dilation, "groups": groups, "bias": bias}
-    _one_layer("conv", input_size, options, expect, expect_params, fmt, one_d)
+    options: dict[str, object] = dict(
+        filters=filters, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+    )
+    _one_layer(
+        "conv",
+        input_size,
+        options | dict(groups=groups, bias=bias),
+        expect,
+        expect_params,
+        fmt,
+        one_d,
+    )
 
 
 @app.command(
@@ -413,10 +421,10 @@ def local(
     one_d: OneDOpt = False,
 ) -> None:
     """One locally connected layer (a convolution without weight sharing), worked."""
-    options: dict[str, object] = {"filters": filters, "kernel": kernel, "stride": stride}
-    options |= {"padding": padding}
-    options |= {"dilation": dilation, "bias": bias}
-    _one_layer("local", input_size, options, expect, expect_params, fmt, one_d)
+    options: dict[str, object] = dict(
+        filters=filters, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+    )
+    _one_layer("local", input_size, options | dict(bias=bias), expect, expect_params, fmt, one_d)
 
 
 @app.command(
