@@ -21,8 +21,8 @@ import pytest
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "cnncalc"
-UPPER = ("cnncalc.cli", "cnncalc.console", "cnncalc.rendering", "cnncalc.__main__")
-CLI = ("cnncalc.cli", "cnncalc.console")
+UPPER = ("cnncalc.cli", "cnncalc.rendering", "cnncalc.__main__")
+CLI = ("cnncalc.cli",)
 
 
 @dataclass(frozen=True)
