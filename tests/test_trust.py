@@ -218,3 +218,10 @@ def test_when_in_the_grammar_means_what_it_means_in_yaml() -> None:
     assert [x.name for x in grammar.layers] == [x.name for x in yaml_spec.layers]
     assert [x.name for x in grammar.layers] == ["a.c", "a", "b.c", "b"]
     assert cnncalc.evaluate(grammar).totals == cnncalc.evaluate(yaml_spec).totals
+
+
+@given(st.text(max_size=20))
+def test_kinds_takes_any_word(word: str) -> None:
+    code, out, err = run_cli("kinds", word)
+    assert code in (0, 2), err
+    assert "Traceback" not in out + err
