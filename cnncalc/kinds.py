@@ -197,6 +197,8 @@ class Kind(NamedTuple):
     build: Callable[[str, Values], LayerOp]
     aliases: tuple[str, ...] = ()
     positional: tuple[str, ...] = ()
+    macs: str = "0 (only products with conv, local and fc weights are counted)"
+    """The kind's multiply-accumulate rule as ``cnncalc kinds`` states it."""
 
     def field(self, key: str) -> Field | None:
         """The field a key (or alias) names, case-insensitively."""
@@ -324,6 +326,7 @@ KINDS: tuple[Kind, ...] = (
         _conv(shared=True),
         aliases=("convolution", *_spatial_aliases("conv")),
         positional=("filters", "kernel"),
+        macs="out_numel * C_in/groups * prod(kernel), bias excluded",
     ),
     Kind(
         "local",
@@ -332,6 +335,7 @@ KINDS: tuple[Kind, ...] = (
         _conv(shared=False),
         aliases=("locally_connected", *_spatial_aliases("local", "locallyconnected")),
         positional=("filters", "kernel"),
+        macs="out_numel * C_in * prod(kernel), bias excluded (as the shared convolution)",
     ),
     Kind(
         "maxpool",
@@ -426,6 +430,7 @@ KINDS: tuple[Kind, ...] = (
         lambda kind, v: Dense(v["units"], v["bias"]),
         aliases=("linear", "dense", "fully_connected", "fullyconnected"),
         positional=("units",),
+        macs="n_in * units, bias excluded",
     ),
     Kind(
         "dropout",

@@ -179,6 +179,15 @@ LayerOp = (
 )
 
 
+Merge = Add | Concat
+"""The ops that read several inputs (``from: [a, b]``; the grammar's ``ADD{...|...}``)."""
+
+
+def is_merge(op: LayerOp) -> bool:
+    """True for an op that merges several inputs into one."""
+    return isinstance(op, Add | Concat)
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """One layer: its canonical kind, resolved hyperparameters and optional name."""

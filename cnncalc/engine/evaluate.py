@@ -26,7 +26,6 @@ from cnncalc.spec import (
     Add,
     Axes,
     BatchNorm,
-    Concat,
     Conv,
     Dense,
     Dropout,
@@ -38,6 +37,7 @@ from cnncalc.spec import (
     NetworkSpec,
     PadPair,
     Pool,
+    is_merge,
     layer_names,
     resolve_ref,
 )
@@ -437,7 +437,7 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
                 )
             if position[ref] >= i:
                 raise at.fail(_cycle_or_forward(spec, names, position, i, ref))
-        if len(refs) > 1 and not isinstance(layer.op, Add | Concat):
+        if len(refs) > 1 and not is_merge(layer.op):
             raise at.fail(
                 f"{layer.kind} takes one input, but 'from' names {len(refs)}; "
                 "merge them with add or concat"
@@ -571,7 +571,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     for index, (layer, name, refs) in enumerate(
         zip(spec.layers, names, wiring, strict=True), start=1
     ):
-        if isinstance(layer.op, Add | Concat):
+        if is_merge(layer.op):
             at = _At(layer, index, name)
             sources = [(ref, tensors[ref]) for ref in refs]
             out = _merge(at, sources)

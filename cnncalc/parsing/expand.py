@@ -36,7 +36,7 @@ from cnncalc.parsing.grammar import (
     parse_program,
 )
 from cnncalc.parsing.tokens import GrammarOrigin
-from cnncalc.spec import Add, Concat, InputSpec, LayerSpec, NetworkSpec, Origin
+from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin, is_merge
 
 # Sizing remembers block uses per arguments; uses with ever new arguments (n*2, n*2+1
 # nested) defeat that, so the work is bounded too: real networks take hundreds of steps.
@@ -369,7 +369,7 @@ class _Expander:
         """Each branch reads the layer before the branches; the merge reads every branch's
         last layer. References are relative (``@-n``), so repeats copy them intact."""
         merge = make(node.merge, bindings)
-        if not isinstance(merge.op, Add | Concat):
+        if not is_merge(merge.op):
             raise node.merge.origin.error(
                 f"{merge.kind} cannot merge branches; use ADD{{...}} or CONCAT{{...}}"
             )

@@ -8,7 +8,8 @@ from cnncalc.kinds import Kind
 
 
 def kinds_text(kinds: Sequence[Kind]) -> str:
-    """Each kind with its aliases and summary, then its keys with aliases and defaults."""
+    """Each kind with its aliases and summary, then its keys with aliases and defaults, then
+    its multiply-accumulate rule."""
     lines = []
     for kind in kinds:
         aliases = f" (also {', '.join(kind.aliases)})" if kind.aliases else ""
@@ -25,6 +26,7 @@ def kinds_text(kinds: Sequence[Kind]) -> str:
             )
             also = f" (also {', '.join(field.aliases)})" if field.aliases else ""
             lines.append(f"    {field.name}{also}: {default}")
+        lines.append(f"    MACs: {kind.macs}")
     lines.append("")
     lines.append("Every layer also takes name, from (its inputs) and training_only.")
     return "\n".join(lines) + "\n"

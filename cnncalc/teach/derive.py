@@ -16,12 +16,13 @@ from cnncalc.spec import (
     AXIS_NAMES,
     AdaptivePool,
     Add,
-    Concat,
     Conv,
     Dense,
     GlobalPool,
     LayerSpec,
+    Merge,
     Pool,
+    is_merge,
 )
 from cnncalc.symbolic import Count, quotient_text, ratio_text
 
@@ -242,7 +243,7 @@ def _adaptive_windows(result: LayerResult) -> tuple[tuple[int, ...], tuple[int, 
     return result.window.kernel, result.window.stride
 
 
-def _merge_steps(op: Add | Concat, sources: tuple[Source, ...], result: LayerResult) -> list[Step]:
+def _merge_steps(op: Merge, sources: tuple[Source, ...], result: LayerResult) -> list[Step]:
     """How add and concat combine their inputs, and the multi-path receptive field."""
     names = _axis_names(len(result.output.size))
     shapes = " = ".join(f"{s.shape.text()} ({s.name})" for s in sources)
@@ -315,7 +316,7 @@ def derive(
         steps += _rf_steps(
             names, rf_in, result.receptive_field, kernel, stride, tuple(0 for _ in names)
         )
-    if isinstance(op, Add | Concat) and sources:
+    if is_merge(op) and sources:
         steps = _merge_steps(op, sources, result) + steps
     title = f"layer {result.index} ({result.name}): {layer.kind}{dilation_note}"
     return Derivation(title, tuple(steps))
