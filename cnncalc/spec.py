@@ -7,7 +7,7 @@ Both spec formats (YAML and the grammar) produce a :class:`NetworkSpec`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeGuard
 
 from cnncalc.symbolic import Count
 
@@ -183,7 +183,7 @@ Merge = Add | Concat
 """The ops that read several inputs (``from: [a, b]``; the grammar's ``ADD{...|...}``)."""
 
 
-def is_merge(op: LayerOp) -> bool:
+def is_merge(op: LayerOp) -> TypeGuard[Merge]:
     """True for an op that merges several inputs into one."""
     return isinstance(op, Add | Concat)
 
