@@ -141,6 +141,10 @@ class NetworkResult(NamedTuple):
     warnings: tuple[Notice, ...]
     dtype: str
     dtype_bytes: int
+    counting: str = "torchvision"
+    """The counting profile of the MACs (``cnncalc.engine.counting.PROFILES``)."""
+    breakdown: tuple[tuple[str, Count], ...] = ()
+    """MACs per operation class (conv, linear, bias, ...), when asked for."""
 
 
 def _group_key(name: str, depth: int) -> str | None:

@@ -146,6 +146,19 @@ def summarize(
             "(0: every layer).",
         ),
     ] = 0,
+    count: Annotated[
+        str,
+        typer.Option(
+            "--count",
+            metavar="PROFILE",
+            help="What MACs count: torchvision (conv and fc weights, the default), "
+            "torchinfo, fvcore, ptflops or ptflops-aten (each tool's total, exactly).",
+        ),
+    ] = "torchvision",
+    breakdown: Annotated[
+        bool,
+        typer.Option("--breakdown", help="Show the MACs per operation class in the totals."),
+    ] = False,
     output: OutputOpt = None,
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
@@ -155,6 +168,10 @@ def summarize(
 
         options = _options(sets, defaults, optional, max_layers, input_size)
         result = evaluate(parse_source(spec_source(spec), options), dtype)
+        if count != "torchvision" or breakdown:
+            from cnncalc.engine.counting import counted_as
+
+            result = counted_as(result, count, breakdown)
         if depth < 0:
             raise CnnCalcError(f"must be 0 or more, got {depth}", option="depth")
         if depth:

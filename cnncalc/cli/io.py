@@ -34,6 +34,7 @@ FLAGS: dict[str, str] = {
     "expect_params": "--expect-params",
     "dtype": "--dtype",
     "depth": "--depth",
+    "count": "--count",
     "format": "--format",
     "filters": "--filters",
     "units": "--units",

@@ -292,10 +292,12 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
     def both(value: Count) -> str:
         return f"{number(value)} ({human(value)})" if isinstance(value, int) else number(value)
 
+    counting = "" if result.counting == "torchvision" else f" as {result.counting} counts"
     return [
         ("input", f"{result.input.text()} = {number(t.input_elements)} values"),
         ("params", both(t.params)),
-        ("MACs", both(t.macs)),
+        (f"MACs{counting}", both(t.macs)),
+        *((f"  {cls}", both(value)) for cls, value in result.breakdown),
         ("FLOPs (2 x MACs)", both(t.flops)),
         ("activations", both(t.activations)),
         (f"param memory ({result.dtype})", human_bytes(t.param_bytes)),

@@ -26,6 +26,12 @@ def _head(result: NetworkResult) -> dict[str, Any]:
         "totals": {
             "params": ready(t.params),
             "macs": ready(t.macs),
+            "counting": result.counting,
+            **(
+                {"breakdown": {c: ready(v) for c, v in result.breakdown}}
+                if result.breakdown
+                else {}
+            ),
             "flops": ready(t.flops),
             "activations": ready(t.activations),
             "param_bytes": ready(t.param_bytes),

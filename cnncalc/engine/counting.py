@@ -1,0 +1,231 @@
+"""Counting conventions: what each peer tool's MAC total adds up, layer by layer.
+
+cnncalc's own count (``torchvision``, the default) takes the products with conv, local
+and fc weights, bias excluded. The peers each count something else; a profile states
+their rule per layer kind, read from the tool's source, so cnncalc reproduces their
+totals exactly and says where the differences come from. Each profile assumes the
+PyTorch model a user would write for the spec: ``nn.ReLU``/``nn.MaxPool2d`` modules,
+``+`` for a residual sum, ``torch.cat`` for a concatenation, batch 1, eval mode.
+The rules are checked against the peers run for real (tests/fixtures/peer_counts.json).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from math import prod
+from typing import NamedTuple
+
+from cnncalc.errors import CnnCalcError, did_you_mean
+from cnncalc.results import LayerResult, NetworkResult, Shape
+from cnncalc.symbolic import Count, total
+
+CLASSES = ("conv", "linear", "bias", "norm", "pool", "activation", "elementwise", "upsample")
+"""The operation classes a breakdown reports, in this order."""
+
+Part = tuple[str, Count]
+Rule = Callable[[LayerResult, Sequence[Shape]], list[Part]]
+
+
+class Profile(NamedTuple):
+    """A counting convention: its name, the tool and version it reproduces, and its rule."""
+
+    name: str
+    tool: str
+    summary: str
+    rule: Rule
+
+
+def _hyper(layer: LayerResult, key: str, default: object = None) -> object:
+    for k, value in layer.hyper:
+        if k == key:
+            return value
+    return default
+
+
+def _weights(layer: LayerResult) -> list[Part]:
+    """cnncalc's own MACs, by class: conv and local layers, and fully connected ones."""
+    if layer.macs == 0:
+        return []
+    return [("linear" if layer.kind == "fc" else "conv", layer.macs)]
+
+
+def _bias(layer: LayerResult) -> list[Part]:
+    """One addition per output element of a conv, local or fc layer with a bias."""
+    if layer.kind in ("conv", "local", "fc") and _hyper(layer, "bias") is True:
+        return [("bias", layer.output.numel)]
+    return []
+
+
+def _affine(layer: LayerResult) -> bool:
+    return _hyper(layer, "affine", True) is True
+
+
+def _torchvision(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
+    """Products with conv, local and fc weights; bias excluded (torchvision's model docs)."""
+    return _weights(layer)
+
+
+def _torchinfo(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
+    """torchinfo 1.8 ``calculate_macs``: a module's weight and bias elements times the
+    output positions for classes named Conv*, and once (times the batch) for every other
+    module with parameters (fc: in*out + out; batch norm: 2C; PReLU: its slopes)."""
+    parts = _weights(layer) + _bias(layer)
+    if layer.kind not in ("conv", "local", "fc") and layer.params:
+        parts.append(("norm" if layer.kind == "batchnorm" else "activation", layer.params))
+    return parts
+
+
+def _fvcore(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
+    """fvcore 0.1.5 ``FlopCountAnalysis.total()`` with its default operator handles:
+    convolution and matrix products without bias, batch norm in eval mode at
+    ``numel * (2 if affine else 1)``, 2D adaptive average pooling at its input's numel;
+    every other operator (activations, max and average pooling, sums) counts 0."""
+    parts = _weights(layer)
+    if layer.kind == "batchnorm":
+        parts.append(("norm", inputs[0].numel * (2 if _affine(layer) else 1)))
+    elif layer.kind in ("adaptive_avgpool", "gap") and len(inputs[0].size) == 2:
+        parts.append(("pool", inputs[0].numel))  # only aten::adaptive_avg_pool2d has a handle
+    return parts
+
+
+# ptflops' pytorch backend hooks these modules and also patches these functionals; a
+# module whose forward calls a patched functional is counted twice (nn.ReLU calls
+# F.relu), one that calls an unpatched one once (nn.ReLU6 calls F.hardtanh), one that
+# is not hooked only through its functional (nn.SiLU, nn.Softmax).
+_PTFLOPS_ACTIVATIONS: dict[str, int] = {
+    "relu": 2,
+    "prelu": 2,
+    "elu": 2,
+    "gelu": 2,
+    "relu6": 1,
+    "leaky_relu": 1,
+    "silu": 1,
+    "softmax": 1,
+}
+_POOLS = ("maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap", "gmp")
+
+
+def _ptflops(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
+    """ptflops 0.7.5, pytorch backend: conv and fc with bias; batch norm ``numel * (2 if
+    affine else 1)``; activations their output's numel, twice where the module's hook and
+    the patched functional both count it; pooling twice its input's numel; local response
+    norm through the tensor ops its functional calls (``3*numel + N*(C + size - 1)*H*W``)."""
+    parts = _weights(layer) + _bias(layer)
+    numel = inputs[0].numel if inputs else 0
+    if layer.kind == "batchnorm":
+        parts.append(("norm", numel * (2 if _affine(layer) else 1)))
+    elif layer.kind in _PTFLOPS_ACTIVATIONS:
+        parts.append(("activation", _PTFLOPS_ACTIVATIONS[layer.kind] * numel))
+    elif layer.kind in _POOLS:
+        parts.append(("pool", 2 * numel))
+    elif layer.kind == "lrn":
+        size = _hyper(layer, "size", 5)
+        assert isinstance(size, int)
+        shape = inputs[0]
+        padded = (shape.channels + size - 1) * prod(shape.size)
+        parts.append(("norm", 3 * numel + padded))
+    return parts
+
+
+def _ptflops_aten(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
+    """ptflops 0.7.5, aten backend: ``aten.convolution`` with its bias and ``aten.addmm``
+    (fc with bias) or ``aten.mm``; nothing else."""
+    return _weights(layer) + _bias(layer)
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "torchvision",
+            "torchvision's model documentation (GFLOPS column, as MACs)",
+            "conv, local and fc weight products; bias excluded",
+            _torchvision,
+        ),
+        Profile(
+            "torchinfo",
+            "torchinfo 1.8.0, summary(...).total_mult_adds, batch 1",
+            "adds conv/fc bias and, once, the parameters of batch norm and PReLU",
+            _torchinfo,
+        ),
+        Profile(
+            "fvcore",
+            "fvcore 0.1.5.post20221221, FlopCountAnalysis(model, x).total()",
+            "adds batch norm (2 per element) and 2D adaptive average pooling (its input)",
+            _fvcore,
+        ),
+        Profile(
+            "ptflops",
+            "ptflops 0.7.5, get_model_complexity_info(..., backend='pytorch')",
+            "adds bias, batch norm, activations and pooling (some counted twice)",
+            _ptflops,
+        ),
+        Profile(
+            "ptflops-aten",
+            "ptflops 0.7.5, get_model_complexity_info(..., backend='aten')",
+            "adds conv and fc bias",
+            _ptflops_aten,
+        ),
+    )
+}
+
+
+class Counted(NamedTuple):
+    """A network counted under one profile: per layer, by class, and in total."""
+
+    profile: str
+    layers: tuple[Count, ...]
+    breakdown: tuple[tuple[str, Count], ...]
+    """Each operation class with a non-zero count, in :data:`CLASSES` order."""
+    total: Count
+
+
+def find_profile(name: str) -> Profile:
+    """The profile of that name, or an error listing them."""
+    profile = PROFILES.get(name.lower())
+    if profile is None:
+        raise CnnCalcError(
+            f"unknown counting profile '{name}'{did_you_mean(name, PROFILES)}; "
+            f"known: {', '.join(PROFILES)}",
+            option="count",
+        )
+    return profile
+
+
+def count(result: NetworkResult, profile: str = "torchvision") -> Counted:
+    """Count ``result``'s multiply-accumulates under ``profile``: layers that run only in
+    training are left out, as in the default totals."""
+    rule = find_profile(profile).rule
+    shapes: dict[str, Shape] = {"input": result.input}
+    per_layer: list[Count] = []
+    by_class: dict[str, list[Count]] = {c: [] for c in CLASSES}
+    for layer in result.layers:
+        if layer.training_only:
+            per_layer.append(0)
+        else:
+            parts = rule(layer, [shapes[name] for name in layer.inputs if name in shapes])
+            for cls, value in parts:
+                by_class[cls].append(value)
+            per_layer.append(total(value for _, value in parts))
+        shapes[layer.name] = layer.output
+    breakdown = tuple((c, total(v)) for c, v in by_class.items() if v and total(v) != 0)
+    return Counted(profile.lower(), tuple(per_layer), breakdown, total(per_layer))
+
+
+def counted_as(result: NetworkResult, profile: str, breakdown: bool = False) -> NetworkResult:
+    """``result`` with every layer's MACs and the total counted under ``profile`` (the
+    default profile leaves the figures as they are), and the breakdown when asked."""
+    counted = count(result, profile)
+    if counted.profile == result.counting:
+        layers = result.layers
+    else:
+        layers = tuple(
+            layer._replace(macs=macs) if layer.macs != macs else layer
+            for layer, macs in zip(result.layers, counted.layers, strict=True)
+        )
+    return result._replace(
+        layers=layers,
+        totals=result.totals._replace(macs=counted.total),
+        counting=counted.profile,
+        breakdown=counted.breakdown if breakdown else (),
+    )
