@@ -124,6 +124,10 @@ class Totals(NamedTuple):
     activation_bytes: Count
     input_elements: Count
     input_bytes: Count
+    peak_activations: Count = 0
+    """Elements alive at once at the inference peak (``cnncalc.engine.memory``)."""
+    peak_layer: int | None = None
+    """1-based index of the layer at the peak; None when the input alone is the peak."""
 
     @property
     def flops(self) -> Count:

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
 from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem
+from cnncalc.engine.memory import inference_peak
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
@@ -669,8 +670,12 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 f"{'it a value' if len(symbols) == 1 else 'them values'} for numbers",
             )
         )
-    return NetworkResult(
+    result = NetworkResult(
         spec.name, input_shape, tuple(results), totals, _summarized(notices), dtype.lower(), nbytes
+    )
+    peak = inference_peak(result)
+    return result._replace(
+        totals=totals._replace(peak_activations=peak.elements, peak_layer=peak.layer)
     )
 
 

@@ -285,6 +285,14 @@ def human_bytes(value: Count) -> str:
     return f"{value} B"
 
 
+def _peak(result: NetworkResult) -> str:
+    """The inference peak in bytes, and the layer where it occurs."""
+    t = result.totals
+    where = next((layer for layer in result.layers if layer.index == t.peak_layer), None)
+    at = f" during layer {where.index} ({visible(shorten(where.name))})" if where else ""
+    return f"{human_bytes(t.peak_activations * result.dtype_bytes)}{at}"
+
+
 def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
     """(label, value) pairs of the totals, for every human-readable renderer."""
     t = result.totals
@@ -302,5 +310,6 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
         ("activations", both(t.activations)),
         (f"param memory ({result.dtype})", human_bytes(t.param_bytes)),
         (f"activation memory ({result.dtype})", human_bytes(t.activation_bytes)),
+        (f"inference peak ({result.dtype})", _peak(result)),
         (f"input memory ({result.dtype})", human_bytes(t.input_bytes)),
     ]

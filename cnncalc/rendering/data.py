@@ -36,6 +36,9 @@ def _head(result: NetworkResult) -> dict[str, Any]:
             "activations": ready(t.activations),
             "param_bytes": ready(t.param_bytes),
             "activation_bytes": ready(t.activation_bytes),
+            "peak_activations": ready(t.peak_activations),
+            "peak_activation_bytes": ready(t.peak_activations * result.dtype_bytes),
+            "peak_layer": t.peak_layer,
             "input_bytes": ready(t.input_bytes),
         },
     }
