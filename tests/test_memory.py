@@ -80,6 +80,8 @@ def test_peak_is_bounded_by_the_sum_and_by_every_layer(text: str) -> None:
     assert isinstance(found.elements, int) and isinstance(everything, int)
     assert found.elements <= everything
     for layer, live in zip(result.layers, found.live, strict=True):
-        assert isinstance(live, int)
-        assert live >= layer.output.numel or layer.kind in ("identity", "flatten", "dropout")
-    assert inference_peak(result, in_place=True).elements <= found.elements
+        numel = layer.output.numel
+        assert isinstance(live, int) and isinstance(numel, int)
+        assert live >= numel or layer.kind in ("identity", "flatten", "dropout")
+    in_place = inference_peak(result, in_place=True).elements
+    assert isinstance(in_place, int) and in_place <= found.elements
