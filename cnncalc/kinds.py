@@ -211,7 +211,7 @@ class Kind(NamedTuple):
     def keys(self) -> list[str]:
         """Every accepted key, aliases included."""
         fields = [k for f in self.fields for k in (f.name, *f.aliases)]
-        return ["name", "from", "training_only", *fields]
+        return ["name", "from", "training_only", "functional", *fields]
 
 
 def _conv(shared: bool) -> Callable[[str, Values], LayerOp]:
@@ -579,6 +579,7 @@ def make_layer(
     name: str | None = None
     inputs: tuple[str, ...] = ()
     training_only = False
+    functional = False
     in_channels: Count | None = None
     if "in_channels" in given:  # given by position in PyTorch's order
         value, where = given.pop("in_channels")
@@ -595,6 +596,9 @@ def make_layer(
             continue
         if key.lower() == "training_only":
             training_only = to_bool(value, "training_only", dims, where)
+            continue
+        if key.lower() == "functional":
+            functional = _functional(kind, value, dims, where)
             continue
         if key.lower() == "name":
             name = to_name(value, where)
@@ -634,8 +638,39 @@ def make_layer(
         else:
             values[f.name] = f.convert(f.default, f.name, dims, origin)
     return LayerSpec(
-        kind.name, kind.build(kind.name, values), name, origin, inputs, training_only, in_channels
+        kind.name,
+        kind.build(kind.name, values),
+        name,
+        origin,
+        inputs,
+        training_only,
+        in_channels,
+        functional,
     )
+
+
+FUNCTIONAL_KINDS = frozenset(
+    {
+        *(name for name in _ACTIVATIONS),
+        "maxpool",
+        "avgpool",
+        "adaptive_avgpool",
+        "adaptive_maxpool",
+        "gap",
+        "gmp",
+    }
+)
+"""Kinds PyTorch also offers as functions (``F.relu``, ``F.adaptive_avg_pool2d``)."""
+
+
+def _functional(kind: Kind, value: object, dims: int, where: Origin) -> bool:
+    """``functional: true``: the layer is a function call in the PyTorch model."""
+    if kind.name not in FUNCTIONAL_KINDS:
+        raise where.error(
+            f"functional applies to activation and pooling layers, which PyTorch also "
+            f"offers as functions; {kind.name} is not one of them"
+        )
+    return to_bool(value, "functional", dims, where)
 
 
 def to_name(value: object, where: Origin) -> str:

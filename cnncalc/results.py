@@ -94,6 +94,8 @@ class LayerResult(NamedTuple):
     """Names of the layers (or ``input``) this layer reads."""
     training_only: bool = False
     """Not run at inference: left out of the MACs and activations totals."""
+    functional: bool = False
+    """Written as a function call in PyTorch, not a module (see LayerSpec.functional)."""
 
 
 def alike_key(layer: LayerResult) -> tuple[object, ...]:

@@ -204,6 +204,9 @@ class LayerSpec:
     in_channels: Count | None = None
     """What the layer was written to read (PyTorch's in_channels, in_features or
     num_features), checked against its input; None when not given."""
+    functional: bool = False
+    """Written in PyTorch as a function call (``F.relu(x)``) rather than a module: the
+    same computation, which only ptflops counts differently (see engine/counting.py)."""
 
     def placed(self, origin: Origin) -> LayerSpec:
         """The same layer written at another place (cheaper than ``dataclasses.replace``,
@@ -216,6 +219,7 @@ class LayerSpec:
             self.inputs,
             self.training_only,
             self.in_channels,
+            self.functional,
         )
 
 

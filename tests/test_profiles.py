@@ -104,3 +104,16 @@ def test_unknown_profile_is_a_located_error() -> None:
     assert code == 2
     assert stderr.startswith("cnncalc: error: --count: unknown counting profile 'flops'")
     assert "Traceback" not in stderr
+
+
+def test_functional_is_checked_and_written_back() -> None:
+    code, _, err = run_cli("summarize", "INPUT(8x8x3) -> CONV(4, functional=true)")
+    assert code == 2
+    assert "functional applies to activation and pooling layers" in err
+    assert "^" in err  # located under the argument
+    code, out, _ = run_cli("format", "INPUT(8x8x3) -> relu(functional=true)")
+    assert (code, out.strip()) == (0, "INPUT(8x8x3) -> RELU(functional=true)")
+    spec = cnncalc.parse("INPUT(8x8x3) -> MAXPOOL(2, functional=true)")
+    code, out, _ = run_cli("expand", "INPUT(8x8x3) -> MAXPOOL(2, functional=true)", "-f", "yaml")
+    assert code == 0 and "functional: true" in out
+    assert spec.layers[0].functional

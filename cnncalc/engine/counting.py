@@ -102,6 +102,9 @@ _PTFLOPS_ACTIVATIONS: dict[str, int] = {
     "silu": 1,
     "softmax": 1,
 }
+_PTFLOPS_FUNCTIONALS = frozenset({"relu", "prelu", "elu", "gelu", "relu6", "silu", "softmax"})
+"""Activations whose function ptflops patches (F.relu6 is, though nn.ReLU6 calls
+F.hardtanh)."""
 _POOLS = ("maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap", "gmp")
 
 
@@ -115,9 +118,12 @@ def _ptflops(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
     if layer.kind == "batchnorm":
         parts.append(("norm", numel * (2 if _affine(layer) else 1)))
     elif layer.kind in _PTFLOPS_ACTIVATIONS:
-        parts.append(("activation", _PTFLOPS_ACTIVATIONS[layer.kind] * numel))
+        times = _PTFLOPS_ACTIVATIONS[layer.kind]
+        if layer.functional:  # only the patched functional sees a call F.relu(x)
+            times = 1 if layer.kind in _PTFLOPS_FUNCTIONALS else 0
+        parts.append(("activation", times * numel))
     elif layer.kind in _POOLS:
-        parts.append(("pool", 2 * numel))
+        parts.append(("pool", (1 if layer.functional else 2) * numel))
     elif layer.kind == "lrn":
         size = _hyper(layer, "size", 5)
         assert isinstance(size, int)

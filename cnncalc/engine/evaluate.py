@@ -647,6 +647,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 numel,
                 refs,
                 layer.training_only,
+                layer.functional,
             )
         )
     params = total(r.params for r in results)
