@@ -10,6 +10,7 @@ with ``groups=in_channels``).
 
 from __future__ import annotations
 
+from math import prod
 from typing import NamedTuple, Protocol
 
 from cnncalc.engine import formulas as f
@@ -91,9 +92,11 @@ def outcome(op: ModernOp, at: Layer, shape: Shape) -> Made:
         return Made(shape, {"affine": op.affine, "bias": op.bias}, params)
     if isinstance(op, GroupNorm):
         _check_groups(at, "groupnorm groups", op.groups, c)
+        _check_values(at, "groupnorm", c // op.groups * prod(shape.size), "group")
         hyper = {"groups": op.groups, "affine": op.affine}
         return Made(shape, hyper, f.affine_norm_params(c, op.affine))
     if isinstance(op, InstanceNorm):
+        _check_values(at, "instancenorm", prod(shape.size), "channel")
         return Made(shape, {"affine": op.affine}, f.affine_norm_params(c, op.affine))
     if isinstance(op, LayerScale):
         return Made(shape, {}, f.layer_scale_params(c))
@@ -105,6 +108,15 @@ def _check_groups(at: Layer, what: str, groups: int, channels: Count) -> None:
     """Refuse a group (or part) count that does not divide the channels."""
     if channels % groups:
         raise at.fail(f"{what} {groups} does not divide the {channels} input channels")
+
+
+def _check_values(at: Layer, kind: str, values: Count, per: str) -> None:
+    """Refuse a norm over one value, which PyTorch refuses (its variance is undefined)."""
+    if values == 1:
+        raise at.fail(
+            f"{kind} would normalise one value per {per}, which PyTorch refuses; "
+            "it needs more than one"
+        )
 
 
 def _slice(op: ChannelSlice, at: Layer, shape: Shape) -> Made:
