@@ -251,3 +251,23 @@ def test_split_and_slice_agree(channels: int, parts: int, index: int) -> None:
     split = summarize(spec).layers[0]
     cut = summarize(f"INPUT(4x4x{channels}) -> SLICE({index * width}, {width})").layers[0]
     assert split.output == cut.output
+
+
+@given(st.integers(1, 5), st.integers(1, 3), st.integers(0, 2), st.integers(8, 40))
+def test_global_gate_keeps_the_map_s_step(kernel: int, stride: int, pad: int, n: int) -> None:
+    """Behind a global gate every unit sees the whole input (the gate's field, Distill's
+    rule for a global pool), yet units still step as the full-size map does: the gate,
+    broadcast, has no positions to align or to step by."""
+    head = f"INPUT({n}x{n}x4) -> CONV(4, {kernel}, s={stride}, p={pad})"
+    try:
+        plain = summarize(head).layers[-1]
+    except CnnCalcError:
+        return
+    result = summarize(f"{head} -> MUL{{IDENTITY | GAP -> SIGMOID}}")
+    gated, pooled = result.layers[-1], result.layers[2]
+    for g, p, q in zip(
+        gated.receptive_field, plain.receptive_field, pooled.receptive_field, strict=True
+    ):
+        assert g.size == max(p.size, q.size) == q.size
+        assert g.jump == p.jump
+    assert not any("not aligned" in w.message for w in result.warnings)

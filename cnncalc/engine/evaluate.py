@@ -450,7 +450,7 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
         if len(refs) > 1 and not is_merge(layer.op):
             raise at.fail(
                 f"{layer.kind} takes one input, but 'from' names {len(refs)}; "
-                "merge them with add or concat"
+                "merge them with add, concat or multiply"
             )
         wiring.append(refs)
         previous = name

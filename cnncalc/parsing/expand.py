@@ -379,7 +379,7 @@ class _Expander:
         merge = make(node.merge, bindings)
         if not is_merge(merge.op):
             raise node.merge.origin.error(
-                f"{merge.kind} cannot merge branches; use ADD{{...}} or CONCAT{{...}}"
+                f"{merge.kind} cannot merge branches; use ADD{{...}}, CONCAT{{...}} or MUL{{...}}"
             )
         out: list[LayerSpec] = []
         ends = []
