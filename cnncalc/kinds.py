@@ -21,18 +21,29 @@ from cnncalc.spec import (
     Add,
     Axes,
     BatchNorm,
+    ChannelShuffle,
+    ChannelSlice,
+    ChannelSplit,
     Concat,
     Conv,
     Dense,
+    DepthwiseConv,
     Dropout,
+    DropPath,
     Flatten,
     GlobalPool,
+    GroupNorm,
     Identity,
+    InstanceNorm,
+    LayerNorm,
     LayerOp,
+    LayerScale,
     LayerSpec,
+    Multiply,
     Origin,
     Padding,
     Pool,
+    SeparableConv,
 )
 from cnncalc.symbolic import Count, Poly
 
@@ -310,6 +321,186 @@ def _spatial_aliases(*stems: str) -> tuple[str, ...]:
     return tuple(f"{stem}{n}d" for stem in stems for n in (1, 2, 3))
 
 
+def to_index(value: object, what: str, dims: int, origin: Origin) -> int:
+    """A whole number from 0 (a channel or a part, counted from 0)."""
+    return _int(value, what, origin, 0)
+
+
+_NORM_MACS = (
+    "0 under the default convention (it multiplies no conv, local or fc weights; "
+    "inference folds it into the layer before)"
+)
+
+
+def _dwconv(kind: str, v: Values) -> LayerOp:
+    return DepthwiseConv(
+        v["multiplier"], v["kernel"], v["stride"], v["padding"], v["dilation"], v["bias"]
+    )
+
+
+def _sepconv(kind: str, v: Values) -> LayerOp:
+    return SeparableConv(
+        v["filters"],
+        v["kernel"],
+        v["stride"],
+        v["padding"],
+        v["dilation"],
+        v["depth_multiplier"],
+        v["bias"],
+    )
+
+
+_MODERN_KINDS: tuple[Kind, ...] = (
+    Kind(
+        "multiply",
+        "elementwise product of its inputs, broadcast as PyTorch does (squeeze-and-excitation)",
+        (),
+        lambda kind, v: Multiply(),
+        aliases=("mul",),
+        macs="0 (products of two activations, no weights: not counted, as add's sums)",
+    ),
+    Kind(
+        "channel_shuffle",
+        "ShuffleNet's channel shuffle of groups groups (groups must divide the channels)",
+        (Field("groups", to_count, aliases=("g",), required=True),),
+        lambda kind, v: ChannelShuffle(v["groups"]),
+        aliases=("channelshuffle", "shuffle"),
+        positional=("groups",),
+    ),
+    Kind(
+        "slice",
+        "the channels from start (from 0), channels of them (default: to the last)",
+        (
+            Field("start", to_index, 0, aliases=("offset",)),
+            Field("channels", to_count, aliases=("length",)),
+        ),
+        lambda kind, v: ChannelSlice(v["start"], v["channels"]),
+        aliases=("channel_slice", "narrow"),
+        positional=("start", "channels"),
+    ),
+    Kind(
+        "split",
+        "part index (from 0) of the channels cut into parts equal parts (torch.chunk)",
+        (
+            Field("parts", to_count, aliases=("chunks",), required=True),
+            Field("index", to_index, 0, aliases=("part",)),
+        ),
+        lambda kind, v: ChannelSplit(v["parts"], v["index"]),
+        aliases=("channel_split", "chunk"),
+        positional=("parts", "index"),
+    ),
+    Kind(
+        "layernorm",
+        "layer norm over the channels at each position (C weights, C biases when affine)",
+        (Field("affine", to_bool, True, aliases=("elementwise_affine",)), _BIAS),
+        lambda kind, v: LayerNorm(v["affine"], v["bias"]),
+        aliases=("layer_norm", "ln", "layernorm2d", "layernormalization"),
+        macs=_NORM_MACS,
+    ),
+    Kind(
+        "groupnorm",
+        "group norm over groups groups of channels (2C parameters when affine)",
+        (
+            Field("groups", to_count, aliases=("num_groups", "g"), required=True),
+            Field("affine", to_bool, True),
+        ),
+        lambda kind, v: GroupNorm(v["groups"], v["affine"]),
+        aliases=("group_norm", "gn", "groupnormalization"),
+        positional=("groups",),
+        macs=_NORM_MACS,
+    ),
+    Kind(
+        "instancenorm",
+        "instance norm (2C parameters when affine; PyTorch's default is not)",
+        (Field("affine", to_bool, False),),
+        lambda kind, v: InstanceNorm(v["affine"]),
+        aliases=("instance_norm", "instancenormalization", *_spatial_aliases("instancenorm")),
+        macs=_NORM_MACS,
+    ),
+    Kind(
+        "layer_scale",
+        "one learned factor per channel (C parameters)",
+        (),
+        lambda kind, v: LayerScale(),
+        aliases=("layerscale",),
+        macs="0 under the default convention (out_numel products with its per-channel "
+        "factors; only conv, local and fc weights are counted)",
+    ),
+    Kind(
+        "drop_path",
+        "stochastic depth: drops a residual branch in training, identity at inference",
+        (Field("p", to_probability, 0.0, aliases=("rate", "prob", "drop_prob")),),
+        lambda kind, v: DropPath(v["p"]),
+        aliases=("droppath", "stochastic_depth", "stochasticdepth"),
+        positional=("p",),
+    ),
+    Kind(
+        "dwconv",
+        "depthwise convolution: groups = input channels, filters = multiplier * C_in",
+        (
+            Field("multiplier", to_count, 1, aliases=("depth_multiplier", "m")),
+            _KERNEL,
+            _STRIDE,
+            _PADDING,
+            _DILATION,
+            _BIAS,
+        ),
+        _dwconv,
+        aliases=("depthwise", "depthwiseconv", *_spatial_aliases("depthwiseconv")),
+        positional=("kernel", "stride"),
+        macs="out_numel * prod(kernel) (each filter reads one channel), bias excluded",
+    ),
+    Kind(
+        "sepconv",
+        "separable convolution (Keras's SeparableConv2D): expands to a dwconv without "
+        "bias and a 1x1 conv",
+        (
+            _FILTERS,
+            _KERNEL,
+            _STRIDE,
+            _PADDING,
+            _DILATION,
+            Field("depth_multiplier", to_count, 1, aliases=("multiplier", "m")),
+            _BIAS,
+        ),
+        _sepconv,
+        aliases=("separableconv", "separable_conv", *_spatial_aliases("separableconv")),
+        positional=("filters", "kernel"),
+        macs="those of the dwconv and the 1x1 conv it expands to, each on its own row",
+    ),
+)
+"""Today's layer kinds (issue 12), added at the end of :data:`KINDS`."""
+
+
+def expand_shorthand(layer: LayerSpec) -> list[LayerSpec]:
+    """The ordinary layers a shorthand stands for: ``sepconv`` (named N) becomes a
+    ``dwconv`` without bias (named ``N_dw``) and a 1x1 ``conv`` (named N, so ``from: N``
+    reads its output), as Keras's SeparableConv2D computes; any other layer is itself."""
+    op = layer.op
+    if not isinstance(op, SeparableConv):
+        return [layer]
+    ones = tuple(1 for _ in op.kernel)
+    depthwise = DepthwiseConv(
+        op.depth_multiplier, op.kernel, op.stride, op.padding, op.dilation, bias=False
+    )
+    pointwise = Conv(
+        op.filters, ones, ones, Padding("explicit", tuple((0, 0) for _ in ones)), ones, bias=op.bias
+    )
+    name = layer.name
+    return [
+        LayerSpec(
+            "dwconv",
+            depthwise,
+            f"{name}_dw" if name else None,
+            layer.origin,
+            layer.inputs,
+            layer.training_only,
+            layer.in_channels,
+        ),
+        LayerSpec("conv", pointwise, name, layer.origin, (), layer.training_only),
+    ]
+
+
 KINDS: tuple[Kind, ...] = (
     Kind(
         "conv",
@@ -446,6 +637,7 @@ KINDS: tuple[Kind, ...] = (
         (Field("affine", to_bool, True),),
         lambda kind, v: BatchNorm(v["affine"]),
         aliases=("bn", "batch_norm", "batchnormalization", *_spatial_aliases("batchnorm")),
+        macs=_NORM_MACS,
     ),
     Kind(
         "lrn",
@@ -466,6 +658,7 @@ KINDS: tuple[Kind, ...] = (
         )
         for name, (summary, fields, aliases) in _ACTIVATIONS.items()
     ),
+    *_MODERN_KINDS,
 )
 
 INPUT_KEYS = ("in_channels", "in_features", "num_features")

@@ -162,6 +162,129 @@ class Identity:
     """Passes its input on unchanged (an empty branch, a shortcut)."""
 
 
+@dataclass(frozen=True)
+class Multiply:
+    """Elementwise product of its inputs with PyTorch broadcasting (a squeeze-and-excitation
+    gate of 1x1xC times an HxWxC map)."""
+
+
+@dataclass(frozen=True)
+class ChannelShuffle:
+    """ShuffleNet's channel shuffle: ``groups`` groups of channels interleaved."""
+
+    groups: int
+
+
+@dataclass(frozen=True)
+class ChannelSlice:
+    """``channels`` channels from ``start`` (None: to the last), as ``torch.narrow``."""
+
+    start: int = 0
+    channels: int | None = None
+
+
+@dataclass(frozen=True)
+class ChannelSplit:
+    """Part ``index`` of the channels cut into ``parts`` equal parts (ShuffleNet v2's
+    ``x.chunk(2, dim=1)``)."""
+
+    parts: int
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class LayerNorm:
+    """Layer normalisation over the channels at each position (ConvNeXt's channels-last
+    LayerNorm, torchvision's LayerNorm2d): ``C`` weights when affine, ``C`` biases more
+    with ``bias``."""
+
+    affine: bool = True
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class GroupNorm:
+    """Group normalisation over ``groups`` groups of channels: ``2C`` parameters when
+    affine."""
+
+    groups: int
+    affine: bool = True
+
+
+@dataclass(frozen=True)
+class InstanceNorm:
+    """Instance normalisation: ``2C`` parameters when affine (PyTorch's default is not)."""
+
+    affine: bool = False
+
+
+@dataclass(frozen=True)
+class LayerScale:
+    """One learned factor per channel (CaiT, ConvNeXt): ``C`` parameters."""
+
+
+@dataclass(frozen=True)
+class DropPath:
+    """Stochastic depth with probability ``p``: no parameters, identity at inference."""
+
+    p: float
+
+
+@dataclass(frozen=True)
+class DepthwiseConv:
+    """A depthwise convolution: groups = input channels, ``multiplier`` filters per input
+    channel; evaluated as the :class:`Conv` :meth:`as_conv` gives."""
+
+    multiplier: int
+    kernel: Axes
+    stride: Axes
+    padding: Padding
+    dilation: Axes
+    bias: bool = True
+
+    def as_conv(self, channels: int) -> Conv:
+        """The ordinary convolution this is on an input of ``channels`` channels."""
+        return Conv(
+            self.multiplier * channels,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            groups=channels,
+            bias=self.bias,
+        )
+
+
+@dataclass(frozen=True)
+class SeparableConv:
+    """Keras's SeparableConv2D as written; the parsers expand it into a depthwise
+    convolution without bias and a pointwise (1x1) convolution (see
+    :func:`cnncalc.kinds.expand_shorthand`), so it never reaches the engine."""
+
+    filters: Count
+    kernel: Axes
+    stride: Axes
+    padding: Padding
+    dilation: Axes
+    depth_multiplier: int = 1
+    bias: bool = True
+
+
+ModernOp = (
+    ChannelShuffle
+    | ChannelSlice
+    | ChannelSplit
+    | LayerNorm
+    | GroupNorm
+    | InstanceNorm
+    | LayerScale
+    | DropPath
+    | DepthwiseConv
+    | SeparableConv
+)
+"""The single-input ops of today's networks, evaluated by :mod:`cnncalc.engine.modern`."""
+
+
 LayerOp = (
     Conv
     | Pool
@@ -176,16 +299,18 @@ LayerOp = (
     | Add
     | Concat
     | Identity
+    | Multiply
+    | ModernOp
 )
 
 
-Merge = Add | Concat
+Merge = Add | Concat | Multiply
 """The ops that read several inputs (``from: [a, b]``; the grammar's ``ADD{...|...}``)."""
 
 
 def is_merge(op: LayerOp) -> TypeGuard[Merge]:
     """True for an op that merges several inputs into one."""
-    return isinstance(op, Add | Concat)
+    return isinstance(op, Add | Concat | Multiply)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,17 @@ CANONICAL_LAYERS = st.sampled_from(
         "DROPOUT(0.5)",
         "LRN",
         "LOCAL(2, 1)",
+        "CHANNEL_SHUFFLE(2)",
+        "SLICE(channels=2)",
+        "SPLIT(1)",
+        "LAYERNORM",
+        "LAYERNORM(bias=false)",
+        "GROUPNORM(1)",
+        "INSTANCENORM(affine=true)",
+        "LAYER_SCALE",
+        "DROP_PATH(0.1)",
+        "DWCONV(m=2, p=1)",
+        "SEPCONV(4, 1)",
     ]
 )
 """Layer text written as the formatter writes it, so parse(format(tree)) == tree."""
@@ -68,7 +79,7 @@ def trees(depth: int = 3) -> st.SearchStrategy[Node]:
     counts = st.one_of(st.integers(0, 3), st.sampled_from(["N", "M"]))
     repeat = st.tuples(st.one_of(group, leaf), counts).map(lambda t: Repeat(t[0], t[1], NOWHERE))
     maybe = st.one_of(group, leaf).map(lambda n: Maybe(n, NOWHERE))
-    merges = st.sampled_from(["ADD", "CONCAT"]).map(layer_node)
+    merges = st.sampled_from(["ADD", "CONCAT", "MULTIPLY"]).map(layer_node)
     branches = st.tuples(merges, st.lists(chains, min_size=1, max_size=3)).map(
         lambda t: Branches(t[0], tuple(t[1]), NOWHERE)
     )
@@ -87,6 +98,8 @@ CHAIN_PIECES = st.one_of(
             "ADD{RELU | IDENTITY}",
             "CONCAT{RELU | MAXPOOL(3, 1, p=1) -> RELU}",
             "[CONV(4, 3, p=1) -> RELU]*2",
+            "MULTIPLY{IDENTITY | GAP -> SIGMOID}",
+            "ADD{DROP_PATH(0.2) -> LAYER_SCALE | IDENTITY}",
         ]
     ),
 )
@@ -171,7 +184,12 @@ YAML_LAYER_VALUES = st.recursive(
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(
-            st.sampled_from(["filters", "kernel", "stride", "padding", "units", "p", "x"]),
+            st.sampled_from(
+                [
+                    *("filters", "kernel", "stride", "padding", "units", "p", "x"),
+                    *("groups", "start", "channels", "parts", "index", "multiplier", "from"),
+                ]
+            ),
             inner,
             max_size=3,
         )
@@ -182,10 +200,19 @@ YAML_LAYER_VALUES = st.recursive(
 
 YAML_LAYERS = st.lists(
     st.one_of(
-        st.sampled_from(["relu", "flatten", "bn", "gap", "conv", "nope"]),
+        st.sampled_from(
+            [
+                *("relu", "flatten", "bn", "gap", "conv", "nope"),
+                *("layernorm", "instancenorm", "layer_scale", "drop_path", "dwconv", "multiply"),
+            ]
+        ),
         st.dictionaries(
             st.sampled_from(
-                ["conv", "maxpool", "fc", "dropout", "repeat", "layers", "name", "adaptive_avgpool"]
+                [
+                    *("conv", "maxpool", "fc", "dropout", "repeat", "layers", "name"),
+                    *("adaptive_avgpool", "groupnorm", "slice", "split", "sepconv", "multiply"),
+                    "channel_shuffle",
+                ]
             ),
             YAML_LAYER_VALUES,
             max_size=2,
@@ -226,7 +253,12 @@ SPEC_VALUES = st.sampled_from(
 """Argument values a newcomer or an attacker might write."""
 SPEC_TEXTS = st.builds(
     lambda kind, a, b: f"INPUT(8x8x2) -> {kind}({a}, {b})" if a or b else f"INPUT(8x8x2) -> {kind}",
-    st.sampled_from(["CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"]),
+    st.sampled_from(
+        [
+            *("CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"),
+            *("GROUPNORM", "SPLIT", "SLICE", "DWCONV", "SEPCONV", "CHANNEL_SHUFFLE"),
+        ]
+    ),
     SPEC_VALUES,
     SPEC_VALUES,
 )

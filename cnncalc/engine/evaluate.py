@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
+from cnncalc.engine import modern
 from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem
 from cnncalc.engine.memory import inference_peak
 from cnncalc.errors import CnnCalcError, did_you_mean
@@ -29,12 +30,15 @@ from cnncalc.spec import (
     BatchNorm,
     Conv,
     Dense,
+    DepthwiseConv,
     Dropout,
     Flatten,
     GlobalPool,
     Identity,
     LayerOp,
     LayerSpec,
+    ModernOp,
+    Multiply,
     NetworkSpec,
     PadPair,
     Pool,
@@ -367,6 +371,12 @@ def _outcome(at: _At, shape: Shape) -> _Outcome:
         return _adaptive_pool(op, at, shape)
     if isinstance(op, Dense):
         return _dense(op, at, shape)
+    if isinstance(op, modern.NEEDS_SPATIAL):
+        _need_spatial(shape, at)
+    if isinstance(op, DepthwiseConv):
+        return _conv(modern.depthwise(op, at, shape), at, shape)
+    if isinstance(op, ModernOp):
+        return _Outcome(*modern.outcome(op, at, shape))
     return _simple(at.layer, shape)
 
 
@@ -441,7 +451,7 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
         if len(refs) > 1 and not is_merge(layer.op):
             raise at.fail(
                 f"{layer.kind} takes one input, but 'from' names {len(refs)}; "
-                "merge them with add or concat"
+                "merge them with add, concat or multiply"
             )
         wiring.append(refs)
         previous = name
@@ -472,6 +482,9 @@ def _cycle_or_forward(
 def _merge(at: _At, tensors: list[tuple[str, _Tensor]]) -> _Outcome:
     """Shapes at add/concat; the receptive field is the largest over the paths."""
     op = at.layer.op
+    if isinstance(op, Multiply):
+        output, notices = modern.multiply(at, [(name, t.shape) for name, t in tensors])
+        return _Outcome(output, {"inputs": len(tensors)}, notices=notices)
     shapes = [t.shape for _, t in tensors]
     listing = ", ".join(f"{name} {t.shape.text()}" for name, t in tensors)
     if isinstance(op, Add):
@@ -578,7 +591,12 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             out = _merge(at, sources)
             hyper: tuple[tuple[str, HyperValue], ...] = ()
             numel = out.output.numel
-            rf = _merge_fields(at, sources, out.notices)
+            if isinstance(layer.op, Multiply):  # a broadcast gate has no positions to align
+                full = [s for s in sources if s[1].shape.size == out.output.size] or sources
+                aligned = _merge_fields(at, full, out.notices)
+                rf = modern.multiply_fields([t.rf for _, t in sources], aligned)
+            else:
+                rf = _merge_fields(at, sources, out.notices)
             extent = out.output.size
         else:
             source = tensors[refs[0]]

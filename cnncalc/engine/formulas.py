@@ -158,3 +158,46 @@ def stacked_rf(layers: int, kernel: int, stride: int) -> int:
     """Receptive field of ``L`` identical layers: ``r = 1 + (k-1) * (1 + s + ... + s^(L-1))``."""
     span = layers if stride == 1 else (pow(stride, layers) - 1) // (stride - 1)
     return 1 + (kernel - 1) * span
+
+
+def affine_norm_params(channels: Count, affine: bool) -> Count:
+    """Learnable parameters of group and instance normalisation: ``2C`` (a scale and a
+    shift per channel) when affine, else 0."""
+    return 2 * channels if affine else 0
+
+
+def layernorm_params(channels: Count, affine: bool, bias: bool) -> Count:
+    """Learnable parameters of a layer norm over ``C`` channels:
+    ``C*affine + C*(affine and bias)`` (``nn.LayerNorm(C, elementwise_affine, bias)``)."""
+    return channels * int(affine) + channels * int(affine and bias)
+
+
+def layer_scale_params(channels: Count) -> Count:
+    """Learnable parameters of layer scale: ``C``, one factor per channel."""
+    return channels
+
+
+def broadcast(a: tuple[Count, ...], b: tuple[Count, ...]) -> tuple[Count, ...] | None:
+    """PyTorch's broadcasting of two shapes, or None where they do not broadcast.
+
+    Shapes are aligned at the right; a missing axis counts as 1; on each axis the sizes
+    must be equal or one of them 1, and the result takes the other:
+    ``out_i = max(a_i, b_i)`` when ``a_i == b_i or min(a_i, b_i) == 1``.
+    """
+    width = max(len(a), len(b))
+    ones: tuple[Count, ...] = (1,) * width
+    left, right = (ones + a)[-width:], (ones + b)[-width:]
+    out: list[Count] = []
+    for x, y in zip(left, right, strict=True):
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            return None
+    return tuple(out)
+
+
+def split_channels(channels: int, parts: int) -> int:
+    """Channels of one of ``parts`` equal parts: ``C / parts`` (``parts`` divides ``C``)."""
+    return channels // parts

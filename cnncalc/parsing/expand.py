@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cnncalc.errors import LimitError, about, did_you_mean
-from cnncalc.kinds import Defaults, LayerFactory, convert_defaults, to_bool, to_name, typed_key
+from cnncalc.kinds import (
+    Defaults,
+    LayerFactory,
+    convert_defaults,
+    expand_shorthand,
+    to_bool,
+    to_name,
+    typed_key,
+)
 from cnncalc.options import Options
 from cnncalc.parsing.arith import Expr, evaluate
 from cnncalc.parsing.common import (
@@ -313,7 +321,7 @@ class _Expander:
             layer = resolve.get(key)
             if layer is None:
                 layer = resolve[key] = make(node, bindings)
-            return [layer]
+            return expand_shorthand(layer)
         if isinstance(node, Group):
             return self.expand(node.items, resolve, make, bindings)
         if isinstance(node, Repeat):
@@ -371,7 +379,7 @@ class _Expander:
         merge = make(node.merge, bindings)
         if not is_merge(merge.op):
             raise node.merge.origin.error(
-                f"{merge.kind} cannot merge branches; use ADD{{...}} or CONCAT{{...}}"
+                f"{merge.kind} cannot merge branches; use ADD{{...}}, CONCAT{{...}} or MUL{{...}}"
             )
         out: list[LayerSpec] = []
         ends = []

@@ -227,7 +227,7 @@ class _Parser(ExpressionParser):
         return layer
 
     def _parse_branches(self, merge: Layer) -> Branches:
-        """branches := layer '{' chain ( '|' chain )* '}'   (the layer merges: ADD, CONCAT)"""
+        """branches := layer '{' chain ( '|' chain )* '}'   (the layer merges: ADD, CONCAT, MUL)"""
         opener = self.advance()
         branches = []
         with self.enclosing(opener, "RBRACE", "'|' or '}'"):

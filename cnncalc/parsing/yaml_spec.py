@@ -19,6 +19,7 @@ from cnncalc.kinds import (
     Defaults,
     LayerFactory,
     convert_defaults,
+    expand_shorthand,
     find_kind,
     layer_refs,
     lookup_kind,
@@ -334,7 +335,7 @@ class LayerReader:
             if not self._special(item):
                 layer = self.layer(item, item_path, scope)
                 if layer is not None:
-                    out.append(layer)
+                    out.extend(expand_shorthand(layer))
                 continue
             repeat = self._repeat_block(item, item_path)
             if repeat is not None:
@@ -351,7 +352,7 @@ class LayerReader:
                 continue
             layer = self.layer(item, item_path, scope)
             if layer is not None:
-                out.append(layer)
+                out.extend(expand_shorthand(layer))
 
     def _expand_block(
         self,

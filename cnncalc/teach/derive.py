@@ -7,7 +7,7 @@ them out the way a lecture does: ``floor((11 + 2*1 - 2*(3-1) - 1)/2) + 1 = 5``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 from cnncalc.engine import formulas as f
@@ -18,9 +18,11 @@ from cnncalc.spec import (
     Add,
     Conv,
     Dense,
+    DepthwiseConv,
     GlobalPool,
     LayerSpec,
     Merge,
+    Multiply,
     Pool,
     is_merge,
 )
@@ -244,7 +246,7 @@ def _adaptive_windows(result: LayerResult) -> tuple[tuple[int, ...], tuple[int, 
 
 
 def _merge_steps(op: Merge, sources: tuple[Source, ...], result: LayerResult) -> list[Step]:
-    """How add and concat combine their inputs, and the multi-path receptive field."""
+    """How add, multiply and concat combine their inputs, and the multi-path receptive field."""
     names = _axis_names(len(result.output.size))
     shapes = " = ".join(f"{s.shape.text()} ({s.name})" for s in sources)
     steps = []
@@ -253,6 +255,16 @@ def _merge_steps(op: Merge, sources: tuple[Source, ...], result: LayerResult) ->
             Step(
                 "output",
                 "every input has the same shape; so has the sum",
+                shapes,
+                result.output.text(),
+            )
+        )
+    elif isinstance(op, Multiply):
+        shapes = " * ".join(f"{s.shape.text()} ({s.name})" for s in sources)
+        steps.append(
+            Step(
+                "output",
+                "PyTorch's broadcasting: on each axis equal sizes, or 1 (repeated)",
                 shapes,
                 result.output.text(),
             )
@@ -287,6 +299,8 @@ def derive(
     ``rf_in`` is the receptive field of the layer's input (the previous layer's), when
     the layer sits in a network; a lone layer starts from the input itself.
     """
+    if isinstance(layer.op, DepthwiseConv) and isinstance(shape.channels, int):
+        layer = replace(layer, op=layer.op.as_conv(shape.channels))  # worked as the conv it is
     op = layer.op
     names = _axis_names(len(shape.size))
     if rf_in is None:
