@@ -204,6 +204,9 @@ class LayerSpec:
     in_channels: Count | None = None
     """What the layer was written to read (PyTorch's in_channels, in_features or
     num_features), checked against its input; None when not given."""
+    share: str | None = None
+    """The name of an earlier layer whose parameters this one reuses (``share: conv1``);
+    None when it has its own."""
 
     def placed(self, origin: Origin) -> LayerSpec:
         """The same layer written at another place (cheaper than ``dataclasses.replace``,
@@ -216,6 +219,7 @@ class LayerSpec:
             self.inputs,
             self.training_only,
             self.in_channels,
+            self.share,
         )
 
 
