@@ -718,7 +718,10 @@ def _check_share(
     target = at.layer.share
     assert target is not None
     if target == at.name:
-        raise at.fail("'share' names the layer itself; a layer shares an earlier layer's weights")
+        raise at.fail(
+            "'share' names the layer itself; a layer shares an earlier layer's parameters "
+            "(in a repeat, name the layer and share that name: each copy shares the first's)"
+        )
     if target == INPUT:
         raise at.fail("'share' names the input, which has no parameters")
     j = position.get(target)

@@ -95,6 +95,8 @@ def _format_layer(node: Layer, blocks: frozenset[str] = frozenset()) -> str:
             parts.append(f"name={_quote(str(arg.value))}")
         elif arg.key.lower() in ("from", "inputs"):
             parts.append(f"from={_scalar_text(arg.value)}")
+        elif arg.key.lower() == "share":
+            parts.append(f"share={_quote(str(arg.value))}")
         else:
             field = kind.field(arg.key)
             if field is None:
@@ -217,6 +219,8 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
         parts.append(f"from={quoted[0]}" if len(refs) == 1 else f"from=[{', '.join(quoted)}]")
     if layer.training_only:
         parts.append("training_only=true")
+    if layer.share is not None:
+        parts.append(f"share={_quote(layer.share)}")
     if layer.in_channels is not None:
         parts.append(f"in_channels={layer.in_channels}")
     word = kind.name.upper()
@@ -253,6 +257,8 @@ def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
             body["from"] = refs[0] if len(refs) == 1 else refs
         if layer.training_only:
             body["training_only"] = True
+        if layer.share is not None:
+            body["share"] = layer.share
         if layer.in_channels is not None:
             body["in_channels"] = _plain(layer.in_channels)
         layers.append({kind.name: body} if body else kind.name)

@@ -173,7 +173,7 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
         case Column.OUTPUT:
             return layer.output.text()
         case Column.PARAMS:
-            if layer.shares is not None and fmt is number:  # CSV keeps the bare number
+            if layer.shares is not None and layer.params != 0 and fmt is number:  # not CSV
                 return f"{fmt(layer.params)} (shared with {layer.shares})"
             return fmt(layer.params)
         case Column.PARAMS_NONSHARED:
@@ -298,22 +298,12 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
     def both(value: Count) -> str:
         return f"{number(value)} ({human(value)})" if isinstance(value, int) else number(value)
 
-    shared = [layer for layer in result.layers if layer.shares is not None]
-    reused = total(layer.params for layer in shared)
-    note = (
-        [
-            (
-                "shared params",
-                f"{number(reused)} in {len(shared)} layers reuse others' (counted once)",
-            )
-        ]
-        if shared and reused != 0
-        else []
-    )
+    reused = total(layer.params for layer in result.layers if layer.shares is not None)
+    note = [("shared params", f"{both(reused)} reused by layers that share (counted once)")]
     return [
         ("input", f"{result.input.text()} = {number(t.input_elements)} values"),
         ("params", both(t.params)),
-        *note,
+        *(note if reused != 0 else []),
         ("MACs", both(t.macs)),
         ("FLOPs (2 x MACs)", both(t.flops)),
         ("activations", both(t.activations)),
