@@ -177,6 +177,16 @@ def test_sharing_repeats_changes_params_only(texts: tuple[str, str]) -> None:
 
 
 BAD = [
+    (
+        "DEF c = CONV(4) -> RELU; INPUT(8x8x4) -> c(share=later) -> c(name=later)",
+        "1:9",
+        "'share' names 'later.conv1', which comes later",
+    ),
+    (
+        "DEF c = CONV(4) -> RELU; INPUT(8x8x4) -> c(name=a) -> c(share=b)",
+        "1:9",
+        "'share' names 'b.conv1', which is no layer",
+    ),
     ("INPUT(8x8x4) -> CONV(4, name=a) -> CONV(8, share=a)", "1:36", "filters 8 here, 4 there"),
     ("INPUT(8x8x4) -> CONV(4, name=a) -> CONV(4, 5, share=a)", "1:36", "kernel 5x5 here"),
     ("INPUT(8x8x4) -> CONV(8, name=a) -> CONV(8, share=a)", "1:36", "input channels 8 here"),

@@ -726,7 +726,14 @@ def _check_share(
         raise at.fail("'share' names the input, which has no parameters")
     j = position.get(target)
     if j is None:
-        raise at.fail(f"'share' names '{target}', which is no layer{did_you_mean(target, names)}")
+        hint = (
+            "; a block use shares layer by layer with the same layers of the use it names"
+            if "." in target
+            else ""
+        )
+        raise at.fail(
+            f"'share' names '{target}', which is no layer{did_you_mean(target, names)}{hint}"
+        )
     if j >= at.index - 1:
         raise at.fail(
             f"'share' names '{target}', which comes later; a layer shares with an earlier one"
