@@ -222,7 +222,7 @@ class Kind(NamedTuple):
     def keys(self) -> list[str]:
         """Every accepted key, aliases included."""
         fields = [k for f in self.fields for k in (f.name, *f.aliases)]
-        return ["name", "from", "training_only", "functional", *fields]
+        return ["name", "from", "training_only", "functional", "share", *fields]
 
 
 def _conv(shared: bool) -> Callable[[str, Values], LayerOp]:
@@ -774,6 +774,7 @@ def make_layer(
     training_only = False
     functional = False
     in_channels: Count | None = None
+    share: str | None = None
     if "in_channels" in given:  # given by position in PyTorch's order
         value, where = given.pop("in_channels")
         in_channels = to_channels(value, f"{kind.name} in_channels", dims, where)
@@ -795,6 +796,9 @@ def make_layer(
             continue
         if key.lower() == "name":
             name = to_name(value, where)
+            continue
+        if key.lower() == "share":
+            share = to_share(value, where)
             continue
         f = lookup_field(kind, key, where)
         if f.name in given:
@@ -839,6 +843,7 @@ def make_layer(
         training_only,
         in_channels,
         functional,
+        share,
     )
 
 
@@ -870,6 +875,19 @@ def to_name(value: object, where: Origin) -> str:
     """A layer's (or a block use's) name: non-empty text; a whole number reads as text."""
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
         raise where.error(f"name must be a non-empty text, got {_show(value)}")
+    return str(value)
+
+
+def to_share(value: object, where: Origin) -> str:
+    """``share: conv1``: the name of one earlier layer (or block use) whose parameters a
+    layer (or use) reuses."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, str | int)
+        or str(value) == ""
+        or str(value).startswith("@")
+    ):
+        raise where.error(f"'share' takes one layer name, got {_show(value)}")
     return str(value)
 
 

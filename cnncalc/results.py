@@ -96,6 +96,9 @@ class LayerResult(NamedTuple):
     """Not run at inference: left out of the MACs and activations totals."""
     functional: bool = False
     """Written as a function call in PyTorch, not a module (see LayerSpec.functional)."""
+    shares: str | None = None
+    """The layer whose parameters this one reuses (the owner, at the end of any chain of
+    shares); its ``params`` are then counted once, in the owner's row, in the totals."""
 
 
 def alike_key(layer: LayerResult) -> tuple[object, ...]:
@@ -113,6 +116,7 @@ def alike_key(layer: LayerResult) -> tuple[object, ...]:
         layer.params_fc,
         layer.macs,
         layer.activations,
+        layer.shares,
     )
 
 
@@ -159,6 +163,14 @@ def _group_key(name: str, depth: int) -> str | None:
     return ".".join(parts[:depth]) if len(parts) > depth else None
 
 
+def _owners(members: list[LayerResult], depth: int) -> str | None:
+    """Who a block row's shared layers share with, as rows at ``depth`` name them."""
+    owners = [layer.shares for layer in members if layer.shares is not None]
+    if not owners:
+        return None
+    return ", ".join(dict.fromkeys(_group_key(o, depth) or o for o in owners))
+
+
 def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
     """The same result with each block below ``depth`` levels of dotted names shown as one
     row: counts summed, the block's last output and receptive field. Totals stay."""
@@ -184,6 +196,7 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
             activations=total(layer.activations for layer in members),
             inputs=first.inputs,
             training_only=training_only,
+            shares=_owners(members, depth),
         )
 
     def flush() -> None:

@@ -332,6 +332,9 @@ class LayerSpec:
     functional: bool = False
     """Written in PyTorch as a function call (``F.relu(x)``) rather than a module: the
     same computation, which only ptflops counts differently (see engine/counting.py)."""
+    share: str | None = None
+    """The name of an earlier layer whose parameters this one reuses (``share: conv1``);
+    None when it has its own."""
 
     def placed(self, origin: Origin) -> LayerSpec:
         """The same layer written at another place (cheaper than ``dataclasses.replace``,
@@ -345,6 +348,7 @@ class LayerSpec:
             self.training_only,
             self.in_channels,
             self.functional,
+            self.share,
         )
 
 

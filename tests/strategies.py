@@ -364,3 +364,42 @@ YAML_TAGS = st.sampled_from(
         *("!!binary ", "!foo ", "!!python/object "),
     ]
 )
+
+
+# Weight sharing: chains of repeated parts whose every parameter layer shares with its
+# first copy (each part ends with as many channels as it starts with, so copies fit).
+
+
+@st.composite
+def shareable_chains(draw: st.DrawFn) -> tuple[str, str]:
+    """The same random chain twice as grammar text: without sharing, and with every
+    named parameter layer of a repeated part written ``share=`` its own name (its first
+    copy)."""
+    channels = draw(st.integers(1, 6))
+    plain = [f"INPUT(12x12x{channels})"]
+    shared = list(plain)
+    for i in range(draw(st.integers(1, 3))):
+        times = draw(st.integers(1, 4))
+        widths = [*draw(st.lists(st.integers(1, 8), max_size=2)), channels]
+        body_plain, body_shared = [], []
+        for j, width in enumerate(widths):
+            kind = draw(st.sampled_from(["CONV", "CONV", "LOCAL"]))
+            kernel = draw(st.sampled_from([1, 3]))
+            bias = draw(st.booleans())
+            args = f"{width}, {kernel}, p=same, bias={str(bias).lower()}, name=s{i}_{j}"
+            body_plain.append(f"{kind}({args})")
+            body_shared.append(f"{kind}({args}, share=s{i}_{j})")
+            after = draw(st.sampled_from(["RELU", "BN", "PRELU", "DROPOUT"]))
+            if after in ("BN", "PRELU"):  # with parameters: named, and shared
+                body_plain.append(f"{after}(name=a{i}_{j})")
+                body_shared.append(f"{after}(name=a{i}_{j}, share=a{i}_{j})")
+            else:
+                body_plain.append(after)
+                body_shared.append(after)
+        plain.append(f"[{' -> '.join(body_plain)}]*{times}")
+        shared.append(f"[{' -> '.join(body_shared)}]*{times}")
+    tail = f"GAP -> FC({draw(st.integers(1, 10))}, name=head)"
+    return " -> ".join([*plain, tail]), " -> ".join([*shared, tail])
+
+
+SHAREABLE_CHAINS = shareable_chains()

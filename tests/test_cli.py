@@ -77,6 +77,7 @@ def test_summarize_json_schema_and_numbers() -> None:
         "activations",
         "inputs",
         "training_only",
+        "shares",
     }
     assert set(layer["receptive_field"]) == {"size", "jump", "start", "padding"}
     assert layer["output"] == {"channels": 64, "size": [224, 224]}

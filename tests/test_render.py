@@ -41,6 +41,7 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         "activations": ready(layer.activations),
         "inputs": list(layer.inputs),
         "training_only": layer.training_only,
+        "shares": layer.shares,
     }
 
 

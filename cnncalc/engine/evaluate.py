@@ -582,6 +582,8 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     memo: dict[
         tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...], Count]
     ] = {}
+    owners: dict[str, str] = {}  # layer name -> the layer owning the parameters it shares
+    position = {n: i for i, n in enumerate(names)} if _any_share(spec) else {}
     for index, (layer, name, refs) in enumerate(
         zip(spec.layers, names, wiring, strict=True), start=1
     ):
@@ -649,6 +651,11 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 )
             )
         tensors[name] = _Tensor(out.output, rf, extent)
+        owner = None
+        if layer.share is not None:
+            at = _At(layer, index, name)
+            _check_share(at, spec, names, wiring, tensors, position)
+            owner = owners[name] = owners.get(layer.share, layer.share)
         results.append(  # positional: keywords cost a third more in this loop
             LayerResult(
                 index,
@@ -666,9 +673,10 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 refs,
                 layer.training_only,
                 layer.functional,
+                owner,
             )
         )
-    params = total(r.params for r in results)
+    params = total(r.params for r in results if r.shares is None)  # each parameter once
     run = [r for r in results if not r.training_only]  # what inference computes
     activations = total(r.activations for r in run)
     totals = Totals(
@@ -696,6 +704,88 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     return result._replace(
         totals=totals._replace(peak_activations=peak.elements, peak_layer=peak.layer)
     )
+
+
+def _any_share(spec: NetworkSpec) -> bool:
+    return any(layer.share is not None for layer in spec.layers)
+
+
+def _param_shapes(op: LayerOp, source: Shape) -> list[tuple[str, object]]:
+    """What fixes the shapes of a layer's parameters, by name (empty when it has none
+    that depend on more than its kind)."""
+    if isinstance(op, Conv):
+        return [
+            ("filters", op.filters),
+            ("kernel", op.kernel),
+            ("groups", op.groups),
+            ("bias", op.bias),
+            ("input channels", source.channels),
+        ]
+    if isinstance(op, Dense):
+        return [("units", op.units), ("bias", op.bias), ("input features", source.numel)]
+    if isinstance(op, BatchNorm):
+        return [("affine", op.affine), ("channels", source.channels)]
+    if isinstance(op, Activation):
+        return [("num_parameters", op.num_parameters)]
+    return []
+
+
+def _check_share(
+    at: _At,
+    spec: NetworkSpec,
+    names: list[str],
+    wiring: list[tuple[str, ...]],
+    tensors: dict[str, _Tensor],
+    position: dict[str, int],
+) -> None:
+    """A layer shares the parameters of an earlier layer of the same parameter shapes."""
+    target = at.layer.share
+    assert target is not None
+    if target == at.name:
+        raise at.fail(
+            "'share' names the layer itself; a layer shares an earlier layer's parameters "
+            "(in a repeat, name the layer and share that name: each copy shares the first's)"
+        )
+    if target == INPUT:
+        raise at.fail("'share' names the input, which has no parameters")
+    j = position.get(target)
+    if j is None:
+        hint = (
+            "; a block use shares layer by layer with the same layers of the use it names"
+            if "." in target
+            else ""
+        )
+        raise at.fail(
+            f"'share' names '{target}', which is no layer{did_you_mean(target, names)}{hint}"
+        )
+    if j >= at.index - 1:
+        raise at.fail(
+            f"'share' names '{target}', which comes later; a layer shares with an earlier one"
+        )
+    other = spec.layers[j]
+    if other.kind != at.layer.kind:
+        raise at.fail(
+            f"cannot share with '{target}': it is a {other.kind} layer, this a {at.layer.kind}"
+        )
+    if isinstance(at.layer.op, Conv) and not at.layer.op.shared:
+        mine_extra = [("output size", tensors[at.name].shape.size)]
+        theirs_extra = [("output size", tensors[target].shape.size)]
+    else:
+        mine_extra = theirs_extra = []
+    mine = _param_shapes(at.layer.op, tensors[wiring[at.index - 1][0]].shape) + mine_extra
+    theirs = _param_shapes(other.op, tensors[wiring[j][0]].shape) + theirs_extra
+    for (what, value), (_, owned) in zip(mine, theirs, strict=True):
+        if value != owned:
+            raise at.fail(
+                f"cannot share with '{target}': the parameter shapes differ ({what} "
+                f"{_value_text(value)} here, {_value_text(owned)} there)"
+            )
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, tuple):
+        return "x".join(map(str, value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _symbols(counts: tuple[Count, ...]) -> list[str]:

@@ -63,7 +63,7 @@ def suffix_repeated_names(
     (after any numbers ``before`` takes), and references within a copy follow the names
     of that copy."""
     if times == 1:
-        return list(body)
+        return [_owner(layer) if _shares_self(layer) else layer for layer in body]
     if not body:  # nothing to copy, however many times (10**20 copies of nothing)
         return []
     if not any(layer.name for layer in body):
@@ -78,10 +78,31 @@ def suffix_repeated_names(
                 layer,
                 name=rename.get(layer.name) if layer.name else None,
                 inputs=tuple(rename.get(ref, ref) for ref in layer.inputs),
+                share=_repeated_share(layer, rename, start, i),
             )
             for layer in body
         )
     return out
+
+
+def _shares_self(layer: LayerSpec) -> bool:
+    return layer.share is not None and layer.share == layer.name
+
+
+def _owner(layer: LayerSpec) -> LayerSpec:
+    return replace(layer, share=None)
+
+
+def _repeated_share(layer: LayerSpec, rename: dict[str, str], start: int, i: int) -> str | None:
+    """A repeated layer's ``share``: its own name means its first copy (each repeat
+    shares with the first, which owns the parameters); another layer of the repeated
+    part is that layer in the same copy, as ``from``; any other name stays."""
+    share = layer.share
+    if share is None or share not in rename:
+        return share
+    if share == layer.name:
+        return None if i == start else _numbered(share, start)
+    return rename[share]
 
 
 def relative_ref(steps_back: int) -> str:
@@ -171,7 +192,7 @@ def bind_input(spec_input: InputSpec | None, variables: Mapping[str, int]) -> In
 
 
 def name_block(
-    layers: list[LayerSpec], prefix: str, inputs: tuple[str, ...] = ()
+    layers: list[LayerSpec], prefix: str, inputs: tuple[str, ...] = (), share: str | None = None
 ) -> list[LayerSpec]:
     """A used block's layers under the use's name, the same for YAML and the grammar.
 
@@ -179,7 +200,9 @@ def name_block(
     block's own names); references to the block's layers follow; ``input`` becomes the
     block's input: the layers the use names (``inputs``), else the layer before the
     block. The first layer reads that input too, and the last layer, the block's output,
-    answers to ``prefix`` itself.
+    answers to ``prefix`` itself. A use that shares with the use ``share`` makes each
+    layer share with the layer of the same name there (``b.conv1`` with ``a.conv1``, the
+    last layer ``b`` with ``a``).
     """
     own = {layer.name for layer in layers if layer.name}
     counters: dict[str, int] = {}
@@ -201,7 +224,41 @@ def name_block(
                 refs.extend(block_input)
             else:
                 refs.append(f"{prefix}.{ref}" if ref in own else ref)
-        out.append(replace(layer, name=name, inputs=tuple(refs)))
+        owner = layer.share
+        if share is not None:
+            owner = share + name[len(prefix) :] if i < len(layers) - 1 else share
+        elif owner in own:
+            owner = f"{prefix}.{owner}"
+        out.append(replace(layer, name=name, inputs=tuple(refs), share=owner))
     if out:
         out[-1] = replace(out[-1], name=prefix)
     return out
+
+
+UseKey = tuple[tuple[str, ...], str]
+"""A block use as the expanders remember it: the blocks being expanded around it (its
+scope) and its name there."""
+
+
+def check_use_share(
+    uses: Mapping[UseKey, str],
+    scope: tuple[str, ...],
+    target: str,
+    own: str,
+    block: str,
+    origin: Origin,
+) -> None:
+    """A block use shares only with a use of the same block (``uses``: the block of each
+    earlier use in the same scope). Names it does not know (layers, later or unknown
+    names, shapes) are checked layer by layer when the network is evaluated."""
+    if target == own:  # in a repeat: each copy shares with the first
+        return
+    other = uses.get((scope, target))
+    first, _, number = target.partition(".")
+    if other is None and number.isdigit():  # a copy made by a repeat: layer1.2
+        other = uses.get((scope, first))
+    if other is not None and other != block:
+        raise origin.error(
+            f"'share' names '{target}', a use of block '{other}'; a use of block '{block}' "
+            f"shares only with another use of '{block}'"
+        )

@@ -17,6 +17,7 @@ from cnncalc.kinds import (
     expand_shorthand,
     to_bool,
     to_name,
+    to_share,
     typed_key,
 )
 from cnncalc.options import Options
@@ -24,8 +25,10 @@ from cnncalc.parsing.arith import Expr, evaluate
 from cnncalc.parsing.common import (
     Choice,
     Expansion,
+    UseKey,
     bind_input,
     check_layer_count,
+    check_use_share,
     cli_default_entries,
     name_block,
     override_input,
@@ -131,6 +134,7 @@ class _Expander:
         self.choices: list[Choice] = []
         self.blocks = {d.name.lower(): d for d in program.definitions}
         self.uses: dict[str, int] = {}
+        self.use_blocks: dict[UseKey, str] = {}  # the block of each use, for 'share'
         self.active: list[str] = []
         self.sizes: dict[tuple[str, object], _Size] = {}  # per block and bound arguments
         # Expansion walks each block use anew; parts that expand to nothing (left-out
@@ -168,14 +172,16 @@ class _Expander:
 
     def _arguments(
         self, node: Layer, block: Definition, bindings: Bindings | None
-    ) -> tuple[Bindings, str | None, tuple[str, ...], bool]:
+    ) -> tuple[Bindings, str | None, tuple[str, ...], bool, str | None]:
         """The parameters a block use binds (positional, then by name), its name, the
-        layers it reads (``from=``; none: the layer before it) and whether it only trains
-        (``training_only=``), each checked as on a layer and as YAML checks them."""
+        layers it reads (``from=``; none: the layer before it), whether it only trains
+        (``training_only=``) and the use it shares parameters with (``share=``), each
+        checked as on a layer and as YAML checks them."""
         bound: Bindings = {}
         use_name = None
         inputs: tuple[str, ...] = ()
         training_only = False
+        share = None
         names = [p.name for p in block.params]
         for i, arg in enumerate(node.args):
             value = arg.value if bindings is None else _bind(arg.value, bindings, arg.origin)
@@ -191,12 +197,14 @@ class _Expander:
                 inputs = _refs(value, arg.origin)
             elif arg.key == "training_only":
                 training_only = to_bool(value, "training_only", 0, arg.origin)
+            elif arg.key == "share":
+                share = to_share(value, arg.origin)
             elif arg.key in names:
                 bound[arg.key] = value
             else:
                 raise arg.origin.error(
                     f"{block.name} has no parameter '{arg.key}'"
-                    f"{did_you_mean(arg.key, [*names, 'name', 'from', 'training_only'])}; "
+                    f"{did_you_mean(arg.key, [*names, 'name', 'from', 'training_only', 'share'])}; "
                     f"its parameters: {', '.join(names) or 'none'}"
                 )
         for param in block.params:
@@ -207,7 +215,7 @@ class _Expander:
                 if isinstance(default, Expr):  # of numbers alone: DEF b(f=2*32)
                     default = evaluate(default, {}, node.origin)
                 bound[param.name] = default
-        return bound, use_name, inputs, training_only
+        return bound, use_name, inputs, training_only, share
 
     # Sizes: what expansion will produce, worked out without expanding and refused as
     # soon as any part passes the budget. Block uses are remembered per arguments, so
@@ -353,7 +361,7 @@ class _Expander:
     ) -> list[LayerSpec]:
         """A block's layers with its arguments bound, named under the use's name and
         reading the layers ``from=`` names (as a YAML block use's ``from``)."""
-        inner, use_name, inputs, training_only = self._arguments(node, block, bindings)
+        inner, use_name, inputs, training_only, share = self._arguments(node, block, bindings)
         self.active.append(block.name)
         try:
             layers = self.expand(block.body, resolve, make, inner)
@@ -362,7 +370,13 @@ class _Expander:
         if not layers:
             return []
         self.uses[block.name] = self.uses.get(block.name, 0) + 1
-        named = name_block(layers, use_name or f"{block.name}{self.uses[block.name]}", inputs)
+        prefix = use_name or f"{block.name}{self.uses[block.name]}"
+        scope = tuple(self.active)
+        if share is not None:
+            where = next(a.origin for a in node.args if a.key == "share")
+            check_use_share(self.use_blocks, scope, share, prefix, block.name, where)
+        self.use_blocks[scope, prefix] = block.name
+        named = name_block(layers, prefix, inputs, share)
         if training_only:
             named = [replace(layer, training_only=True) for layer in named]
         return named

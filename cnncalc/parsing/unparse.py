@@ -97,6 +97,8 @@ def _format_layer(node: Layer, blocks: frozenset[str] = frozenset()) -> str:
             parts.append(f"from={_scalar_text(arg.value)}")
         elif arg.key.lower() in ("training_only", "functional", "inplace", *INPUT_KEYS):
             parts.append(f"{arg.key.lower()}={_scalar_text(arg.value)}")
+        elif arg.key.lower() == "share":
+            parts.append(f"share={_quote(str(arg.value))}")
         else:
             field = kind.field(arg.key)
             if field is None:
@@ -221,6 +223,8 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
         parts.append("training_only=true")
     if layer.functional:
         parts.append("functional=true")
+    if layer.share is not None:
+        parts.append(f"share={_quote(layer.share)}")
     if layer.in_channels is not None:
         parts.append(f"in_channels={layer.in_channels}")
     word = kind.name.upper()
@@ -259,6 +263,8 @@ def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
             body["training_only"] = True
         if layer.functional:
             body["functional"] = True
+        if layer.share is not None:
+            body["share"] = layer.share
         if layer.in_channels is not None:
             body["in_channels"] = _plain(layer.in_channels)
         layers.append({kind.name: body} if body else kind.name)

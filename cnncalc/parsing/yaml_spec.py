@@ -25,12 +25,15 @@ from cnncalc.kinds import (
     lookup_kind,
     to_bool,
     to_name,
+    to_share,
 )
 from cnncalc.options import MAX_LAYERS, Options
 from cnncalc.parsing.common import (
     Expansion,
+    UseKey,
     bind_input,
     check_layer_count,
+    check_use_share,
     cli_default_entries,
     name_block,
     override_input,
@@ -159,6 +162,7 @@ class LayerReader:
         self.variables = variables
         self.blocks = blocks or {}
         self._uses: dict[str, int] = {}
+        self._use_blocks: dict[UseKey, str] = {}  # the block of each use, for 'share'
         self._counts: dict[int, tuple[int, int, int]] = {}  # by id of a list node
         self._limit = MAX_LAYERS
 
@@ -369,6 +373,7 @@ class LayerReader:
         name: str | None = None
         inputs: tuple[str, ...] = ()
         training_only = False
+        share: tuple[str, YamlOrigin] | None = None
         taken = True
         for key, (value, key_origin) in args.items():
             if key == "when":
@@ -381,11 +386,13 @@ class LayerReader:
                 name = to_name(value, key_origin)
             elif key == "from":
                 inputs = layer_refs(value, key_origin)
+            elif key == "share":
+                share = (to_share(value, key_origin), key_origin)
             elif key in params:
                 params[key] = value
             else:
                 known = ", ".join(params) or "none"
-                special = ["name", "from", "training_only", "when"]
+                special = ["name", "from", "training_only", "when", "share"]
                 raise key_origin.error(
                     f"block '{block.name}' has no parameter '{key}'"
                     f"{did_you_mean(key, [*params, *special])}; its parameters: {known}"
@@ -396,7 +403,12 @@ class LayerReader:
         chain = (*outer.chain, block.name) if outer else (block.name,)
         body: list[LayerSpec] = []
         self._read_into(block.layers, block.path, body, _Scope(block, params, chain))
-        named = name_block(body, name or f"{block.name}{self._uses[block.name]}", inputs)
+        prefix = name or f"{block.name}{self._uses[block.name]}"
+        scope = outer.chain if outer else ()
+        if share is not None:
+            check_use_share(self._use_blocks, scope, share[0], prefix, block.name, share[1])
+        self._use_blocks[scope, prefix] = block.name
+        named = name_block(body, prefix, inputs, share[0] if share else None)
         if training_only:
             named = [dataclasses.replace(layer, training_only=True) for layer in named]
         out.extend(named)
@@ -435,7 +447,7 @@ class LayerReader:
             raise origin.error(
                 f"expected a layer (e.g. 'relu' or 'conv: 64'), got {describe(node)}"
             )
-        special = ("name", "from", "when", "training_only")
+        special = ("name", "from", "when", "training_only", "share")
         kind_entries = [
             e for e in entries if e[0].lower() not in special and find_kind(e[0]) is not None
         ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from cnncalc.results import AxisField, LayerResult, NetworkResult, Window, alike_key
-from cnncalc.symbolic import Count
+from cnncalc.symbolic import Count, total
 
 # Characters a terminal acts on or that reorder or break the text around them: C0 and C1
 # controls, DEL, bidirectional embeddings, overrides and isolates, line and paragraph
@@ -58,6 +58,7 @@ class Column(Enum):
     START = "start"
     MACS = "macs"
     ACTIVATIONS = "activations"
+    SHARES = "shares"
     FROM = "from"
 
 
@@ -79,6 +80,7 @@ TITLES: dict[Column, str] = {
     Column.MACS: "MACs",
     Column.ACTIVATIONS: "activations",
     Column.FROM: "from",
+    Column.SHARES: "shared with",
 }
 
 TABLE_COLUMNS: tuple[Column, ...] = (
@@ -171,6 +173,8 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
         case Column.OUTPUT:
             return layer.output.text()
         case Column.PARAMS:
+            if layer.shares is not None and layer.params != 0 and fmt is number:  # not CSV
+                return f"{fmt(layer.params)} (shared with {layer.shares})"
             return fmt(layer.params)
         case Column.PARAMS_NONSHARED:
             return fmt(layer.params_nonshared)
@@ -188,6 +192,8 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
             return fmt(layer.activations)
         case Column.FROM:
             return " + ".join(layer.inputs)
+        case Column.SHARES:
+            return layer.shares or ""
 
 
 def is_graph(result: NetworkResult) -> bool:
@@ -301,9 +307,12 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
         return f"{number(value)} ({human(value)})" if isinstance(value, int) else number(value)
 
     counting = "" if result.counting == "torchvision" else f" as {result.counting} counts"
+    reused = total(layer.params for layer in result.layers if layer.shares is not None)
+    note = [("shared params", f"{both(reused)} reused by layers that share (counted once)")]
     return [
         ("input", f"{result.input.text()} = {number(t.input_elements)} values"),
         ("params", both(t.params)),
+        *(note if reused != 0 else []),
         (f"MACs{counting}", both(t.macs)),
         *((f"  {cls}", both(value)) for cls, value in result.breakdown),
         ("FLOPs (2 x MACs)", both(t.flops)),

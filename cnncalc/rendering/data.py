@@ -122,9 +122,10 @@ def _layer_json(
     name = names[layer.name] = _text(layer.name, encode)
     inputs = ", ".join([names.get(ref) or _text(ref, encode) for ref in layer.inputs])
     ending = "true" if layer.training_only else "false"
+    shares = "null" if layer.shares is None else _text(layer.shares, encode)
     return (
         f'{{"index": {layer.index}, "name": {name}, {parts[0]}{field}{parts[1]}'
-        f'"inputs": [{inputs}], "training_only": {ending}}}'
+        f'"inputs": [{inputs}], "training_only": {ending}, "shares": {shares}}}'
     )
 
 
@@ -196,7 +197,7 @@ def render_csv(result: NetworkResult) -> str:
     from cnncalc.rendering.cells import Column, cell
 
     columns = tuple(Column)  # every column, in table order
-    text = [c in (Column.NAME, Column.KIND, Column.FROM) for c in columns]
+    text = [c in (Column.NAME, Column.KIND, Column.FROM, Column.SHARES) for c in columns]
     lines = [",".join(c.value for c in columns)]
     for layer in result.layers:
         cells = [cell(layer, c, _raw) for c in columns]

@@ -28,7 +28,10 @@ def kinds_text(kinds: Sequence[Kind]) -> str:
             lines.append(f"    {field.name}{also}: {default}")
         lines.append(f"    MACs: {kind.macs}")
     lines.append("")
-    lines.append("Every layer also takes name, from (its inputs) and training_only;")
+    lines.append(
+        "Every layer also takes name, from (its inputs), training_only and share (reuse an "
+        "earlier layer's parameters);"
+    )
     lines.append(
         "activation and pooling layers take functional (a function call in PyTorch: F.relu)."
     )
