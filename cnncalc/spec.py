@@ -162,6 +162,57 @@ class Identity:
     """Passes its input on unchanged (an empty branch, a shortcut)."""
 
 
+@dataclass(frozen=True)
+class ConvTranspose:
+    """A transposed convolution (PyTorch's ConvTranspose, Keras's Conv2DTranspose)."""
+
+    filters: Count
+    kernel: Axes
+    stride: Axes
+    padding: Padding
+    output_padding: Axes
+    dilation: Axes
+    groups: int = 1
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Upsample:
+    """Interpolation to a scale (per axis), a size, or the size of a named earlier layer."""
+
+    scale: tuple[float, ...] | None
+    size: Axes | None
+    like: str | None
+    mode: str = "nearest"
+    align_corners: bool = False
+
+
+@dataclass(frozen=True)
+class PixelShuffle:
+    """Channels to space by ``factor`` (``inverse``: space to channels), on 2D inputs."""
+
+    factor: int
+    inverse: bool = False
+
+
+@dataclass(frozen=True)
+class Pad:
+    """Padding by (left, right) per axis, with a constant or by reflect/replicate/circular."""
+
+    pairs: tuple[PadPair, ...]
+    mode: str = "constant"
+    value: float = 0.0
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Cropping by (left, right) per axis, or to a centred size or a named layer's size."""
+
+    pairs: tuple[PadPair, ...]
+    center: Axes | None = None
+    like: str | None = None
+
+
 LayerOp = (
     Conv
     | Pool
@@ -176,6 +227,11 @@ LayerOp = (
     | Add
     | Concat
     | Identity
+    | ConvTranspose
+    | Upsample
+    | PixelShuffle
+    | Pad
+    | Crop
 )
 
 
@@ -186,6 +242,16 @@ Merge = Add | Concat
 def is_merge(op: LayerOp) -> TypeGuard[Merge]:
     """True for an op that merges several inputs into one."""
     return isinstance(op, Add | Concat)
+
+
+def size_reference(op: LayerOp) -> tuple[str, str] | None:
+    """The key and name of the earlier layer whose spatial size ``op`` matches (an
+    upsample's ``size``, a crop's ``center``), or None."""
+    if isinstance(op, Upsample) and op.like is not None:
+        return "size", op.like
+    if isinstance(op, Crop) and op.like is not None:
+        return "center", op.like
+    return None
 
 
 @dataclass(frozen=True)

@@ -107,8 +107,8 @@ def _layer_json(
             start.append(a.start)
             padding.append(a.padding)
         field = fields[id(rf)] = (
-            f'"receptive_field": {{"size": {size}, "jump": {jump}, "start": {start}, '
-            f'"padding": {padding}}}, '
+            f'"receptive_field": {{"size": {_exact(size)}, "jump": {_exact(jump)}, '
+            f'"start": {_exact(start)}, "padding": {_exact(padding)}}}, '
         )
     name = names[layer.name] = _text(layer.name, encode)
     inputs = ", ".join([names.get(ref) or _text(ref, encode) for ref in layer.inputs])
@@ -117,6 +117,14 @@ def _layer_json(
         f'{{"index": {layer.index}, "name": {name}, {parts[0]}{field}{parts[1]}'
         f'"inputs": [{inputs}], "training_only": {ending}}}'
     )
+
+
+def _exact(values: list[Any]) -> str:
+    """A list of receptive-field numbers as JSON: ints and floats as numbers, an exact
+    fraction (after upsampling) as the string ``"a/b"``."""
+    if all(isinstance(v, int | float) for v in values):
+        return str(values)
+    return "[" + ", ".join(str(v) if isinstance(v, int | float) else f'"{v}"' for v in values) + "]"
 
 
 def json_chunks(result: NetworkResult) -> Iterator[str]:

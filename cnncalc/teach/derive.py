@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from math import prod
 
 from cnncalc.engine import formulas as f
-from cnncalc.results import AxisField, LayerResult, Shape
+from cnncalc.results import AxisField, Exact, LayerResult, Shape
 from cnncalc.spec import (
     AXIS_NAMES,
     AdaptivePool,
@@ -56,6 +56,11 @@ class Derivation:
 
 def _n(value: Count) -> str:
     return f"{value:,}" if isinstance(value, int) else value.pretty()
+
+
+def _exact(value: Exact) -> Count | str:
+    """An int as it is; a fraction (after upsampling) as ``a/b``."""
+    return value if isinstance(value, int) else str(value)
 
 
 def _axis_names(dims: int) -> tuple[str, ...]:
@@ -269,7 +274,7 @@ def _merge_steps(op: Merge, sources: tuple[Source, ...], result: LayerResult) ->
                 f"receptive field {axis}",
                 "r = the largest over the paths",
                 f"max({sizes})",
-                result.receptive_field[i].size,
+                _exact(result.receptive_field[i].size),
             )
         )
     return steps
