@@ -158,7 +158,8 @@ ERRORS = [
         "kinds: conv, local, maxpool, avgpool, gap, gmp, adaptive_avgpool, adaptive_maxpool, "
         "flatten, add, concat, identity, fc, dropout, batchnorm, lrn, relu, relu6, leaky_relu, "
         "prelu, elu, selu, gelu, silu, mish, hardswish, hardsigmoid, sigmoid, tanh, softplus, "
-        "softmax, log_softmax\n"
+        "softmax, log_softmax, conv_transpose, upsample, pixel_shuffle, pixel_unshuffle, pad, "
+        "crop\n"
         "    INPUT(8x8x1) -> CNV(64)\n"
         "                    ~~~~~~^\n",
     ),
