@@ -191,6 +191,8 @@ class Field(NamedTuple):
     default: object = None
     aliases: tuple[str, ...] = ()
     required: bool = False
+    unset: str = "the kernel"
+    """What a ``None`` default means, as ``cnncalc kinds`` says it."""
 
 
 class Kind(NamedTuple):
@@ -583,8 +585,14 @@ KINDS: tuple[Kind, ...] = (
         "upsample",
         "interpolation to a scale, a size, or a named earlier layer's size",
         (
-            Field("scale", to_scales, None, aliases=("scale_factor", "factor")),
-            Field("size", to_size_or_layer, None, aliases=("output_size",)),
+            Field("scale", to_scales, None, ("scale_factor", "factor"), unset="none (or size)"),
+            Field(
+                "size",
+                to_size_or_layer,
+                None,
+                ("output_size",),
+                unset="none; a size, or an earlier layer's name to match its size",
+            ),
             Field("mode", _choice(*UPSAMPLE_MODES), "nearest", aliases=("interpolation",)),
             Field("align_corners", to_bool, False),
         ),
@@ -638,7 +646,13 @@ KINDS: tuple[Kind, ...] = (
         "cropping per side, or centred to a size or to a named earlier layer's size",
         (
             Field("cropping", to_sides, 0, aliases=("crop", "amount")),
-            Field("center", to_size_or_layer, None, aliases=("centre", "center_to")),
+            Field(
+                "center",
+                to_size_or_layer,
+                None,
+                ("centre", "center_to"),
+                unset="none; a size, or an earlier layer's name to match its size",
+            ),
         ),
         _crop,
         aliases=("cropping", "center_crop", "centercrop", *_spatial_aliases("cropping")),

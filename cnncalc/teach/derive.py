@@ -17,6 +17,7 @@ from cnncalc.spec import (
     AdaptivePool,
     Add,
     Conv,
+    ConvTranspose,
     Dense,
     GlobalPool,
     LayerSpec,
@@ -194,6 +195,63 @@ def _conv_steps(op: Conv, shape: Shape, result: LayerResult) -> list[Step]:
     return steps
 
 
+def _conv_transpose_steps(
+    op: ConvTranspose, shape: Shape, result: LayerResult, rf_in: tuple[AxisField, ...]
+) -> list[Step]:
+    """Output size per axis, parameters and MACs of a transposed convolution, and its
+    receptive field as a step of stride 1/s (README, "Decoder layers")."""
+    names = _axis_names(len(shape.size))
+    steps = []
+    for i, axis in enumerate(names):
+        n, k, s, d = shape.size[i], op.kernel[i], op.stride[i], op.dilation[i]
+        (pl, pr), o = op.padding.pairs[i], op.output_padding[i]
+        pad = f"2*{pl}" if pl == pr else f"({pl} + {pr})"
+        steps.append(
+            Step(
+                f"output {axis}",
+                "(n - 1)*s - 2p + d*(k - 1) + output_padding + 1",
+                f"({n} - 1)*{s} - {pad} + {d}*({k} - 1) + {o} + 1",
+                f.conv_transpose_output_length(n, k, s, pl, pr, d, o),
+            )
+        )
+    steps.append(_volume_step(result.output))
+    c_out = "C_out/g" if op.groups > 1 else "C_out"
+    c_out_value = f"{_n(op.filters)}/{op.groups}" if op.groups > 1 else _n(op.filters)
+    k_values = "*".join(map(str, op.kernel))
+    bias = f" + {_n(op.filters)}" if op.bias else ""
+    steps.append(
+        Step(
+            "parameters",
+            f"C_in*{c_out}*prod(k)" + (" + C_out" if op.bias else ""),
+            f"{_n(shape.channels)}*{c_out_value}*{k_values}{bias}",
+            result.params,
+        )
+    )
+    steps.append(
+        Step(
+            "MACs",
+            f"C_in*prod(n_in)*{c_out}*prod(k)",
+            f"{_n(shape.channels)}*{'*'.join(map(str, shape.size))}*{c_out_value}*{k_values}",
+            result.macs,
+        )
+    )
+    for i, axis in enumerate(names if rf_in else ()):
+        a, b = rf_in[i], result.receptive_field[i]
+        k_eff = f.effective_kernel(op.kernel[i], op.dilation[i])
+        s = op.stride[i]
+        jump = str(a.jump) if isinstance(a.jump, int) else f"({a.jump})"
+        steps.append(
+            Step(
+                f"receptive field {axis}",
+                "r = r_in + (k_eff - 1)*j_in/s",
+                f"{a.size} + ({k_eff} - 1)*{jump}/{s}",
+                _exact(b.size),
+            )
+        )
+        steps.append(Step(f"jump {axis}", "j = j_in/s", f"{jump}/{s}", _exact(b.jump)))
+    return steps
+
+
 def _dense_steps(op: Dense, shape: Shape, result: LayerResult) -> list[Step]:
     bias = " + 1" if op.bias else ""
     return [
@@ -298,6 +356,9 @@ def derive(
         rf_in = tuple(AxisField(1, 1, 0) for _ in shape.size)
     steps: list[Step] = []
     dilation_note = ""
+    if isinstance(op, ConvTranspose):
+        steps += _conv_transpose_steps(op, shape, result, rf_in)
+        return Derivation(f"layer {result.index} ({result.name}): {layer.kind}", tuple(steps))
     if isinstance(op, Conv | Pool):
         steps += _window_steps(layer, shape, result)
         if any(d > 1 for d in op.dilation):
