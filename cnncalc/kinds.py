@@ -373,23 +373,7 @@ def _conv_transpose(kind: str, v: Values) -> LayerOp:
 
 
 def _upsample(kind: str, v: Values) -> LayerOp:
-    size = v["size"]
-    return Upsample(
-        scale=v["scale"],
-        size=size if isinstance(size, tuple) else None,
-        like=size if isinstance(size, str) else None,
-        mode=v["mode"],
-        align_corners=v["align_corners"],
-    )
-
-
-def _crop(kind: str, v: Values) -> LayerOp:
-    center = v["center"]
-    return Crop(
-        pairs=v["cropping"].pairs,
-        center=center if isinstance(center, tuple) else None,
-        like=center if isinstance(center, str) else None,
-    )
+    return Upsample(v["scale"], v["size"], v["mode"], v["align_corners"])
 
 
 UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
@@ -633,7 +617,7 @@ KINDS: tuple[Kind, ...] = (
             Field("mode", _choice(*PAD_MODES), "constant", aliases=("padding_mode",)),
             Field("value", to_float, 0.0, aliases=("constant_values",)),
         ),
-        lambda kind, v: Pad(v["padding"].pairs, v["mode"], v["value"]),
+        lambda kind, v: Pad(v["padding"], v["mode"], v["value"]),
         aliases=(
             "zeropad",
             *_spatial_aliases("zeropad", "constantpad", "zeropadding"),
@@ -654,7 +638,7 @@ KINDS: tuple[Kind, ...] = (
                 unset="none; a size, or an earlier layer's name to match its size",
             ),
         ),
-        _crop,
+        lambda kind, v: Crop(v["cropping"], v["center"]),
         aliases=("cropping", "center_crop", "centercrop", *_spatial_aliases("cropping")),
         positional=("cropping",),
         macs="0 (a slice)",

@@ -178,11 +178,11 @@ class ConvTranspose:
 
 @dataclass(frozen=True)
 class Upsample:
-    """Interpolation to a scale (per axis), a size, or the size of a named earlier layer."""
+    """Interpolation to a scale (per axis), or to a size: given, or (a name) the spatial
+    size of that earlier layer."""
 
     scale: tuple[float, ...] | None
-    size: Axes | None
-    like: str | None
+    size: Axes | str | None
     mode: str = "nearest"
     align_corners: bool = False
 
@@ -199,18 +199,18 @@ class PixelShuffle:
 class Pad:
     """Padding by (left, right) per axis, with a constant or by reflect/replicate/circular."""
 
-    pairs: tuple[PadPair, ...]
+    padding: Padding
     mode: str = "constant"
     value: float = 0.0
 
 
 @dataclass(frozen=True)
 class Crop:
-    """Cropping by (left, right) per axis, or to a centred size or a named layer's size."""
+    """Cropping by (left, right) per axis, or centred to a size: given, or (a name) the
+    spatial size of that earlier layer."""
 
-    pairs: tuple[PadPair, ...]
-    center: Axes | None = None
-    like: str | None = None
+    cropping: Padding
+    center: Axes | str | None = None
 
 
 LayerOp = (
@@ -247,10 +247,10 @@ def is_merge(op: LayerOp) -> TypeGuard[Merge]:
 def size_reference(op: LayerOp) -> tuple[str, str] | None:
     """The key and name of the earlier layer whose spatial size ``op`` matches (an
     upsample's ``size``, a crop's ``center``), or None."""
-    if isinstance(op, Upsample) and op.like is not None:
-        return "size", op.like
-    if isinstance(op, Crop) and op.like is not None:
-        return "center", op.like
+    if isinstance(op, Upsample) and isinstance(op.size, str):
+        return "size", op.size
+    if isinstance(op, Crop) and isinstance(op.center, str):
+        return "center", op.center
     return None
 
 

@@ -42,6 +42,18 @@ CANONICAL_LAYERS = st.sampled_from(
         "DROPOUT(0.5)",
         "LRN",
         "LOCAL(2, 1)",
+        "CONV_TRANSPOSE(4, 4, s=2, p=1)",
+        "CONV_TRANSPOSE(2, 3, s=2, p=1, op=1)",
+        "CONV_TRANSPOSE(4, 3, g=2, bias=false)",
+        "UPSAMPLE(2)",
+        "UPSAMPLE(0.5, bilinear)",
+        "UPSAMPLE(size=9)",
+        "PIXEL_SHUFFLE(2)",
+        "PIXEL_UNSHUFFLE(2)",
+        "PAD(1, reflect)",
+        "PAD([1, 2], circular)",
+        "CROP(1)",
+        "CROP(center=5)",
     ]
 )
 """Layer text written as the formatter writes it, so parse(format(tree)) == tree."""
@@ -87,6 +99,8 @@ CHAIN_PIECES = st.one_of(
             "ADD{RELU | IDENTITY}",
             "CONCAT{RELU | MAXPOOL(3, 1, p=1) -> RELU}",
             "[CONV(4, 3, p=1) -> RELU]*2",
+            "CONCAT{IDENTITY | MAXPOOL(2) -> UPSAMPLE(2, bilinear)}",
+            "[CONV(4, 3, p=1, name=skip) -> UPSAMPLE(1.5) -> CROP(center=skip)]",
         ]
     ),
 )
@@ -171,7 +185,12 @@ YAML_LAYER_VALUES = st.recursive(
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(
-            st.sampled_from(["filters", "kernel", "stride", "padding", "units", "p", "x"]),
+            st.sampled_from(
+                [
+                    *("filters", "kernel", "stride", "padding", "units", "p", "x"),
+                    *("output_padding", "scale", "size", "mode", "center", "cropping"),
+                ]
+            ),
             inner,
             max_size=3,
         )
@@ -182,10 +201,14 @@ YAML_LAYER_VALUES = st.recursive(
 
 YAML_LAYERS = st.lists(
     st.one_of(
-        st.sampled_from(["relu", "flatten", "bn", "gap", "conv", "nope"]),
+        st.sampled_from(["relu", "flatten", "bn", "gap", "conv", "nope", "upsample", "crop"]),
         st.dictionaries(
             st.sampled_from(
-                ["conv", "maxpool", "fc", "dropout", "repeat", "layers", "name", "adaptive_avgpool"]
+                [
+                    *("conv", "maxpool", "fc", "dropout", "repeat", "layers", "name"),
+                    *("adaptive_avgpool", "conv_transpose", "upsample", "pixel_shuffle"),
+                    *("pixel_unshuffle", "pad", "crop"),
+                ]
             ),
             YAML_LAYER_VALUES,
             max_size=2,
@@ -226,7 +249,13 @@ SPEC_VALUES = st.sampled_from(
 """Argument values a newcomer or an attacker might write."""
 SPEC_TEXTS = st.builds(
     lambda kind, a, b: f"INPUT(8x8x2) -> {kind}({a}, {b})" if a or b else f"INPUT(8x8x2) -> {kind}",
-    st.sampled_from(["CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"]),
+    st.sampled_from(
+        [
+            *("CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"),
+            *("DECONV", "ConvTranspose2d", "UPSAMPLE", "Upsample", "PIXEL_SHUFFLE", "PAD"),
+            *("CROP", "PIXEL_UNSHUFFLE"),
+        ]
+    ),
     SPEC_VALUES,
     SPEC_VALUES,
 )

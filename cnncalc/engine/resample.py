@@ -158,7 +158,7 @@ def _upsample(op: Upsample, shape: Shape, target: Shape | None, fail: Fail) -> R
         )
     if op.align_corners and _TAPS[op.mode] == 1:
         raise fail(f"align_corners applies to the interpolating modes, not to {op.mode}")
-    given = sum(x is not None for x in (op.scale, op.size, op.like))
+    given = sum(x is not None for x in (op.scale, op.size))
     if given != 1:
         raise fail(
             "upsample takes either scale or size (a size, or a layer's name), not both"
@@ -175,12 +175,12 @@ def _upsample(op: Upsample, shape: Shape, target: Shape | None, fail: Fail) -> R
         if any(n < 1 for n in size):
             raise fail(f"the output would be {where}: floor(n * scale) must be at least 1")
     else:
-        if op.size is not None:
+        if isinstance(op.size, tuple):
             size = op.size
         else:
             assert target is not None
             if not target.size:
-                raise fail(f"size names '{op.like}', whose output {target.text()} is flat")
+                raise fail(f"size names '{op.size}', whose output {target.text()} is flat")
             size = target.size
         _sizes("size", size, shape, fail)
         from fractions import Fraction
@@ -226,7 +226,7 @@ def _pixel_shuffle(op: PixelShuffle, shape: Shape, fail: Fail) -> Resampled:
 def _pad(op: Pad, shape: Shape, fail: Fail) -> Resampled:
     _spatial("pad", shape, fail)
     dims = len(shape.size)
-    pairs = op.pairs[:dims]
+    pairs = op.padding.pairs[:dims]
     for i, (n, (left, right)) in enumerate(zip(shape.size, pairs, strict=True)):
         widest = max(left, right)
         if op.mode == "reflect" and widest >= n:
@@ -253,13 +253,13 @@ def _crop(op: Crop, shape: Shape, target: Shape | None, fail: Fail) -> Resampled
     _spatial("crop", shape, fail)
     dims = len(shape.size)
     center = op.center
-    if op.like is not None:
+    if isinstance(center, str):
         assert target is not None
         if not target.size:
-            raise fail(f"center names '{op.like}', whose output {target.text()} is flat")
+            raise fail(f"center names '{center}', whose output {target.text()} is flat")
         center = target.size
     if center is not None:
-        if any(left or right for left, right in op.pairs):
+        if any(left or right for left, right in op.cropping.pairs):
             raise fail("crop takes either cropping per side or center, not both")
         _sizes("center", center, shape, fail)
         pairs = tuple(f.center_crop_sides(n, m) for n, m in zip(shape.size, center, strict=True))
@@ -270,7 +270,7 @@ def _crop(op: Crop, shape: Shape, target: Shape | None, fail: Fail) -> Resampled
                     f"input size {n}"
                 )
     else:
-        pairs = op.pairs[:dims]
+        pairs = op.cropping.pairs[:dims]
     size = tuple(n - left - right for n, (left, right) in zip(shape.size, pairs, strict=True))
     for i, (n, (left, right), m) in enumerate(zip(shape.size, pairs, size, strict=True)):
         if m < 1:
