@@ -338,7 +338,8 @@ def to_scales(value: object, what: str, dims: int, origin: Origin) -> tuple[floa
 def to_size_or_layer(value: object, what: str, dims: int, origin: Origin) -> Axes | str:
     """A size (one positive number or one per axis), or the name of an earlier layer whose
     spatial size to match."""
-    if isinstance(value, str) and not re.fullmatch("[0-9\\s.x\u00d7+-]*", value):
+    sizes = isinstance(value, str) and re.fullmatch("[0-9\\s.x\u00d7+-]*", value)
+    if isinstance(value, str) and not (sizes and re.search("[0-9]", value)):
         return to_name(value.strip(), origin)
     return to_axes(value, what, dims, origin)
 

@@ -231,14 +231,18 @@ def transposed_rf_step(kernel_eff: int, stride: int, pad_left: int) -> tuple[Exa
     )
 
 
-def upsample_rf_step(taps: int, scale: Exact) -> tuple[Exact, Exact, Exact]:
-    """Upsampling by ``scale`` as one receptive-field step: each output reads ``taps``
-    neighbouring inputs (nearest 1, linear 2, cubic 4 per axis), centred:
-    ``(taps, 1/scale, (taps - 1)/2)``, so ``r_out = r_in + (taps - 1)*j_in``,
-    ``j_out = j_in/scale``."""
+def upsample_rf_step(taps: int, step: Exact, align_corners: bool) -> tuple[Exact, Exact, Exact]:
+    """Interpolation as one receptive-field step (kernel, stride, left padding) in units of
+    its input. Output ``o`` samples input coordinate ``x = (o + 1/2)*step - 1/2``
+    (PyTorch's half-pixel rule, ``step = 1/scale``), or ``x = o*step`` with
+    ``align_corners``, and reads ``taps`` neighbours there (nearest 1, linear 2, cubic 4
+    per axis). So ``r_out = r_in + (taps - 1)*j_in``, ``j_out = step*j_in``, and output 0
+    is centred at ``start_in + x_0*j_in``: the step is
+    ``(taps, step, (taps - 1)/2 - x_0)``."""
     from fractions import Fraction
 
-    return taps, exact(1 / Fraction(scale)), exact(Fraction(taps - 1, 2))
+    x0 = 0 if align_corners else (step - 1) / Fraction(2)
+    return taps, exact(Fraction(step)), exact(Fraction(taps - 1, 2) - x0)
 
 
 def interpolate_output_length(n: int, scale: float) -> int:

@@ -140,13 +140,6 @@ def _conv_transpose(op: ConvTranspose, shape: Shape, fail: Fail) -> Resampled:
     )
 
 
-def _exact_scale(scale: float) -> Exact:
-    """A scale factor as the exact decimal it was written as (1.5 is 3/2, 0.1 is 1/10)."""
-    from fractions import Fraction  # imported when needed: it costs start-up time
-
-    return f.exact(Fraction(repr(scale)))
-
-
 def _upsample(op: Upsample, shape: Shape, target: Shape | None, fail: Fail) -> Resampled:
     _spatial("upsample", shape, fail)
     dims = len(shape.size)
@@ -165,12 +158,13 @@ def _upsample(op: Upsample, shape: Shape, target: Shape | None, fail: Fail) -> R
             if given
             else "upsample needs a scale or a size (a size, or a layer's name)"
         )
-    scales: list[Exact] = []
+    from fractions import Fraction  # imported when needed: it costs start-up time
+
     if op.scale is not None:
         size = tuple(
             f.interpolate_output_length(n, s) for n, s in zip(shape.size, op.scale, strict=True)
         )
-        scales = [_exact_scale(s) for s in op.scale]
+        steps_in = [1 / Fraction(repr(s)) for s in op.scale]  # PyTorch samples at 1/scale
         where = "x".join(map(str, size))
         if any(n < 1 for n in size):
             raise fail(f"the output would be {where}: floor(n * scale) must be at least 1")
@@ -183,9 +177,12 @@ def _upsample(op: Upsample, shape: Shape, target: Shape | None, fail: Fail) -> R
                 raise fail(f"size names '{op.size}', whose output {target.text()} is flat")
             size = target.size
         _sizes("size", size, shape, fail)
-        from fractions import Fraction
-
-        scales = [f.exact(Fraction(o, n)) for o, n in zip(size, shape.size, strict=True)]
+        steps_in = [Fraction(n, o) for o, n in zip(size, shape.size, strict=True)]
+    if op.align_corners:  # PyTorch: (n - 1)/(out - 1) between samples, whatever the scale
+        steps_in = [
+            Fraction(n - 1, o - 1) if o > 1 else step
+            for n, o, step in zip(shape.size, size, steps_in, strict=True)
+        ]
     hyper: dict[str, HyperValue] = {}
     if op.scale is not None:
         hyper["scale"] = op.scale
@@ -194,7 +191,8 @@ def _upsample(op: Upsample, shape: Shape, target: Shape | None, fail: Fail) -> R
     hyper["mode"] = op.mode
     if _TAPS[op.mode] > 1:
         hyper["align_corners"] = op.align_corners
-    steps = tuple(f.upsample_rf_step(_TAPS[op.mode], s) for s in scales)
+    taps = _TAPS[op.mode]
+    steps = tuple(f.upsample_rf_step(taps, step, op.align_corners) for step in steps_in)
     return Resampled(Shape(shape.channels, size), hyper, steps)
 
 
@@ -210,7 +208,11 @@ def _pixel_shuffle(op: PixelShuffle, shape: Shape, fail: Fail) -> Resampled:
                 f"input has {shape.channels}"
             )
         output = Shape(shape.channels // (r * r), tuple(n * r for n in shape.size))
-        steps: tuple[Step, ...] = tuple(f.upsample_rf_step(1, r) for _ in shape.size)
+        from fractions import Fraction
+
+        # each output reads one input, r outputs to an input: nearest upsampling by r
+        step = f.upsample_rf_step(1, Fraction(1, r), False)
+        steps: tuple[Step, ...] = tuple(step for _ in shape.size)
     else:
         for i, n in enumerate(shape.size):
             if n % r:
