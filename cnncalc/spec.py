@@ -6,7 +6,8 @@ Both spec formats (YAML and the grammar) produce a :class:`NetworkSpec`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol, TypeGuard
 
 from cnncalc.symbolic import Count
@@ -252,6 +253,16 @@ def size_reference(op: LayerOp) -> tuple[str, str] | None:
     if isinstance(op, Crop) and isinstance(op.center, str):
         return "center", op.center
     return None
+
+
+def rename_reference(op: LayerOp, rename: Mapping[str, str]) -> LayerOp:
+    """``op`` with the layer its size or centre names renamed (blocks and repeats rename
+    the layers in them, and what refers to them follows)."""
+    reference = size_reference(op)
+    if reference is None or reference[1] not in rename:
+        return op
+    key, ref = reference
+    return replace(op, **{key: rename[ref]})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -364,3 +364,40 @@ def test_receptive_fields_are_exact_in_every_output(pieces: list[str]) -> None:
                 assert isinstance(value, int) or value.denominator != 1
                 assert Fraction(written) == value
                 assert isinstance(written, str) != isinstance(value, int)
+
+
+def test_references_follow_blocks_and_repeats() -> None:
+    # Two U-Net levels from one block, repeated: each crop matches its own level's
+    # up-convolution. Level 0: 64 -conv3-> 62 -pool-> 31 -conv3-> 29 -up-> 58, so enc (62)
+    # is cropped to 58. Level 1: 58 -> 56 -> 28 -> 26 -> 52: enc (56) cropped to 52.
+    spec = parse_yaml(
+        "input: 64x64x4\n"
+        "blocks:\n"
+        "  level:\n"
+        "    layers:\n"
+        "      - conv: {filters: 8, kernel: 3, name: enc}\n"
+        "      - maxpool: 2\n"
+        "      - conv: {filters: 8, kernel: 3}\n"
+        "      - conv_transpose: {filters: 8, kernel: 2, stride: 2, name: up}\n"
+        "      - crop: {center: up, from: enc, name: skip}\n"
+        "      - concat: {from: [skip, up]}\n"
+        "layers:\n"
+        "  - repeat: 2\n"
+        "    layers: [level: {name: lv}]\n"
+    )
+    result = evaluate(spec)
+    skips = {layer.name: _shape(result, layer.index - 1) for layer in result.layers}
+    assert skips["lv.0.skip"] == [58, 58, 8]
+    assert skips["lv.1.skip"] == [52, 52, 8]
+    grammar = _grammar(
+        "DEF level = CONV(8, 3, name=enc) -> MAXPOOL(2) -> CONV(8, 3) "
+        "-> DECONV(8, 2, s=2, name=up) -> CROP(center=up, from=enc, name=skip) "
+        "-> CONCAT(from=[skip, up]);\n"
+        "INPUT(64x64x4) -> level(name=lv)*2"
+    )
+    assert [
+        _shape(grammar, layer.index - 1) for layer in grammar.layers if "skip" in layer.name
+    ] == [
+        [58, 58, 8],
+        [52, 52, 8],
+    ]

@@ -438,7 +438,8 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
         reference = size_reference(layer.op)
         if reference is not None:
             key, ref = reference
-            _check_ref(spec, names, position, _At(layer, i + 1, name), ref, key)
+            at = _At(layer, i + 1, name)
+            _check_ref(spec, names, position, at, resolve_ref(ref, i, names), key)
         if not layer.inputs:  # the common case: the layer before
             wiring.append((previous,))
             previous = name
@@ -616,7 +617,8 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             known = memo.get((layer.op, source.shape))
             if known is None:
                 reference = size_reference(layer.op)
-                target = tensors[reference[1]].shape if reference else None
+                ref = resolve_ref(reference[1], index - 1, names) if reference else None
+                target = tensors[ref].shape if ref else None
                 out = _outcome(_At(layer, index, name), source.shape, target)
                 known = memo[layer.op, source.shape] = (
                     out,
