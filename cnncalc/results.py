@@ -62,6 +62,12 @@ class AxisField(NamedTuple):
         return twice // 2 if twice % 2 == 0 else twice / 2
 
 
+def json_number(value: int | float | Fraction) -> int | float | str:
+    """A receptive-field number for JSON: ints and floats as they are, an exact fraction
+    (after upsampling) as the string ``"a/b"``."""
+    return value if isinstance(value, int | float) else str(value)
+
+
 class Window(NamedTuple):
     """A sliding window as the engine resolved it: kernel, stride, padding per side
     (``same`` worked out for this input) and dilation per spatial axis. Adaptive pooling's

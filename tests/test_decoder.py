@@ -401,3 +401,15 @@ def test_references_follow_blocks_and_repeats() -> None:
         [58, 58, 8],
         [52, 52, 8],
     ]
+
+
+def test_fractions_in_compare_and_explain_json() -> None:
+    text = "INPUT(4x4x8) -> DECONV(4, 4, s=2, p=1) -> CONV(4, 3)"
+    # conv after it: r = 5/2 + (3 - 1)*1/2 = 7/2
+    code, out, err = run_cli("compare", text, "INPUT(4x4x8) -> CONV(4, 3)", "-f", "json")
+    assert code == 0, err
+    assert [entry["receptive_field"] for entry in json.loads(out)] == [["7/2", "7/2"], [3, 3]]
+    code, out, err = run_cli("explain", text, "-l", "2", "-f", "json")
+    assert code == 0, err
+    steps = {s["quantity"]: s["result"] for s in json.loads(out)["derivation"]["steps"]}
+    assert (steps["receptive field H"], steps["jump H"]) == ("7/2", "1/2")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-from cnncalc.results import LayerResult, NetworkResult, alike_key
+from cnncalc.results import LayerResult, NetworkResult, alike_key, json_number
 from cnncalc.symbolic import Count, Poly
 
 
@@ -120,11 +120,10 @@ def _layer_json(
 
 
 def _exact(values: list[Any]) -> str:
-    """A list of receptive-field numbers as JSON: ints and floats as numbers, an exact
-    fraction (after upsampling) as the string ``"a/b"``."""
+    """A list of receptive-field numbers as JSON (see :func:`json_number`)."""
     if all(isinstance(v, int | float) for v in values):
-        return str(values)
-    return "[" + ", ".join(str(v) if isinstance(v, int | float) else f'"{v}"' for v in values) + "]"
+        return str(values)  # the common case, and the fast one
+    return json.dumps([json_number(v) for v in values])
 
 
 def json_chunks(result: NetworkResult) -> Iterator[str]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
+from typing import TYPE_CHECKING
 
 from cnncalc.engine import formulas as f
-from cnncalc.results import AxisField, Exact, LayerResult, Shape
+from cnncalc.results import AxisField, LayerResult, Shape, json_number
 from cnncalc.spec import (
     AXIS_NAMES,
     AdaptivePool,
@@ -26,6 +27,9 @@ from cnncalc.spec import (
     is_merge,
 )
 from cnncalc.symbolic import Count, quotient_text, ratio_text
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,9 @@ def _n(value: Count) -> str:
     return f"{value:,}" if isinstance(value, int) else value.pretty()
 
 
-def _exact(value: Exact) -> Count | str:
-    """An int as it is; a fraction (after upsampling) as ``a/b``."""
-    return value if isinstance(value, int) else str(value)
+def _exact(value: int | float | Fraction) -> Count | float | str:
+    """A number as it is; a fraction (after upsampling) as ``a/b``."""
+    return json_number(value)
 
 
 def _axis_names(dims: int) -> tuple[str, ...]:
@@ -280,16 +284,16 @@ def _rf_steps(
                 f"receptive field {axis}",
                 "r = r_in + (k_eff - 1)*j_in",
                 f"{a.size} + ({k} - 1)*{a.jump}",
-                b.size,
+                _exact(b.size),
             )
         )
-        steps.append(Step(f"jump {axis}", "j = j_in * s", f"{a.jump} * {s}", b.jump))
+        steps.append(Step(f"jump {axis}", "j = j_in * s", f"{a.jump} * {s}", _exact(b.jump)))
         steps.append(
             Step(
                 f"start {axis}",
                 "start = start_in + ((k_eff - 1)/2 - p_left)*j_in",
                 f"{a.start} + (({k} - 1)/2 - {p})*{a.jump}",
-                b.start,
+                _exact(b.start),
             )
         )
     return steps
