@@ -413,3 +413,23 @@ def test_fractions_in_compare_and_explain_json() -> None:
     assert code == 0, err
     steps = {s["quantity"]: s["result"] for s in json.loads(out)["derivation"]["steps"]}
     assert (steps["receptive field H"], steps["jump H"]) == ("7/2", "1/2")
+
+
+def test_a_block_matching_its_own_input_each_time() -> None:
+    # The same layers (one op: `size: input` becomes "the layer 2 back") on the same
+    # 4x4 map, but the block's inputs differ: 8x8 the first time, 8 - 2 = 6 the second.
+    spec = parse_yaml(
+        "input: 8x8x2\n"
+        "blocks:\n"
+        "  b:\n"
+        "    layers: [adaptive_avgpool: 4, upsample: {size: input}]\n"
+        "layers: [b, crop: 1, b]\n"
+    )
+    result = evaluate(spec)
+    assert [_shape(result, i) for i in range(len(result.layers))] == [
+        [4, 4, 2],
+        [8, 8, 2],
+        [6, 6, 2],
+        [4, 4, 2],
+        [6, 6, 2],
+    ]

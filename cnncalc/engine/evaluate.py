@@ -597,7 +597,8 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     rf_warned = padding_warned = upsampled = False
     # Long chains repeat the same layer on the same input: compute each pair once.
     memo: dict[
-        tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...], Count]
+        tuple[LayerOp, Shape, Shape | None],
+        tuple[_Outcome, tuple[tuple[str, HyperValue], ...], Count],
     ] = {}
     for index, (layer, name, refs) in enumerate(
         zip(spec.layers, names, wiring, strict=True), start=1
@@ -614,13 +615,14 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             source = tensors[refs[0]]
             if layer.in_channels is not None:
                 _check_in_channels(_At(layer, index, name), source.shape)
-            known = memo.get((layer.op, source.shape))
+            reference = size_reference(layer.op)  # a size to match: part of the key
+            target = (
+                tensors[resolve_ref(reference[1], index - 1, names)].shape if reference else None
+            )
+            known = memo.get((layer.op, source.shape, target))
             if known is None:
-                reference = size_reference(layer.op)
-                ref = resolve_ref(reference[1], index - 1, names) if reference else None
-                target = tensors[ref].shape if ref else None
                 out = _outcome(_At(layer, index, name), source.shape, target)
-                known = memo[layer.op, source.shape] = (
+                known = memo[layer.op, source.shape, target] = (
                     out,
                     tuple(out.hyper.items()),
                     out.output.numel,
