@@ -433,3 +433,32 @@ def test_a_block_matching_its_own_input_each_time() -> None:
         [4, 4, 2],
         [6, 6, 2],
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # sizes double 20,000 times: refused once past 200 digits (2**659 > 10**198)
+        ("INPUT(64x64x3) -> UPSAMPLE(2)*20000", "layer 659 (upsample659): the output size"),
+        # the jump gains a factor 31/128 per level, the size stays: refused past 3,000 bits
+        ("INPUT(64x64x3) -> [UPSAMPLE(size=64) -> MAXPOOL(3, 2)]*5000", "more than 3,000 bits"),
+        ("INPUT(64x64x3) -> [UPSAMPLE(1.37, bicubic) -> MAXPOOL(2, 1)]*3000", "3,000 bits"),
+    ],
+)
+def test_growth_by_scaling_is_bounded(text: str, message: str) -> None:
+    start = time.perf_counter()
+    code, _, err = run_cli("summarize", text)
+    assert (code, message in err) == (2, True), err
+    assert time.perf_counter() - start < 20
+
+
+@given(
+    st.lists(st.sampled_from(["UPSAMPLE(1.37)", "UPSAMPLE(size=9)", "MAXPOOL(2, 1)"]), max_size=40)
+)
+def test_every_value_is_writable(pieces: list[str]) -> None:
+    """Whatever the chain of scalings, every output writes (no number past Python's limit
+    on writing integers) or ends in a clear error."""
+    code, out, err = run_cli("summarize", " -> ".join(["INPUT(9x9x1)", *pieces]), "-f", "json")
+    assert code in (0, 2), err
+    if code == 0:
+        json.loads(out)

@@ -632,6 +632,10 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             if out.steps is not None:
                 rf = _advance(rf, out.steps)
                 extent = out.output.size
+                if upsampled:  # fractions may grow: keep them bounded
+                    problem = resample.field_problem(tuple(x for a in rf for x in a))
+                    if problem:
+                        raise _At(layer, index, name).fail(problem)
             elif out.mixes_all and extent:
                 rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
                 extent = ()

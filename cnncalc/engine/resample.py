@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
 from cnncalc.errors import CnnCalcError
+from cnncalc.options import MAX_DIGITS
 from cnncalc.results import Exact, HyperValue, Shape, Window
 from cnncalc.spec import AXIS_NAMES, ConvTranspose, Crop, LayerOp, Pad, PixelShuffle, Upsample
 from cnncalc.symbolic import Count
@@ -26,6 +27,15 @@ DECODER = (ConvTranspose, Upsample, PixelShuffle, Pad, Crop)
 
 UPSAMPLING = (ConvTranspose, Upsample, PixelShuffle)
 """Ops after which a receptive field is a span of input, not a window (README)."""
+
+SIZE_DIGITS = 2 * MAX_DIGITS
+"""The longest output size a decoder layer may make: sizes written are at most
+MAX_DIGITS long, and only upsampling multiplies them; at twice that, every product
+cnncalc forms stays within Python's limit on writing integers (4,300 digits)."""
+
+RF_BITS = 3_000
+"""The longest numerator or denominator (about 900 digits) of a receptive-field
+fraction; past it the exact value says nothing and would cost time to carry."""
 
 _TAPS = {"nearest": 1, "nearest-exact": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
 _MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -67,16 +77,38 @@ def outcome(op: LayerOp, shape: Shape, target: Shape | None, fail: Fail) -> Resa
     """Evaluate one decoder op on ``shape``; ``target`` is the output of the layer a
     ``size`` or ``center`` names, when it names one."""
     if isinstance(op, ConvTranspose):
-        return _conv_transpose(op, shape, fail)
-    if isinstance(op, Upsample):
-        return _upsample(op, shape, target, fail)
-    if isinstance(op, PixelShuffle):
-        return _pixel_shuffle(op, shape, fail)
-    if isinstance(op, Pad):
-        return _pad(op, shape, fail)
-    if isinstance(op, Crop):
-        return _crop(op, shape, target, fail)
-    raise AssertionError(f"not a decoder op: {op!r}")
+        result = _conv_transpose(op, shape, fail)
+    elif isinstance(op, Upsample):
+        result = _upsample(op, shape, target, fail)
+    elif isinstance(op, PixelShuffle):
+        result = _pixel_shuffle(op, shape, fail)
+    elif isinstance(op, Pad):
+        result = _pad(op, shape, fail)
+    elif isinstance(op, Crop):
+        result = _crop(op, shape, target, fail)
+    else:
+        raise AssertionError(f"not a decoder op: {op!r}")
+    dims = len(result.output.size)
+    for i, n in enumerate(result.output.size):
+        if n >= 10**SIZE_DIGITS:
+            raise fail(
+                f"the output size on axis {_axis(dims, i)} has more than {SIZE_DIGITS} digits; "
+                "cnncalc follows sizes up to that"
+            )
+    return result
+
+
+def field_problem(fields: tuple[Exact, ...]) -> str | None:
+    """Why a receptive field (its numbers, after upsampling) is too long to follow exactly,
+    or None."""
+    for value in fields:
+        if value.denominator.bit_length() > RF_BITS or abs(value.numerator).bit_length() > RF_BITS:
+            return (
+                f"the receptive field's exact value needs more than {RF_BITS:,} bits (about "
+                f"{RF_BITS * 3 // 10:,} digits) after this many scalings; cnncalc follows it "
+                "up to that"
+            )
+    return None
 
 
 def _conv_transpose(op: ConvTranspose, shape: Shape, fail: Fail) -> Resampled:
