@@ -26,6 +26,8 @@ from cnncalc.spec import (
     ChannelSplit,
     Concat,
     Conv,
+    ConvTranspose,
+    Crop,
     Dense,
     DepthwiseConv,
     Dropout,
@@ -41,9 +43,12 @@ from cnncalc.spec import (
     LayerSpec,
     Multiply,
     Origin,
+    Pad,
     Padding,
+    PixelShuffle,
     Pool,
     SeparableConv,
+    Upsample,
 )
 from cnncalc.symbolic import Count, Poly
 
@@ -197,6 +202,8 @@ class Field(NamedTuple):
     default: object = None
     aliases: tuple[str, ...] = ()
     required: bool = False
+    unset: str = "the kernel"
+    """What a ``None`` default means, as ``cnncalc kinds`` says it."""
 
 
 class Kind(NamedTuple):
@@ -315,6 +322,74 @@ _ACTIVATIONS: dict[str, tuple[str, tuple[Field, ...], tuple[str, ...]]] = {
     "softmax": ("normalised exponential over channels", (), ()),
     "log_softmax": ("log of softmax over channels", (), ("logsoftmax",)),
 }
+
+
+def to_offsets(value: object, what: str, dims: int, origin: Origin) -> Axes:
+    """One non-negative whole number, or one per spatial axis (output_padding)."""
+    return tuple(_int(v, what, origin, 0) for v in _per_axis(value, what, dims, origin))
+
+
+def to_sides(value: object, what: str, dims: int, origin: Origin) -> Padding:
+    """Amounts per side, as padding is written (one number, per axis, [left, right]),
+    without same/valid."""
+    if isinstance(value, str) and value.strip().lower() in ("same", "valid"):
+        raise origin.error(f"{what} takes amounts (one number, per axis, or [left, right])")
+    return to_padding(value, what, dims, origin)
+
+
+def to_scales(value: object, what: str, dims: int, origin: Origin) -> tuple[float, ...]:
+    """One positive number or one per spatial axis; fractions allowed (scale factors)."""
+    scales = tuple(to_float(v, what, dims, origin) for v in _per_axis(value, what, dims, origin))
+    for scale in scales:
+        if scale <= 0:
+            raise origin.error(f"{what} must be positive, got {_show(scale)}")
+    return scales
+
+
+def to_size_or_layer(value: object, what: str, dims: int, origin: Origin) -> Axes | str:
+    """A size (one positive number or one per axis), or the name of an earlier layer whose
+    spatial size to match."""
+    sizes = isinstance(value, str) and re.fullmatch("[0-9\\s.x\u00d7+-]*", value)
+    if isinstance(value, str) and not (sizes and re.search("[0-9]", value)):
+        return to_name(value.strip(), origin)
+    return to_axes(value, what, dims, origin)
+
+
+def _choice(*words: str) -> Converter:
+    """A converter accepting one of ``words`` (case-insensitive)."""
+
+    def convert(value: object, what: str, dims: int, origin: Origin) -> str:
+        word = value.strip().lower() if isinstance(value, str) else None
+        if word not in words:
+            hint = did_you_mean(str(value), words) if isinstance(value, str) else ""
+            raise origin.error(
+                f"{what} must be one of {', '.join(words)}, got {_show(value)}{hint}"
+            )
+        return word
+
+    convert.__doc__ = f"One of {', '.join(words)}."
+    return convert
+
+
+def _conv_transpose(kind: str, v: Values) -> LayerOp:
+    return ConvTranspose(
+        filters=v["filters"],
+        kernel=v["kernel"],
+        stride=v["stride"],
+        padding=v["padding"],
+        output_padding=v["output_padding"],
+        dilation=v["dilation"],
+        groups=v["groups"],
+        bias=v["bias"],
+    )
+
+
+def _upsample(kind: str, v: Values) -> LayerOp:
+    return Upsample(v["scale"], v["size"], v["mode"], v["align_corners"])
+
+
+UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def _spatial_aliases(*stems: str) -> tuple[str, ...]:
@@ -659,6 +734,109 @@ KINDS: tuple[Kind, ...] = (
         for name, (summary, fields, aliases) in _ACTIVATIONS.items()
     ),
     *_MODERN_KINDS,
+    Kind(
+        "conv_transpose",
+        "transposed convolution (deconvolution): upsamples by its stride",
+        (
+            _FILTERS,
+            _KERNEL,
+            _STRIDE,
+            Field("padding", to_sides, 0, aliases=("p", "pad")),
+            Field("output_padding", to_offsets, 0, aliases=("out_padding", "op")),
+            _DILATION,
+            Field("groups", to_count, 1, aliases=("g",)),
+            _BIAS,
+        ),
+        _conv_transpose,
+        aliases=(
+            "deconv",
+            "deconvolution",
+            "convtranspose",
+            "transposed_conv",
+            *_spatial_aliases("convtranspose", "conv_transpose", "deconv"),
+            *(f"conv{n}dtranspose" for n in (1, 2, 3)),
+        ),
+        positional=("filters", "kernel"),
+        macs="C_in * prod(n_in) * C_out/groups * prod(kernel), bias excluded",
+    ),
+    Kind(
+        "upsample",
+        "interpolation to a scale, a size, or a named earlier layer's size",
+        (
+            Field("scale", to_scales, None, ("scale_factor", "factor"), unset="none (or size)"),
+            Field(
+                "size",
+                to_size_or_layer,
+                None,
+                ("output_size",),
+                unset="none; a size, or an earlier layer's name to match its size",
+            ),
+            Field("mode", _choice(*UPSAMPLE_MODES), "nearest", aliases=("interpolation",)),
+            Field("align_corners", to_bool, False),
+        ),
+        _upsample,
+        aliases=(
+            "interpolate",
+            "upsampling",
+            "resize",
+            *_spatial_aliases("upsampling"),
+        ),
+        positional=("scale", "mode"),
+        macs="0 (interpolation weights are fixed, not learned; only products with learned "
+        "weights are counted)",
+    ),
+    Kind(
+        "pixel_shuffle",
+        "channels to space: C*r^2 x H x W -> C x H*r x W*r (2D inputs)",
+        (Field("factor", to_count, 2, aliases=("r", "upscale_factor", "block_size")),),
+        lambda kind, v: PixelShuffle(v["factor"]),
+        aliases=("pixelshuffle", "depth_to_space"),
+        positional=("factor",),
+        macs="0 (a rearrangement)",
+    ),
+    Kind(
+        "pixel_unshuffle",
+        "space to channels: C x H*r x W*r -> C*r^2 x H x W (2D inputs)",
+        (Field("factor", to_count, 2, aliases=("r", "downscale_factor", "block_size")),),
+        lambda kind, v: PixelShuffle(v["factor"], inverse=True),
+        aliases=("pixelunshuffle", "space_to_depth"),
+        positional=("factor",),
+        macs="0 (a rearrangement)",
+    ),
+    Kind(
+        "pad",
+        "padding per side: constant, reflect, replicate or circular",
+        (
+            Field("padding", to_sides, 1, aliases=("p", "pad", "amount")),
+            Field("mode", _choice(*PAD_MODES), "constant", aliases=("padding_mode",)),
+            Field("value", to_float, 0.0, aliases=("constant_values",)),
+        ),
+        lambda kind, v: Pad(v["padding"], v["mode"], v["value"]),
+        aliases=(
+            "zeropad",
+            *_spatial_aliases("zeropad", "constantpad", "zeropadding"),
+        ),
+        positional=("padding", "mode"),
+        macs="0 (copies)",
+    ),
+    Kind(
+        "crop",
+        "cropping per side, or centred to a size or to a named earlier layer's size",
+        (
+            Field("cropping", to_sides, 0, aliases=("crop", "amount")),
+            Field(
+                "center",
+                to_size_or_layer,
+                None,
+                ("centre", "center_to"),
+                unset="none; a size, or an earlier layer's name to match its size",
+            ),
+        ),
+        lambda kind, v: Crop(v["cropping"], v["center"]),
+        aliases=("cropping", "center_crop", "centercrop", *_spatial_aliases("cropping")),
+        positional=("cropping",),
+        macs="0 (a slice)",
+    ),
 )
 
 INPUT_KEYS = ("in_channels", "in_features", "num_features")
@@ -691,6 +869,22 @@ PYTORCH_ORDER: dict[str, tuple[str, ...]] = {
     **{word: ("in_channels",) for word in _numbered_words("BatchNorm")},
     **{word: ("kernel", "stride", "padding", "dilation") for word in _numbered_words("MaxPool")},
     **{word: ("kernel", "stride", "padding", "ceil_mode") for word in _numbered_words("AvgPool")},
+    **{
+        word: (
+            "in_channels",
+            "filters",
+            "kernel",
+            "stride",
+            "padding",
+            "output_padding",
+            "groups",
+            "bias",
+            "dilation",
+        )
+        for word in _numbered_words("ConvTranspose")
+    },
+    "Upsample": ("size", "scale", "mode", "align_corners"),
+    **{word: ("padding", "value") for word in _numbered_words("ConstantPad")},
 }
 
 _BY_WORD: dict[str, Kind] = {word: kind for kind in KINDS for word in (kind.name, *kind.aliases)}

@@ -7,12 +7,20 @@ C, which long networks feel (one LayerResult, and a receptive field, per layer).
 from __future__ import annotations
 
 from math import prod
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from cnncalc.spec import Axes, PadPair
 from cnncalc.symbolic import Count, total
 
-HyperValue = Count | float | bool | str | tuple[int, ...] | tuple[tuple[int, int], ...]
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+HyperValue = (
+    Count | float | bool | str | tuple[int, ...] | tuple[tuple[int, int], ...] | tuple[float, ...]
+)
+
+Exact: TypeAlias = "int | Fraction"
+"""An exact number: an int, or a fraction where upsampling makes one (never a whole one)."""
 
 
 class Shape(NamedTuple):
@@ -34,18 +42,30 @@ class Shape(NamedTuple):
 class AxisField(NamedTuple):
     """Receptive field on one input axis: size r, effective stride (jump) S, padding P.
 
-    Output unit i is centred on input coordinate ``-P + i*S + (r-1)/2``.
+    Output unit i is centred on input coordinate ``-P + i*S + (r-1)/2``. Through
+    upsampling and transposed convolution the three may be exact fractions (README,
+    "Decoder layers"); otherwise they are ints.
     """
 
-    size: int
-    jump: int
-    padding: int
+    size: Exact
+    jump: Exact
+    padding: Exact
 
     @property
-    def start(self) -> int | float:
-        """Centre of output unit 0 on the input: ``(r - 1)/2 - P`` (exact, may be .5)."""
+    def start(self) -> int | float | Fraction:
+        """Centre of output unit 0 on the input: ``(r - 1)/2 - P`` (exact, may be .5, or a
+        fraction when the field is one)."""
         twice = self.size - 1 - 2 * self.padding
+        if not isinstance(twice, int):
+            half = twice / 2
+            return half.numerator if half.denominator == 1 else half
         return twice // 2 if twice % 2 == 0 else twice / 2
+
+
+def json_number(value: int | float | Fraction) -> int | float | str:
+    """A receptive-field number for JSON: ints and floats as they are, an exact fraction
+    (after upsampling) as the string ``"a/b"``."""
+    return value if isinstance(value, int | float) else str(value)
 
 
 class Window(NamedTuple):

@@ -6,7 +6,8 @@ Both spec formats (YAML and the grammar) produce a :class:`NetworkSpec`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol, TypeGuard
 
 from cnncalc.symbolic import Count
@@ -285,6 +286,57 @@ ModernOp = (
 """The single-input ops of today's networks, evaluated by :mod:`cnncalc.engine.modern`."""
 
 
+@dataclass(frozen=True)
+class ConvTranspose:
+    """A transposed convolution (PyTorch's ConvTranspose, Keras's Conv2DTranspose)."""
+
+    filters: Count
+    kernel: Axes
+    stride: Axes
+    padding: Padding
+    output_padding: Axes
+    dilation: Axes
+    groups: int = 1
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Upsample:
+    """Interpolation to a scale (per axis), or to a size: given, or (a name) the spatial
+    size of that earlier layer."""
+
+    scale: tuple[float, ...] | None
+    size: Axes | str | None
+    mode: str = "nearest"
+    align_corners: bool = False
+
+
+@dataclass(frozen=True)
+class PixelShuffle:
+    """Channels to space by ``factor`` (``inverse``: space to channels), on 2D inputs."""
+
+    factor: int
+    inverse: bool = False
+
+
+@dataclass(frozen=True)
+class Pad:
+    """Padding by (left, right) per axis, with a constant or by reflect/replicate/circular."""
+
+    padding: Padding
+    mode: str = "constant"
+    value: float = 0.0
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Cropping by (left, right) per axis, or centred to a size: given, or (a name) the
+    spatial size of that earlier layer."""
+
+    cropping: Padding
+    center: Axes | str | None = None
+
+
 LayerOp = (
     Conv
     | Pool
@@ -301,6 +353,11 @@ LayerOp = (
     | Identity
     | Multiply
     | ModernOp
+    | ConvTranspose
+    | Upsample
+    | PixelShuffle
+    | Pad
+    | Crop
 )
 
 
@@ -405,3 +462,23 @@ def resolve_ref(ref: str, index: int, names: list[str]) -> str:
         return ref
     j = index - int(ref[2:])
     return names[j] if j >= 0 else INPUT
+
+
+def size_reference(op: LayerOp) -> tuple[str, str] | None:
+    """The key and name of the earlier layer whose spatial size ``op`` matches (an
+    upsample's ``size``, a crop's ``center``), or None."""
+    if isinstance(op, Upsample) and isinstance(op.size, str):
+        return "size", op.size
+    if isinstance(op, Crop) and isinstance(op.center, str):
+        return "center", op.center
+    return None
+
+
+def rename_reference(op: LayerOp, rename: Mapping[str, str]) -> LayerOp:
+    """``op`` with the layer its size or centre names renamed (blocks and repeats rename
+    the layers in them, and what refers to them follows)."""
+    reference = size_reference(op)
+    if reference is None or reference[1] not in rename:
+        return op
+    key, ref = reference
+    return replace(op, **{key: rename[ref]})  # type: ignore[arg-type]

@@ -53,6 +53,18 @@ CANONICAL_LAYERS = st.sampled_from(
         "DROP_PATH(0.1)",
         "DWCONV(m=2, p=1)",
         "SEPCONV(4, 1)",
+        "CONV_TRANSPOSE(4, 4, s=2, p=1)",
+        "CONV_TRANSPOSE(2, 3, s=2, p=1, op=1)",
+        "CONV_TRANSPOSE(4, 3, g=2, bias=false)",
+        "UPSAMPLE(2)",
+        "UPSAMPLE(0.5, bilinear)",
+        "UPSAMPLE(size=9)",
+        "PIXEL_SHUFFLE(2)",
+        "PIXEL_UNSHUFFLE(2)",
+        "PAD(1, reflect)",
+        "PAD([1, 2], circular)",
+        "CROP(1)",
+        "CROP(center=5)",
     ]
 )
 """Layer text written as the formatter writes it, so parse(format(tree)) == tree."""
@@ -100,6 +112,8 @@ CHAIN_PIECES = st.one_of(
             "[CONV(4, 3, p=1) -> RELU]*2",
             "MULTIPLY{IDENTITY | GAP -> SIGMOID}",
             "ADD{DROP_PATH(0.2) -> LAYER_SCALE | IDENTITY}",
+            "CONCAT{IDENTITY | MAXPOOL(2) -> UPSAMPLE(2, bilinear)}",
+            "[CONV(4, 3, p=1, name=skip) -> UPSAMPLE(1.5) -> CROP(center=skip)]",
         ]
     ),
 )
@@ -188,6 +202,7 @@ YAML_LAYER_VALUES = st.recursive(
                 [
                     *("filters", "kernel", "stride", "padding", "units", "p", "x"),
                     *("groups", "start", "channels", "parts", "index", "multiplier", "from"),
+                    *("output_padding", "scale", "size", "mode", "center", "cropping"),
                 ]
             ),
             inner,
@@ -206,12 +221,15 @@ YAML_LAYERS = st.lists(
                 *("layernorm", "instancenorm", "layer_scale", "drop_path", "dwconv", "multiply"),
             ]
         ),
+        st.sampled_from(["relu", "flatten", "bn", "gap", "conv", "nope", "upsample", "crop"]),
         st.dictionaries(
             st.sampled_from(
                 [
                     *("conv", "maxpool", "fc", "dropout", "repeat", "layers", "name"),
                     *("adaptive_avgpool", "groupnorm", "slice", "split", "sepconv", "multiply"),
                     "channel_shuffle",
+                    *("adaptive_avgpool", "conv_transpose", "upsample", "pixel_shuffle"),
+                    *("pixel_unshuffle", "pad", "crop"),
                 ]
             ),
             YAML_LAYER_VALUES,
@@ -257,6 +275,8 @@ SPEC_TEXTS = st.builds(
         [
             *("CONV", "MAXPOOL", "FC", "Conv2d", "Linear", "DROPOUT", "BN", "RELU"),
             *("GROUPNORM", "SPLIT", "SLICE", "DWCONV", "SEPCONV", "CHANNEL_SHUFFLE"),
+            *("DECONV", "ConvTranspose2d", "UPSAMPLE", "Upsample", "PIXEL_SHUFFLE", "PAD"),
+            *("CROP", "PIXEL_UNSHUFFLE"),
         ]
     ),
     SPEC_VALUES,

@@ -160,7 +160,8 @@ ERRORS = [
         "flatten, add, concat, identity, fc, dropout, batchnorm, lrn, relu, relu6, leaky_relu, "
         "prelu, elu, selu, gelu, silu, mish, hardswish, hardsigmoid, sigmoid, tanh, softplus, "
         "softmax, log_softmax, multiply, channel_shuffle, slice, split, layernorm, groupnorm, "
-        "instancenorm, layer_scale, drop_path, dwconv, sepconv\n"
+        "instancenorm, layer_scale, drop_path, dwconv, sepconv, conv_transpose, upsample, "
+        "pixel_shuffle, pixel_unshuffle, pad, crop\n"
         "    INPUT(8x8x1) -> CNV(64)\n"
         "                    ~~~~~~^\n",
     ),

@@ -48,6 +48,36 @@ def test_fixture_is_large_and_mixed() -> None:
     assert len(overhang) >= 30
 
 
+DECODER = {"conv_transpose", "upsample", "pixel_shuffle", "pixel_unshuffle", "pad", "crop"}
+
+
+def test_fixture_covers_the_decoder_kinds() -> None:
+    """Every decoder kind, accepted and refused; transposed convolutions in 1D, 2D and 3D
+    with output padding and groups; every interpolation mode and fractional scales."""
+    decoder = [c for c in CASES if next(iter(c["layer"])) in DECODER]
+    for kind in DECODER:
+        mine = [c for c in decoder if kind in c["layer"]]
+        assert any("error" in c for c in mine), kind
+        assert sum("output" in c for c in mine) >= 15, kind
+    deconv = [c["layer"]["conv_transpose"] for c in decoder if "conv_transpose" in c["layer"]]
+    assert {len(c["input"]) - 1 for c in decoder if "conv_transpose" in c["layer"]} == {1, 2, 3}
+    assert any(a["output_padding"] != 0 for a in deconv)
+    assert any(a["groups"] > 1 for a in deconv)
+    ups = [c["layer"]["upsample"] for c in decoder if "upsample" in c["layer"] and "output" in c]
+    assert {a["mode"] for a in ups} == {
+        "nearest",
+        "nearest-exact",
+        "linear",
+        "bilinear",
+        "bicubic",
+        "trilinear",
+    }
+    assert any(isinstance(a.get("scale"), float) and a["scale"] % 1 for a in ups)
+    assert any("size" in a for a in ups)
+    modes = {c["layer"]["pad"]["mode"] for c in decoder if "pad" in c["layer"]}
+    assert modes == {"constant", "reflect", "replicate", "circular"}
+
+
 def _axes(args: dict[str, Any], case: dict[str, Any]) -> list[int]:
     kernel = args.get("kernel", 0)
     dims = len(case["input"]) - 1

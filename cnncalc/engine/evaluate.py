@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
-from cnncalc.engine import modern
+from cnncalc.engine import modern, resample
 from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem
 from cnncalc.engine.memory import inference_peak
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
+    Exact,
     HyperValue,
     LayerResult,
     NetworkResult,
@@ -45,6 +46,7 @@ from cnncalc.spec import (
     is_merge,
     layer_names,
     resolve_ref,
+    size_reference,
 )
 from cnncalc.symbolic import Count, Poly, quotient_text, total
 
@@ -63,9 +65,9 @@ DTYPE_BYTES: dict[str, int] = {
 class AxisStep(NamedTuple):
     """How one layer moves along one axis, for the receptive field recurrence."""
 
-    kernel: int
-    stride: int
-    pad_left: int
+    kernel: Exact
+    stride: Exact
+    pad_left: Exact
 
 
 class _Outcome:
@@ -357,8 +359,18 @@ def _simple(layer: LayerSpec, shape: Shape) -> _Outcome:
     raise AssertionError(f"unhandled layer op {op!r}")
 
 
-def _outcome(at: _At, shape: Shape) -> _Outcome:
+def _resampled(at: _At, shape: Shape, target: Shape | None) -> _Outcome:
+    r = resample.outcome(at.layer.op, shape, target, at.fail)
+    steps = tuple(AxisStep(*step) for step in r.steps)
+    return _Outcome(
+        r.output, r.hyper, r.params, r.params_nonshared, r.params_fc, r.macs, steps, r.window
+    )
+
+
+def _outcome(at: _At, shape: Shape, target: Shape | None = None) -> _Outcome:
     op = at.layer.op
+    if isinstance(op, resample.DECODER):
+        return _resampled(at, shape, target)
     if isinstance(op, Conv):
         return _conv(op, at, shape)
     if isinstance(op, Pool):
@@ -393,7 +405,7 @@ def _advance(rf: tuple[AxisField, ...], steps: tuple[AxisStep, ...]) -> tuple[Ax
     )
 
 
-def _input_seen(field: AxisField, n: int) -> int:
+def _input_seen(field: AxisField, n: int) -> Exact:
     """Input pixels (not padding) in output unit 0's field, which spans [-P, r - 1 - P]."""
     return max(0, min(n - 1, field.size - 1 - field.padding) + 1)
 
@@ -433,6 +445,11 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
     wiring: list[tuple[str, ...]] = []
     previous = INPUT
     for i, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
+        reference = size_reference(layer.op)
+        if reference is not None:
+            key, ref = reference
+            at = _At(layer, i + 1, name)
+            _check_ref(spec, names, position, at, resolve_ref(ref, i, names), key)
         if not layer.inputs:  # the common case: the layer before
             wiring.append((previous,))
             previous = name
@@ -440,14 +457,7 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
         at = _At(layer, i + 1, name)
         refs = tuple(resolve_ref(ref, i, names) for ref in layer.inputs)
         for ref in refs:
-            if ref == INPUT:
-                continue
-            if ref not in position:
-                raise at.fail(
-                    f"'from' names '{ref}', which is no layer{did_you_mean(ref, [*names, INPUT])}"
-                )
-            if position[ref] >= i:
-                raise at.fail(_cycle_or_forward(spec, names, position, i, ref))
+            _check_ref(spec, names, position, at, ref)
         if len(refs) > 1 and not is_merge(layer.op):
             raise at.fail(
                 f"{layer.kind} takes one input, but 'from' names {len(refs)}; "
@@ -458,8 +468,28 @@ def _graph(spec: NetworkSpec, names: list[str]) -> list[tuple[str, ...]]:
     return wiring
 
 
+def _check_ref(
+    spec: NetworkSpec,
+    names: list[str],
+    position: dict[str, int],
+    at: _At,
+    ref: str,
+    key: str = "from",
+) -> None:
+    """A layer's reference (its ``from``, or a size it matches) names the input or an
+    earlier layer."""
+    if ref == INPUT:
+        return
+    if ref not in position:
+        raise at.fail(
+            f"'{key}' names '{ref}', which is no layer{did_you_mean(ref, [*names, INPUT])}"
+        )
+    if position[ref] >= at.index - 1:
+        raise at.fail(_cycle_or_forward(spec, names, position, at.index - 1, ref, key))
+
+
 def _cycle_or_forward(
-    spec: NetworkSpec, names: list[str], position: dict[str, int], i: int, ref: str
+    spec: NetworkSpec, names: list[str], position: dict[str, int], i: int, ref: str, key: str
 ) -> str:
     """Say whether a reference to a later layer closes a cycle, and which layers it has."""
     path = [names[i], ref]
@@ -476,7 +506,7 @@ def _cycle_or_forward(
         path.append(current)
     if path[-1] == names[i]:
         return f"the layers form a cycle: {' -> '.join(reversed(path))}"
-    return f"'from' names '{ref}', which comes later; list every layer after the layers it reads"
+    return f"'{key}' names '{ref}', which comes later; list every layer after the layers it reads"
 
 
 def _merge(at: _At, tensors: list[tuple[str, _Tensor]]) -> _Outcome:
@@ -577,10 +607,11 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     wiring = _graph(spec, names)
     results: list[LayerResult] = []
     notices: list[Notice] = _input_notices(spec.input.size, spec.input.channels)
-    rf_warned = padding_warned = False
+    rf_warned = padding_warned = upsampled = False
     # Long chains repeat the same layer on the same input: compute each pair once.
     memo: dict[
-        tuple[LayerOp, Shape], tuple[_Outcome, tuple[tuple[str, HyperValue], ...], Count]
+        tuple[LayerOp, Shape, Shape | None],
+        tuple[_Outcome, tuple[tuple[str, HyperValue], ...], Count],
     ] = {}
     owners: dict[str, str] = {}  # layer name -> the layer owning the parameters it shares
     position = {n: i for i, n in enumerate(names)} if _any_share(spec) else {}
@@ -604,10 +635,14 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             source = tensors[refs[0]]
             if layer.in_channels is not None:
                 _check_in_channels(_At(layer, index, name), source.shape)
-            known = memo.get((layer.op, source.shape))
+            reference = size_reference(layer.op)  # a size to match: part of the key
+            target = (
+                tensors[resolve_ref(reference[1], index - 1, names)].shape if reference else None
+            )
+            known = memo.get((layer.op, source.shape, target))
             if known is None:
-                out = _outcome(_At(layer, index, name), source.shape)
-                known = memo[layer.op, source.shape] = (
+                out = _outcome(_At(layer, index, name), source.shape, target)
+                known = memo[layer.op, source.shape, target] = (
                     out,
                     tuple(out.hyper.items()),
                     out.output.numel,
@@ -617,6 +652,10 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             if out.steps is not None:
                 rf = _advance(rf, out.steps)
                 extent = out.output.size
+                if upsampled:  # fractions may grow: keep them bounded
+                    problem = resample.field_problem(tuple(x for a in rf for x in a))
+                    if problem:
+                        raise _At(layer, index, name).fail(problem)
             elif out.mixes_all and extent:
                 rf = _advance(rf, tuple(AxisStep(n, n, 0) for n in extent))
                 extent = ()
@@ -639,6 +678,9 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                         index,
                     )
                 )
+        if not upsampled and isinstance(layer.op, resample.UPSAMPLING):
+            upsampled = True
+            notices.append(_upsampled_notice(_At(layer, index, name).where(), index))
         if not rf_warned and any(a.size > n for a, n in zip(rf, spec.input.size, strict=True)):
             rf_warned = True
             notices.append(
@@ -786,6 +828,18 @@ def _value_text(value: object) -> str:
     if isinstance(value, tuple):
         return "x".join(map(str, value))
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _upsampled_notice(where: str, index: int) -> Notice:
+    """Said once, at the first layer that upsamples: what the receptive field means after."""
+    return Notice(
+        "receptive-field-upsampled",
+        f"{where}: from here on the receptive field passes through upsampling: its size, "
+        "jump and start are exact spans in input pixels and may be fractions (a jump of 1/2 "
+        "is two output units per input pixel), not the lecture's window of whole pixels "
+        "(README, 'Decoder layers')",
+        index,
+    )
 
 
 def _symbols(counts: tuple[Count, ...]) -> list[str]:

@@ -7,9 +7,13 @@ Fields of Convolutional Neural Networks", Distill 2019.
 
 from __future__ import annotations
 
-from math import gcd, prod
+from math import floor, gcd, prod
+from typing import TYPE_CHECKING
 
 from cnncalc.symbolic import Count
+
+if TYPE_CHECKING:
+    from cnncalc.results import Exact
 
 
 def effective_kernel(kernel: int, dilation: int) -> int:
@@ -139,19 +143,24 @@ def batchnorm_params(channels: Count, affine: bool) -> Count:
     return 2 * channels if affine else 0
 
 
-def rf_size(size_in: int, kernel_eff: int, jump_in: int) -> int:
+def exact(value: Exact) -> Exact:
+    """A fraction that is whole becomes an int, so integer fields stay ints."""
+    return value.numerator if value.denominator == 1 else value
+
+
+def rf_size(size_in: Exact, kernel_eff: Exact, jump_in: Exact) -> Exact:
     """Receptive field size: ``r_out = r_in + (k_eff - 1) * j_in``."""
-    return size_in + (kernel_eff - 1) * jump_in
+    return exact(size_in + (kernel_eff - 1) * jump_in)
 
 
-def rf_jump(jump_in: int, stride: int) -> int:
+def rf_jump(jump_in: Exact, stride: Exact) -> Exact:
     """Effective stride: ``j_out = j_in * s``."""
-    return jump_in * stride
+    return exact(jump_in * stride)
 
 
-def rf_padding(padding_in: int, pad_left: int, jump_in: int) -> int:
+def rf_padding(padding_in: Exact, pad_left: Exact, jump_in: Exact) -> Exact:
     """Effective padding: ``P_out = P_in + p_left * j_in``."""
-    return padding_in + pad_left * jump_in
+    return exact(padding_in + pad_left * jump_in)
 
 
 def stacked_rf(layers: int, kernel: int, stride: int) -> int:
@@ -201,3 +210,98 @@ def broadcast(a: tuple[Count, ...], b: tuple[Count, ...]) -> tuple[Count, ...] |
 def split_channels(channels: int, parts: int) -> int:
     """Channels of one of ``parts`` equal parts: ``C / parts`` (``parts`` divides ``C``)."""
     return channels // parts
+
+
+# Decoder layers (PyTorch's ConvTranspose2d, Upsample, PixelShuffle, F.pad).
+
+
+def conv_transpose_output_length(
+    n: int, kernel: int, stride: int, pad_left: int, pad_right: int, dilation: int, out_pad: int
+) -> int:
+    """Output length of a transposed convolution (PyTorch's ``ConvTranspose2d``):
+
+    ``out = (n - 1)*s - p_left - p_right + d*(k - 1) + output_padding + 1``
+    (PyTorch writes ``(n - 1)*s - 2p + d(k-1) + output_padding + 1``).
+    """
+    return (n - 1) * stride - pad_left - pad_right + dilation * (kernel - 1) + out_pad + 1
+
+
+def conv_transpose_params(
+    c_in: Count, c_out: Count, kernel: tuple[int, ...], groups: int, bias: bool
+) -> Count:
+    """Transposed convolution, weight ``(C_in, C_out/g, *k)`` as PyTorch stores it:
+    ``C_in * C_out/g * prod(k) + C_out * bias``."""
+    return c_in * (c_out // groups) * prod(kernel) + int(bias) * c_out
+
+
+def conv_transpose_nonshared_params(
+    c_in: Count,
+    c_out: Count,
+    kernel: tuple[int, ...],
+    groups: int,
+    bias: bool,
+    in_size: tuple[int, ...],
+    out_size: tuple[int, ...],
+) -> Count:
+    """The same layer without weight sharing: one set of weights per input position it
+    spreads from, and a bias per output unit:
+    ``C_in * C_out/g * prod(k) * prod(n_in) + C_out * prod(n_out) * bias``."""
+    weights = c_in * (c_out // groups) * prod(kernel) * prod(in_size)
+    return weights + int(bias) * c_out * prod(out_size)
+
+
+def conv_transpose_macs(
+    c_in: Count, in_size: tuple[int, ...], c_out: Count, kernel: tuple[int, ...], groups: int
+) -> Count:
+    """Multiply-accumulates of a transposed convolution, bias excluded: every input element
+    meets every tap of its group's output channels, ``C_in * prod(n_in) * C_out/g * prod(k)``."""
+    return c_in * prod(in_size) * (c_out // groups) * prod(kernel)
+
+
+def transposed_rf_step(kernel_eff: int, stride: int, pad_left: int) -> tuple[Exact, Exact, Exact]:
+    """A transposed convolution as one receptive-field step (kernel, stride, left padding)
+    in units of its input: zeros inserted between inputs (stride ``1/s``), then a stride-1
+    convolution of ``k_eff`` with ``k_eff - 1 - p_left`` padding on that finer grid:
+    ``(1 + (k_eff - 1)/s, 1/s, (k_eff - 1 - p_left)/s)``. Fed to Distill's recurrences it
+    gives ``r_out = r_in + (k_eff - 1)*j_in/s``, ``j_out = j_in/s``,
+    ``P_out = P_in + (k_eff - 1 - p_left)*j_in/s``."""
+    from fractions import Fraction  # imported when needed: it costs start-up time
+
+    return (
+        exact(1 + Fraction(kernel_eff - 1, stride)),
+        exact(Fraction(1, stride)),
+        exact(Fraction(kernel_eff - 1 - pad_left, stride)),
+    )
+
+
+def upsample_rf_step(taps: int, step: Exact, align_corners: bool) -> tuple[Exact, Exact, Exact]:
+    """Interpolation as one receptive-field step (kernel, stride, left padding) in units of
+    its input. Output ``o`` samples input coordinate ``x = (o + 1/2)*step - 1/2``
+    (PyTorch's half-pixel rule, ``step = 1/scale``), or ``x = o*step`` with
+    ``align_corners``, and reads ``taps`` neighbours there (nearest 1, linear 2, cubic 4
+    per axis). So ``r_out = r_in + (taps - 1)*j_in``, ``j_out = step*j_in``, and output 0
+    is centred at ``start_in + x_0*j_in``: the step is
+    ``(taps, step, (taps - 1)/2 - x_0)``."""
+    from fractions import Fraction
+
+    x0 = 0 if align_corners else (step - 1) / Fraction(2)
+    return taps, exact(Fraction(step)), exact(Fraction(taps - 1, 2) - x0)
+
+
+def interpolate_output_length(n: int, scale: float) -> int:
+    """Output length of ``F.interpolate`` / ``nn.Upsample`` with a scale factor:
+    ``out = floor(n * scale)``, the product taken in double precision as PyTorch does
+    (``upsample::compute_output_size``; the ``Upsample`` docs: ``floor(H_in * scale)``)."""
+    try:
+        return floor(float(n) * scale)
+    except OverflowError:  # beyond a double: the exact product
+        from fractions import Fraction
+
+        return floor(Fraction(scale) * n)
+
+
+def center_crop_sides(n: int, size: int) -> tuple[int, int]:
+    """Sides a centred crop from ``n`` to ``size`` removes, the odd one on the right:
+    ``left = floor((n - size)/2)``, ``right = n - size - left``."""
+    left = (n - size) // 2
+    return left, n - size - left

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from cnncalc.errors import LimitError
 from cnncalc.kinds import to_channels, to_count
 from cnncalc.options import Options, default_triples
-from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
+from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin, rename_reference
 from cnncalc.symbolic import Poly, substitute
 
 _SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
@@ -79,6 +79,7 @@ def suffix_repeated_names(
                 name=rename.get(layer.name) if layer.name else None,
                 inputs=tuple(rename.get(ref, ref) for ref in layer.inputs),
                 share=_repeated_share(layer, rename, start, i),
+                op=rename_reference(layer.op, rename),
             )
             for layer in body
         )
@@ -229,7 +230,11 @@ def name_block(
             owner = share + name[len(prefix) :] if i < len(layers) - 1 else share
         elif owner in own:
             owner = f"{prefix}.{owner}"
-        out.append(replace(layer, name=name, inputs=tuple(refs), share=owner))
+        renamed = {own_name: f"{prefix}.{own_name}" for own_name in own}
+        if len(block_input) == 1:
+            renamed["input"] = block_input[0]
+        op = rename_reference(layer.op, renamed)
+        out.append(replace(layer, name=name, inputs=tuple(refs), share=owner, op=op))
     if out:
         out[-1] = replace(out[-1], name=prefix)
     return out

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.kinds import INPUT_KEYS, Field, Kind, lookup_kind
+from cnncalc.kinds import INPUT_KEYS, PYTORCH_ORDER, Field, Kind, lookup_kind
 from cnncalc.parsing.arith import Expr
 from cnncalc.parsing.grammar import (
     Branches,
@@ -105,6 +105,8 @@ def _format_layer(node: Layer, blocks: frozenset[str] = frozenset()) -> str:
                 raise arg.origin.error(f"unknown key '{arg.key}' for {kind.name}")
             parts.append(f"{canonical_key(field)}={_scalar_text(arg.value)}")
     word = kind.name.upper()
+    if node.word in PYTORCH_ORDER and any(arg.key is None for arg in node.args):
+        word = node.word  # its positional arguments are in PyTorch's order, as written
     return f"{word}({', '.join(parts)})" if parts else word
 
 

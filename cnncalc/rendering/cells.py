@@ -135,7 +135,7 @@ def number(value: Count | None) -> str:
     return f"{value:,}" if isinstance(value, int) else value.pretty()
 
 
-def field_text(fields: tuple[AxisField, ...], pick: Callable[[AxisField], int | float]) -> str:
+def field_text(fields: tuple[AxisField, ...], pick: Callable[[AxisField], object]) -> str:
     """One receptive-field quantity, collapsed like :func:`axes_text`."""
     values = [pick(a) for a in fields]
     if not values:

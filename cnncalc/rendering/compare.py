@@ -8,7 +8,7 @@ from typing import Any
 
 from cnncalc.rendering.cells import field_text, number
 from cnncalc.rendering.data import json_safe, ready
-from cnncalc.results import NetworkResult, Shape
+from cnncalc.results import NetworkResult, Shape, json_number
 from cnncalc.symbolic import Count, as_float, ratio, ratio_text
 
 QUANTITIES = ("params", "macs", "activations")
@@ -56,7 +56,7 @@ def comparison_json(labels: Sequence[str], results: Sequence[NetworkResult]) -> 
             "spec": label,
             "name": result.name,
             "output": {"channels": ready(shape.channels), "size": list(shape.size)},
-            "receptive_field": [a.size for a in rf],
+            "receptive_field": [json_number(a.size) for a in rf],
         }
         for key in QUANTITIES:
             r = ratio(_count(result, key), _count(base, key))

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-from cnncalc.results import LayerResult, NetworkResult, alike_key
+from cnncalc.results import LayerResult, NetworkResult, alike_key, json_number
 from cnncalc.symbolic import Count, Poly
 
 
@@ -116,8 +116,8 @@ def _layer_json(
             start.append(a.start)
             padding.append(a.padding)
         field = fields[id(rf)] = (
-            f'"receptive_field": {{"size": {size}, "jump": {jump}, "start": {start}, '
-            f'"padding": {padding}}}, '
+            f'"receptive_field": {{"size": {_exact(size)}, "jump": {_exact(jump)}, '
+            f'"start": {_exact(start)}, "padding": {_exact(padding)}}}, '
         )
     name = names[layer.name] = _text(layer.name, encode)
     inputs = ", ".join([names.get(ref) or _text(ref, encode) for ref in layer.inputs])
@@ -127,6 +127,13 @@ def _layer_json(
         f'{{"index": {layer.index}, "name": {name}, {parts[0]}{field}{parts[1]}'
         f'"inputs": [{inputs}], "training_only": {ending}, "shares": {shares}}}'
     )
+
+
+def _exact(values: list[Any]) -> str:
+    """A list of receptive-field numbers as JSON (see :func:`json_number`)."""
+    if all(isinstance(v, int | float) for v in values):
+        return str(values)  # the common case, and the fast one
+    return json.dumps([json_number(v) for v in values])
 
 
 def json_chunks(result: NetworkResult) -> Iterator[str]:

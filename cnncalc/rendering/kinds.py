@@ -20,7 +20,7 @@ def kinds_text(kinds: Sequence[Kind]) -> str:
             default = (
                 "required"
                 if field.required
-                else "default: the kernel"
+                else f"default: {field.unset}"
                 if field.default is None
                 else f"default {str(field.default).lower()}"
             )

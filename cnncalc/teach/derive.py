@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from math import prod
+from typing import TYPE_CHECKING
 
 from cnncalc.engine import formulas as f
-from cnncalc.results import AxisField, LayerResult, Shape
+from cnncalc.results import AxisField, LayerResult, Shape, json_number
 from cnncalc.spec import (
     AXIS_NAMES,
     AdaptivePool,
     Add,
     Conv,
+    ConvTranspose,
     Dense,
     DepthwiseConv,
     GlobalPool,
@@ -27,6 +29,9 @@ from cnncalc.spec import (
     is_merge,
 )
 from cnncalc.symbolic import Count, quotient_text, ratio_text
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,11 @@ class Derivation:
 
 def _n(value: Count) -> str:
     return f"{value:,}" if isinstance(value, int) else value.pretty()
+
+
+def _exact(value: int | float | Fraction) -> Count | float | str:
+    """A number as it is; a fraction (after upsampling) as ``a/b``."""
+    return json_number(value)
 
 
 def _axis_names(dims: int) -> tuple[str, ...]:
@@ -191,6 +201,63 @@ def _conv_steps(op: Conv, shape: Shape, result: LayerResult) -> list[Step]:
     return steps
 
 
+def _conv_transpose_steps(
+    op: ConvTranspose, shape: Shape, result: LayerResult, rf_in: tuple[AxisField, ...]
+) -> list[Step]:
+    """Output size per axis, parameters and MACs of a transposed convolution, and its
+    receptive field as a step of stride 1/s (README, "Decoder layers")."""
+    names = _axis_names(len(shape.size))
+    steps = []
+    for i, axis in enumerate(names):
+        n, k, s, d = shape.size[i], op.kernel[i], op.stride[i], op.dilation[i]
+        (pl, pr), o = op.padding.pairs[i], op.output_padding[i]
+        pad = f"2*{pl}" if pl == pr else f"({pl} + {pr})"
+        steps.append(
+            Step(
+                f"output {axis}",
+                "(n - 1)*s - 2p + d*(k - 1) + output_padding + 1",
+                f"({n} - 1)*{s} - {pad} + {d}*({k} - 1) + {o} + 1",
+                f.conv_transpose_output_length(n, k, s, pl, pr, d, o),
+            )
+        )
+    steps.append(_volume_step(result.output))
+    c_out = "C_out/g" if op.groups > 1 else "C_out"
+    c_out_value = f"{_n(op.filters)}/{op.groups}" if op.groups > 1 else _n(op.filters)
+    k_values = "*".join(map(str, op.kernel))
+    bias = f" + {_n(op.filters)}" if op.bias else ""
+    steps.append(
+        Step(
+            "parameters",
+            f"C_in*{c_out}*prod(k)" + (" + C_out" if op.bias else ""),
+            f"{_n(shape.channels)}*{c_out_value}*{k_values}{bias}",
+            result.params,
+        )
+    )
+    steps.append(
+        Step(
+            "MACs",
+            f"C_in*prod(n_in)*{c_out}*prod(k)",
+            f"{_n(shape.channels)}*{'*'.join(map(str, shape.size))}*{c_out_value}*{k_values}",
+            result.macs,
+        )
+    )
+    for i, axis in enumerate(names if rf_in else ()):
+        a, b = rf_in[i], result.receptive_field[i]
+        k_eff = f.effective_kernel(op.kernel[i], op.dilation[i])
+        s = op.stride[i]
+        jump = str(a.jump) if isinstance(a.jump, int) else f"({a.jump})"
+        steps.append(
+            Step(
+                f"receptive field {axis}",
+                "r = r_in + (k_eff - 1)*j_in/s",
+                f"{a.size} + ({k_eff} - 1)*{jump}/{s}",
+                _exact(b.size),
+            )
+        )
+        steps.append(Step(f"jump {axis}", "j = j_in/s", f"{jump}/{s}", _exact(b.jump)))
+    return steps
+
+
 def _dense_steps(op: Dense, shape: Shape, result: LayerResult) -> list[Step]:
     bias = " + 1" if op.bias else ""
     return [
@@ -219,16 +286,16 @@ def _rf_steps(
                 f"receptive field {axis}",
                 "r = r_in + (k_eff - 1)*j_in",
                 f"{a.size} + ({k} - 1)*{a.jump}",
-                b.size,
+                _exact(b.size),
             )
         )
-        steps.append(Step(f"jump {axis}", "j = j_in * s", f"{a.jump} * {s}", b.jump))
+        steps.append(Step(f"jump {axis}", "j = j_in * s", f"{a.jump} * {s}", _exact(b.jump)))
         steps.append(
             Step(
                 f"start {axis}",
                 "start = start_in + ((k_eff - 1)/2 - p_left)*j_in",
                 f"{a.start} + (({k} - 1)/2 - {p})*{a.jump}",
-                b.start,
+                _exact(b.start),
             )
         )
     return steps
@@ -281,7 +348,7 @@ def _merge_steps(op: Merge, sources: tuple[Source, ...], result: LayerResult) ->
                 f"receptive field {axis}",
                 "r = the largest over the paths",
                 f"max({sizes})",
-                result.receptive_field[i].size,
+                _exact(result.receptive_field[i].size),
             )
         )
     return steps
@@ -307,6 +374,9 @@ def derive(
         rf_in = tuple(AxisField(1, 1, 0) for _ in shape.size)
     steps: list[Step] = []
     dilation_note = ""
+    if isinstance(op, ConvTranspose):
+        steps += _conv_transpose_steps(op, shape, result, rf_in)
+        return Derivation(f"layer {result.index} ({result.name}): {layer.kind}", tuple(steps))
     if isinstance(op, Conv | Pool):
         steps += _window_steps(layer, shape, result)
         if any(d > 1 for d in op.dilation):
