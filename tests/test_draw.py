@@ -158,7 +158,14 @@ def test_too_many_boxes_suggests_depth_and_is_quick() -> None:
     start = time.perf_counter()
     code, out, err = run_cli("draw", spec)
     assert (code, out) == (2, "")
-    assert f"too many to draw legibly (at most {MAX_ROWS})" in err and "--depth" in err
+    assert f"10,001 boxes are too many to draw legibly (at most {MAX_ROWS})" in err
+    assert "no blocks (dotted names)" in err
+    # a network with blocks: --depth is suggested, and draws it (300 blocks alike: one box)
+    blocks = "DEF b(f) = CONV(f, 3, p=1) -> RELU -> CONV(f, 3, p=1); INPUT(8x8x1) -> b(1)*300"
+    code, out, err = run_cli("draw", blocks)
+    assert code == 2 and "draw each block as one box with --depth 1" in err
+    code, out, err = run_cli("draw", blocks, "--depth", "2")
+    assert (code, err) == (0, "") and "b1.0  x300" in texts(out)
     assert time.perf_counter() - start < 20
 
 

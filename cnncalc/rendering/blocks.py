@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from math import log2
 
-from cnncalc.errors import LimitError
 from cnncalc.rendering.cells import shorten
-from cnncalc.rendering.graph import MAX_ROWS
+from cnncalc.rendering.graph import check_size
 from cnncalc.rendering.scene import Label, Path, Poly, Rect, Scene, Shape
 from cnncalc.results import LayerResult, NetworkResult
 from cnncalc.results import Shape as MapShape
@@ -78,10 +77,7 @@ def blocks_scene(result: NetworkResult) -> Scene:
         if layer.window is not None or layer.output != maps[-1].shape:
             maps.append(_Map(layer.name, layer.output, layer))
         owner[layer.name] = len(maps) - 1
-    if len(maps) > MAX_ROWS:
-        raise LimitError(
-            f"{len(maps):,} maps are too many to draw legibly (at most {MAX_ROWS})",
-        )
+    check_size(len(maps), "maps", result)
     x = 30.0
     for m in maps:
         m.face_h, m.depth, m.thick = _sizes(m.shape)

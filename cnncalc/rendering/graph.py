@@ -46,6 +46,20 @@ class Graph(NamedTuple):
     edges: list[tuple[int, int]]
 
 
+def check_size(count: int, what: str, result: NetworkResult) -> None:
+    """Refuse a drawing of more than :data:`MAX_ROWS` items, suggesting ``--depth`` when
+    the network has blocks (dotted names) to collapse."""
+    if count <= MAX_ROWS:
+        return
+    nested = any("." in layer.name for layer in result.layers)
+    hint = (
+        "draw each block as one box with --depth 1 (or 2, ...)"
+        if nested
+        else "the network has no blocks (dotted names) to draw as one; summarize shows it"
+    )
+    raise LimitError(f"{count:,} {what} are too many to draw legibly (at most {MAX_ROWS}); {hint}")
+
+
 def key_params(layer: LayerResult) -> str:
     """The kind with the hyperparameters a reader looks for first: ``conv 64 7x7/2 p3``."""
     hyper = dict(layer.hyper)
@@ -114,12 +128,7 @@ def build_graph(result: NetworkResult) -> Graph:
             edges.append((source, index))
             readers[source] = readers.get(source, 0) + 1
         where[layer.name] = previous = index
-    if len(nodes) > MAX_ROWS:
-        raise LimitError(
-            f"{len(nodes):,} boxes are too many to draw legibly (at most {MAX_ROWS}); "
-            "draw each block as one box with --depth 1 (or 2, ...)",
-            option="depth",
-        )
+    check_size(len(nodes), "boxes", result)
     return Graph(nodes, edges)
 
 

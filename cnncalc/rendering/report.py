@@ -69,6 +69,10 @@ def field_chart(result: NetworkResult) -> Scene:
     def at(index: int, value: int) -> tuple[float, float]:
         return left + plot_w * index / max(last, 1), top + plot_h * (1 - min(value, most) / most)
 
+    if result.input.size and result.input.size[0] < most:  # where the field outgrows the input
+        _, y = at(0, result.input.size[0])
+        shapes.append(Path(((left, y), (left + plot_w, y)), "grey", dashed=True))
+        shapes.append(Label(left + plot_w - 4, y - 4, f"input {result.input.size[0]}", 9, "end"))
     shapes.append(Path(tuple(at(i, size) for i, size, _ in points), "blue", width=1.5))
     shapes.append(
         Path(tuple(at(i, jump) for i, _, jump in points), "orange", width=1.5, dashed=True)
