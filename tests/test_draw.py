@@ -112,6 +112,33 @@ def test_depth_collapses_blocks_and_repeats_show_xn() -> None:
     assert names == ["input x1", "conv1 x1", "conv2 x3", "fc1 x1"]
 
 
+@given(
+    st.lists(st.sampled_from(["CONV(2, 3, p=1)", "RELU", "CONV(2, 1)"]), min_size=1, max_size=12),
+    st.sets(st.integers(0, 11)),
+)
+def test_every_wire_is_drawn(layers: list[str], read: set[int]) -> None:
+    # a chain of layers (alike ones in runs), then a concat reading any of them: every
+    # input of every layer is an edge between their boxes, or both are in one box
+    names = [f"l{i}" for i in range(len(layers))]
+    chain = " -> ".join(
+        f"{text[:-1]}, name={n})" if "(" in text else f"{text}(name={n})"
+        for text, n in zip(layers, names, strict=True)
+    )
+    chosen = sorted({names[i % len(names)] for i in read} | {names[-1]})
+    spec = f"INPUT(8x8x2) -> {chain} -> CONCAT(from=[{', '.join(chosen)}])"
+    result = evaluate(load_spec(spec))
+    graph = build_graph(result)
+    for layer in result.layers:
+        for name in layer.inputs:
+            pair = (graph.box_of[name], graph.box_of[layer.name])
+            assert pair[0] == pair[1] or pair in graph.edges, (layer.name, name)
+            if pair[0] == pair[1]:  # inside a run: read by this layer only
+                assert sum(name in other.inputs for other in result.layers) == 1
+            else:  # an edge leaves a run from its last layer only
+                members = [n for n, box in graph.box_of.items() if box == pair[0]]
+                assert name == members[-1], (name, members)
+
+
 # The receptive-field picture.
 
 

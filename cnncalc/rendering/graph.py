@@ -9,6 +9,7 @@ points, and a few sweeps order each row by the mean position of its neighbours
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -44,6 +45,8 @@ class Graph(NamedTuple):
 
     nodes: list[Node]
     edges: list[tuple[int, int]]
+    box_of: dict[str, int]
+    """The box each layer (and ``input``) is drawn in."""
 
 
 def check_size(count: int, what: str, result: NetworkResult) -> None:
@@ -97,8 +100,8 @@ def build_graph(result: NetworkResult) -> Graph:
     nodes = [Node("input", "network input", result.input.text(), is_input=True)]
     edges: list[tuple[int, int]] = []
     where: dict[str, int] = {"input": 0}
-    readers: dict[int, int] = {}
-    previous = 0
+    reads = Counter(name for layer in result.layers for name in set(layer.inputs))
+    previous, previous_name = 0, "input"
     for layer in result.layers:
         sources = []
         for name in layer.inputs:
@@ -113,23 +116,21 @@ def build_graph(result: NetworkResult) -> Graph:
             params=layer.params,
         )
         last = nodes[previous]
-        if (
-            sources == [previous]
-            and readers.get(previous, 0) == 0
+        if (  # the layer before is read by this one only, and they are alike: one box
+            layer.inputs == (previous_name,)
+            and reads[previous_name] == 1
             and not last.is_input
             and last._replace(name="", repeat=1) == node._replace(name="")
         ):
             nodes[previous] = last._replace(repeat=last.repeat + 1)
-            where[layer.name] = previous
-            continue
-        index = len(nodes)
-        nodes.append(node)
-        for source in sources:
-            edges.append((source, index))
-            readers[source] = readers.get(source, 0) + 1
-        where[layer.name] = previous = index
+        else:
+            previous = len(nodes)
+            nodes.append(node)
+            edges += [(source, previous) for source in sources]
+        where[layer.name] = previous
+        previous_name = layer.name
     check_size(len(nodes), "boxes", result)
-    return Graph(nodes, edges)
+    return Graph(nodes, edges, where)
 
 
 class Placed(NamedTuple):
@@ -157,6 +158,8 @@ GAP = 24.0
 CHAR_W = 6.6
 MARGIN = 20.0
 SWEEPS = 4
+MAX_POINTS = 20_000
+"""The most bends long edges get in all; a graph needing more draws them straight."""
 
 
 def _box_width(node: Node) -> float:
@@ -185,9 +188,11 @@ def layout(graph: Graph) -> Layout:
     row_of = list(row)
     up: list[list[int]] = [list(s) for s in sources]
     chains: list[list[int]] = []
+    crossed = sum(max(0, row[t] - row[s] - 1) for s, t in edges)
+    routed = crossed <= MAX_POINTS  # else long edges go straight (bounded work)
     for s, t in edges:
         chain = [s]
-        for r in range(row[s] + 1, row[t]):
+        for r in range(row[s] + 1, row[t] if routed else row[s] + 1):
             point = len(row_of)
             row_of.append(r)
             widths.append(8.0)
