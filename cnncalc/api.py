@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from cnncalc.results import NetworkResult
     from cnncalc.spec import NetworkSpec
 
-RenderFormat = Literal["table", "json", "csv", "markdown"]
-RENDER_FORMATS: tuple[RenderFormat, ...] = ("table", "json", "csv", "markdown")
+RenderFormat = Literal["table", "json", "csv", "markdown", "html", "latex"]
+RENDER_FORMATS: tuple[RenderFormat, ...] = ("table", "json", "csv", "markdown", "html", "latex")
 
 
 def _options(
@@ -101,14 +101,16 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     Raises SpecError for a layer that cannot run on its input (naming the layer) and
     CnnCalcError for an unknown dtype."""
     from cnncalc.engine import evaluate as evaluate_spec
+    from cnncalc.rendering import notebook  # noqa: F401  (results show in notebooks)
 
     with collector_paused():
         return evaluate_spec(spec, dtype)
 
 
 def render(result: NetworkResult, format: RenderFormat = "table") -> str:
-    """The result as text: ``table`` (aligned plain text), ``json``, ``csv`` or
-    ``markdown``. Raises CnnCalcError for an unknown format."""
+    """The result as text: ``table`` (aligned plain text), ``json``, ``csv``,
+    ``markdown``, ``html`` (a self-contained report) or ``latex`` (a booktabs table).
+    Raises CnnCalcError for an unknown format."""
     return "".join(render_chunks(result, format))
 
 
@@ -126,6 +128,14 @@ def render_chunks(result: NetworkResult, format: RenderFormat = "table") -> Iter
         from cnncalc.rendering.markdown import render_markdown
 
         return iter([render_markdown(result)])
+    if format == "html":
+        from cnncalc.rendering.report import html_chunks
+
+        return html_chunks(result)
+    if format == "latex":
+        from cnncalc.rendering.latex import render_latex
+
+        return iter([render_latex(result)])
     if format == "table":
         from cnncalc.rendering.plain import plain_lines
 

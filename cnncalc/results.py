@@ -6,6 +6,7 @@ C, which long networks feel (one LayerResult, and a receptive field, per layer).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import prod
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
@@ -175,6 +176,21 @@ class NetworkResult(NamedTuple):
     """The counting profile of the MACs (``cnncalc.engine.counting.PROFILES``)."""
     breakdown: tuple[tuple[str, Count], ...] = ()
     """MACs per operation class (conv, linear, bias, ...), when asked for."""
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's view: the summary as an HTML table (see :data:`DISPLAYS`)."""
+        show = DISPLAYS.get("html")
+        return None if show is None else str(show(self))
+
+    def __rich__(self) -> object:
+        """rich's view (a REPL with rich's pretty printing): the styled table."""
+        show = DISPLAYS.get("rich")
+        return repr(self) if show is None else show(self)
+
+
+DISPLAYS: dict[str, Callable[[NetworkResult], object]] = {}
+"""How a notebook (``html``) and rich (``rich``) show a result. The renderers fill it in
+(cnncalc.rendering.notebook, imported by cnncalc.evaluate): results never import them."""
 
 
 def _group_key(name: str, depth: int) -> str | None:

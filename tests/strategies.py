@@ -423,3 +423,14 @@ def shareable_chains(draw: st.DrawFn) -> tuple[str, str]:
 
 
 SHAREABLE_CHAINS = shareable_chains()
+# Names: text with what breaks output (C0/C1 controls, DEL, bidi overrides, line
+# separators, lone surrogates, noncharacters) and the specials of every output format:
+# Markdown, CSV, HTML/SVG, DOT and LaTeX.
+
+NAME_SPECIALS = list(
+    "\x00\x07\x08\t\n\r\x1b\x7f\x85\x9b\u2028\u2029\u202a\u202e\u2066\u2069\ud800\udcff"
+    "\ufffe\uffff|\\`*_~#[]()<>&!=+-@\"', .{}$^%;"
+)
+NAME_CHARS = st.one_of(st.sampled_from(NAME_SPECIALS), st.characters(exclude_categories=()))
+LAYER_NAMES = st.text(NAME_CHARS, min_size=1, max_size=30)
+"""Layer and network names as a user may write them, markup and control characters too."""

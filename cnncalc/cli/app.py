@@ -57,6 +57,8 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
+    latex = "latex"
 
 
 SpecArg = Annotated[
@@ -124,7 +126,11 @@ def summarize(
     spec: SpecArg,
     fmt: Annotated[
         OutputFormat,
-        typer.Option("--format", "-f", help="table (terminal), json, csv or markdown."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (terminal), json, csv, markdown, html (a report) or latex (booktabs).",
+        ),
     ] = OutputFormat.table,
     dtype: Annotated[
         str,
@@ -926,3 +932,73 @@ def _root(
     ] = False,
 ) -> None:
     """A calculator for convolutional neural networks."""
+
+
+class DrawStyle(StrEnum):
+    """Drawing styles of draw."""
+
+    graph = "graph"
+    blocks = "blocks"
+
+
+class DrawFormat(StrEnum):
+    """Output formats of draw."""
+
+    svg = "svg"
+    dot = "dot"
+    tikz = "tikz"
+
+
+@app.command(
+    epilog="Examples:  cnncalc draw specs/resnet18.yaml --depth 2 -o /tmp/resnet18.svg  |  "
+    "cnncalc draw specs/alexnet.yaml --style blocks -o /tmp/alexnet.svg  |  "
+    "cnncalc draw specs/lenet5.yaml --rf C3 --format tikz",
+)
+def draw(
+    spec: SpecArg,
+    style: Annotated[
+        DrawStyle,
+        typer.Option(
+            "--style", help="graph (one box per layer) or blocks (feature maps as boxes)."
+        ),
+    ] = DrawStyle.graph,
+    fmt: Annotated[
+        DrawFormat,
+        typer.Option("--format", "-f", help="svg, dot (Graphviz; graph style) or tikz (LaTeX)."),
+    ] = DrawFormat.svg,
+    rf: Annotated[
+        str | None,
+        typer.Option(
+            "--rf",
+            metavar="LAYER",
+            help="Draw the receptive field of one unit of LAYER on the input grid instead.",
+            show_default=False,
+        ),
+    ] = None,
+    sets: SetOpt = [],  # noqa: B006 (typer reads the default; it is never mutated)
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
+    input_size: InputOpt = None,
+    depth: Annotated[
+        int,
+        typer.Option(
+            "--depth",
+            metavar="N",
+            help="Draw each block nested deeper than N levels of dotted names as one box.",
+        ),
+    ] = 0,
+    output: OutputOpt = None,
+) -> None:
+    """Draw the network as SVG, DOT or TikZ text: its graph, its feature maps as blocks,
+    or the receptive field of one layer."""
+    with _reporting():
+        from cnncalc.api import evaluate
+        from cnncalc.loader import parse_source
+        from cnncalc.rendering.drawing import draw_chunks
+
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        result = evaluate(parse_source(spec_source(spec), options))
+        if depth < 0:
+            raise CnnCalcError(f"must be 0 or more, got {depth}", option="depth")
+        emit(draw_chunks(result, style.value, fmt.value, rf, depth), output)

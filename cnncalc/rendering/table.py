@@ -3,7 +3,7 @@ and in the plain layout's safe form (control characters escaped, long text cut s
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.text import Text
 
 from cnncalc.rendering.plain import SHORTENED_NOTE, align, table_text
@@ -16,14 +16,14 @@ def _styled(console: Console, line: str, style: str) -> Text:
     return Text(line, style="" if console.no_color else style)
 
 
-def print_table(result: NetworkResult, console: Console) -> None:
+def table_lines(result: NetworkResult, no_color: bool = False) -> list[Text]:
     """The summary in the plain layout (every number whole), styled: bold title, header
     and total labels, the input row dim, the warnings' heading in yellow (no styles at
-    all under NO_COLOR)."""
+    all under ``no_color``)."""
     text = table_text(result)
 
     def styled(line: str, style: str) -> Text:
-        return _styled(console, line, style)
+        return Text(line, style="" if no_color else style)
 
     lines: list[Text] = []
     if text.title:
@@ -41,7 +41,22 @@ def print_table(result: NetworkResult, console: Console) -> None:
         lines.append(Text(""))
         lines.append(styled("warnings:", "bold yellow"))
         lines += [Text(warning) for warning in text.warnings]
-    console.print(*lines, sep="\n", soft_wrap=True)
+    return lines
+
+
+def print_table(result: NetworkResult, console: Console) -> None:
+    """:func:`table_lines` on ``console`` (off a terminal rich writes no styles at all;
+    under NO_COLOR it drops only the colours, so none are given)."""
+    console.print(*table_lines(result, console.no_color), sep="\n", soft_wrap=True)
+
+
+def table_renderable(result: NetworkResult) -> Group:
+    """:func:`table_lines` as one renderable, lines never wrapped (a REPL's ``__rich__``)."""
+    lines = table_lines(result)
+    for line in lines:
+        line.no_wrap = True
+        line.overflow = "ignore"
+    return Group(*lines)
 
 
 def print_grid(headers: list[str], rows: list[list[str]], console: Console) -> None:
