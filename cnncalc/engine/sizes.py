@@ -549,13 +549,14 @@ def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str
     def path_text(nodes: list[int]) -> str:
         if not nodes:
             return f"the skip from {name(common)} is {values[common]}"
-        for node in nodes:
+        for node in nodes:  # the first rounding that lost input (or added a window)
             rule = net.rules[node - 1]
             m = values[net.sources[node - 1][0]]
+            op = net.spec.layers[node - 1].op
+            ceil = isinstance(op, Pool) and bool(op.ceil_mode)
             rounded = rule.rounding(m) if rule is not None else None
-            if rounded:
-                op = net.spec.layers[node - 1].op
-                if isinstance(op, Pool) and not op.ceil_mode:
+            if rule is not None and rounded and (ceil or rule.unseen(m)):
+                if isinstance(op, Pool) and not ceil:
                     fixes.append(f"ceil_mode=true at {name(node)}")
                 elif isinstance(op, Conv):
                     fixes.append(f"padding at {name(node)}")
@@ -566,8 +567,9 @@ def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str
             if not changed:
                 return f"{name(nodes[-1])} keeps {values[common]}"
             node = changed[0]
+            op = net.spec.layers[node - 1].op
             first = f"{name(node)}: {values[net.sources[node - 1][0]]} -> {values[node]}"
-            if isinstance(net.spec.layers[node - 1].op, Conv):
+            if isinstance(op, Conv) and op.stride[net.axis] == 1:
                 fixes.append(f"padding at {name(node)}")
         end = nodes[-1]
         return first if end == node else f"{first}; {name(end)} gives {values[end]}"

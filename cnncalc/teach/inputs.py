@@ -212,7 +212,8 @@ def _blocking(net: AxisNet, closed: ClosedForm | None, low: int, high: int) -> s
     if worst is None:
         return "no size was looked at"
     failure, n = worst
+    scope = "every size" if closed is not None else f"every size in {low}..{high}"
     return (
         f"layer {failure.layer + 1} ({net.names[failure.layer]}) fails for "
-        f"every size; at {net.axis_name} = {n}: {failure.reason}"
+        f"{scope}; at {net.axis_name} = {n}: {failure.reason}"
     )
