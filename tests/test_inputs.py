@@ -9,6 +9,7 @@ Hand-derived cases write their derivation out in comments.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from typing import get_args
@@ -234,3 +235,24 @@ def test_every_kind_has_a_rule() -> None:
     """A new layer kind plugs into the solver at one place: AXIS_RULES (merges need none)."""
     for op in get_args(LayerOp):
         assert op in AXIS_RULES or op in get_args(Merge), op
+
+
+@given(SOLVER_SPECS, st.integers(3, 60))
+def test_mismatch_explainer_suggests_sizes_that_work(text: str, length: int) -> None:
+    """On a 1D input: a merge of unequal sizes keeps its old message, says where the paths
+    parted, and every input size it suggests runs (brute force), unless no size does."""
+    spec = cnncalc.parse(text.replace("INPUT(24x24x3)", f"INPUT({length}x3)"))
+    try:
+        cnncalc.evaluate(spec)
+    except CnnCalcError as error:
+        message = str(error).splitlines()[0]
+        if "needs inputs of one" not in message:
+            return
+        assert "; on axis L the paths part after " in message
+        suggested = re.search(r"fixes: input L = (\d+)(?: or (\d+))?", message)
+        for size in filter(None, suggested.groups() if suggested else ()):
+            # the size passes every size rule; a problem that no size escapes (channels,
+            # in_features) may remain, and the solver then says no size works
+            resized = cnncalc.parse(text.replace("INPUT(24x24x3)", f"INPUT({size}x3)"))
+            if brute(resized, 0, int(size), int(size), False) != [int(size)]:
+                assert cnncalc.valid_inputs(resized, 0).failure is not None
