@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from cnncalc.api import evaluate, load, parse, render
+    from cnncalc.api import evaluate, load, parse, render, valid_inputs
     from cnncalc.errors import CnnCalcError, GrammarError, InputFileError, LimitError, SpecError
     from cnncalc.options import Options
     from cnncalc.results import (
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Window,
     )
     from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec
+    from cnncalc.teach.inputs import ValidInputs
 
 __all__ = [
     "AxisField",
@@ -49,12 +50,14 @@ __all__ = [
     "Shape",
     "SpecError",
     "Totals",
+    "ValidInputs",
     "Window",
     "__version__",
     "evaluate",
     "load",
     "parse",
     "render",
+    "valid_inputs",
 ]
 
 _HOME = {
@@ -62,6 +65,8 @@ _HOME = {
     "load": "cnncalc.api",
     "parse": "cnncalc.api",
     "render": "cnncalc.api",
+    "valid_inputs": "cnncalc.api",
+    "ValidInputs": "cnncalc.teach.inputs",
     "Options": "cnncalc.options",
     "CnnCalcError": "cnncalc.errors",
     "GrammarError": "cnncalc.errors",

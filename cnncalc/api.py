@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cnncalc.loader import Format
     from cnncalc.results import NetworkResult
     from cnncalc.spec import NetworkSpec
+    from cnncalc.teach.inputs import ValidInputs
 
 RenderFormat = Literal["table", "json", "csv", "markdown", "html", "latex"]
 RENDER_FORMATS: tuple[RenderFormat, ...] = ("table", "json", "csv", "markdown", "html", "latex")
@@ -147,6 +148,25 @@ def render_chunks(result: NetworkResult, format: RenderFormat = "table") -> Iter
     )
 
 
+def valid_inputs(
+    net: NetworkSpec,
+    axis: str | int,
+    range: tuple[int, int] | None = None,
+    strict: bool = False,
+) -> ValidInputs:
+    """The input sizes along ``axis`` (``"H"``, ``"W"``, ... or an index) for which the
+    whole network runs, the other axes as the spec gives them: ``.closed`` the closed
+    form (``start``, ``period``, ``residues``, ``extra``; ``n in .closed``), ``.sizes``
+    the valid sizes in ``range`` (LOW, HIGH; default 1..1024, at most 1,000,000 sizes),
+    ``.output(n)`` the output size one gives, ``.nearest(n)``, and ``.failure`` naming
+    the layer that makes every size fail when none works. ``strict`` also refuses sizes
+    where a floor leaves input rows unseen. Raises LimitError for a range too long."""
+    from cnncalc.teach.inputs import valid_inputs as solve
+
+    with collector_paused():
+        return solve(net, axis, range, strict)
+
+
 __all__ = [
     "MAX_LAYERS",
     "RENDER_FORMATS",
@@ -156,4 +176,5 @@ __all__ = [
     "parse",
     "render",
     "render_chunks",
+    "valid_inputs",
 ]

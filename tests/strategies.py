@@ -434,3 +434,43 @@ NAME_SPECIALS = list(
 NAME_CHARS = st.one_of(st.sampled_from(NAME_SPECIALS), st.characters(exclude_categories=()))
 LAYER_NAMES = st.text(NAME_CHARS, min_size=1, max_size=30)
 """Layer and network names as a user may write them, markup and control characters too."""
+# The input-size solver: branching encoders with skips, floor and ceil pooling.
+
+SOLVER_PIECES = st.sampled_from(
+    [
+        "CONV(4, 3)",
+        "CONV(4, 3, p=1)",
+        "CONV(4, 3, s=2)",
+        "CONV(4, 1, s=2)",
+        "CONV(4, 5, s=3, p=2)",
+        "CONV(4, 3, p=same, s=2)",
+        "CONV(2, 3, d=2)",
+        "LOCAL(2, 2, s=2)",
+        "MAXPOOL",
+        "MAXPOOL(3, 2)",
+        "MAXPOOL(3, 2, ceil_mode=true)",
+        "MAXPOOL(2, ceil_mode=true)",
+        "AVGPOOL(3, 2, p=1, ceil_mode=true)",
+        "AVGPOOL(2)",
+        "RELU",
+        "BATCHNORM",
+        "ADD{RELU | IDENTITY}",
+        "CONCAT{MAXPOOL(2) | CONV(4, 1, s=2)}",
+        "CONCAT{MAXPOOL(2, ceil_mode=true) | CONV(4, 3, s=2, p=1)}",
+        "CONCAT{MAXPOOL(3, 2) -> CONV(4, 3, p=1) | CONV(4, 3, s=2)}",
+        "CONCAT{AVGPOOL(2) -> MAXPOOL(2) | CONV(4, 4, s=4)}",
+        "CONCAT{CONV(4, 3) -> CONV(4, 3) | MAXPOOL(5, 1)}",
+        "CONCAT{IDENTITY | CONV(4, 3, p=1)}",
+        "ADAPTIVE_AVGPOOL(3)",
+    ]
+)
+"""Pieces whose valid input sizes are periodic, thresholded, or empty."""
+
+SOLVER_TAILS = st.sampled_from(["", " -> FLATTEN -> FC(10)", " -> GAP -> FLATTEN -> Linear(4, 10)"])
+
+SOLVER_SPECS = st.builds(
+    lambda layers, tail: " -> ".join(["INPUT(24x24x3)", *layers]) + tail,
+    st.lists(SOLVER_PIECES, min_size=1, max_size=6),
+    SOLVER_TAILS,
+)
+"""Grammar text of branching networks on a 24x24x3 input, for the solver's property test."""

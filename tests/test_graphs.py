@@ -99,7 +99,8 @@ def test_bad_graphs_name_the_layers() -> None:
         "  - concat: {from: [a, b], name: c}\n"
     ) == (
         "net.yaml, line 5, at layers[2].concat: layer 3 (c): concat needs inputs of one "
-        "spatial size, got a 6x6x2, b 8x8x4"
+        "spatial size, got a 6x6x2, b 8x8x4; on axis H the paths part after input (8): "
+        "a: 8 -> 6; b keeps 8; fixes: padding at a, a crop of the larger path before c"
     )
     assert "relu takes one input" in graph_error(
         "input: 8x8x1\nlayers:\n  - conv: {filters: 2, name: a}\n  - relu: {from: [a, input]}\n"

@@ -630,7 +630,7 @@ def convolve(
 @app.command(
     epilog="Examples:  cnncalc solve --input 32 --output 32 --kernel 5  |  "
     "cnncalc solve --input 224 --output 55 --kernel 11 --stride 4  |  "
-    "cnncalc solve --rf 100 --kernel 3",
+    "cnncalc solve --rf 100 --kernel 3  |  cnncalc solve --spec specs/vgg16.yaml --strict",
 )
 def solve(
     size_in: Annotated[
@@ -664,6 +664,27 @@ def solve(
     max_kernel: Annotated[int, typer.Option("--max-kernel", help="Search bound.")] = 11,
     max_stride: Annotated[int, typer.Option("--max-stride", help="Search bound.")] = 4,
     max_dilation: Annotated[int, typer.Option("--max-dilation", help="Search bound.")] = 3,
+    spec: Annotated[
+        str | None,
+        typer.Option(
+            "--spec", metavar="SPEC", show_default=False, help="Which input sizes work? (a spec)"
+        ),
+    ] = None,
+    axis: Annotated[
+        str | None,
+        typer.Option("--axis", help="With --spec: the axis (H, W, D, L; default the first)."),
+    ] = None,
+    size_range: Annotated[
+        str | None,
+        typer.Option("--range", metavar="LOW..HIGH", help="With --spec: list the valid sizes."),
+    ] = None,
+    near: Annotated[
+        int | None,
+        typer.Option("--near", metavar="N", help="With --spec: the nearest valid sizes."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="With --spec: no floor may drop input.")
+    ] = False,
 ) -> None:
     """Find hyperparameters: every (kernel, stride, padding, dilation) for a wanted size,
     or the number of stacked layers for a wanted receptive field.
@@ -671,11 +692,18 @@ def solve(
     Settings are listed in the order a student would try them: by stride, then kernel,
     then padding, with dilated settings last. A search of more than 500,000 settings is
     refused: fix a hyperparameter or lower the --max-* bounds. --rf takes --kernel
-    (default 3) and --stride (default 1)."""
+    (default 3) and --stride (default 1).
+
+    With --spec: the input sizes along one axis for which the whole network runs (every
+    window fits, merges see equal sizes; --strict: no floor drops input), in closed
+    form, the sizes in --range (at most 1,000,000), and the nearest to --near."""
     with _reporting():
         from cnncalc.rendering.solve import layers_for_rf_text, settings_text
         from cnncalc.teach.solve import Bounds, layers_for_rf, solve_size
 
+        if spec is not None:
+            _solve_spec(spec, axis, size_range, near, strict)
+            return
         if rf is not None:
             k = 3 if kernel is None else kernel
             s = 1 if stride is None else stride
@@ -1002,3 +1030,20 @@ def draw(
         if depth < 0:
             raise CnnCalcError(f"must be 0 or more, got {depth}", option="depth")
         emit(draw_chunks(result, style.value, fmt.value, rf, depth), output)
+
+
+def _solve_spec(
+    spec: str, axis: str | None, size_range: str | None, near: int | None, strict: bool
+) -> None:
+    """``solve --spec``: which input sizes a whole network accepts along one axis."""
+    from cnncalc.loader import parse_source
+    from cnncalc.options import Options
+    from cnncalc.rendering.solve import valid_inputs_text
+    from cnncalc.teach.inputs import parse_range, valid_inputs
+
+    net = parse_source(spec_source(spec), Options())
+    bounds = parse_range(size_range) if size_range is not None else None
+    answer = valid_inputs(net, axis if axis is not None else 0, bounds, strict)
+    emit(valid_inputs_text(answer, near, size_range is not None))
+    if answer.failure is not None:
+        raise typer.Exit(1)

@@ -29,3 +29,32 @@ def pool_padding_problem(kernel: tuple[int, ...], pads: tuple[PadPair, ...]) -> 
                 f"(PyTorch allows at most {k // 2})"
             )
     return None
+
+
+def window_problem(
+    n: int,
+    kernel: int,
+    stride: int,
+    pad_left: int,
+    pad_right: int,
+    dilation: int,
+    ceil_mode: bool | str,
+    axis: str,
+) -> str | None:
+    """Why a sliding window (conv or pool) cannot run along one axis of length ``n``: the
+    window is wider than the padded input (allowed in ceil mode, where PyTorch lets it
+    overhang), or no output is left. None when it runs."""
+    from cnncalc.engine import formulas as f
+
+    k_eff = f.effective_kernel(kernel, dilation)
+    padded = f.padded_length(n, pad_left, pad_right)
+    if k_eff > padded and not ceil_mode:
+        span = f"{kernel}" if dilation == 1 else f"{kernel} (dilated to {k_eff})"
+        return (
+            f"kernel {span} is larger than the padded input {padded} "
+            f"({n} + {pad_left} + {pad_right}) on axis {axis}"
+        )
+    length = f.pool_output_length(n, kernel, stride, pad_left, pad_right, dilation, ceil_mode)
+    if length < 1:
+        return f"output size on axis {axis} would be {length}"
+    return None

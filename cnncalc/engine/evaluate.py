@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 from cnncalc.engine import formulas as f
 from cnncalc.engine import modern, resample
-from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem
+from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem, window_problem
 from cnncalc.engine.memory import inference_peak
+from cnncalc.engine.sizes import explain_mismatch
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
@@ -200,15 +203,10 @@ def _sliding(
     ):
         k_eff = f.effective_kernel(k, d)
         padded = f.padded_length(n, pl, pr)
-        if k_eff > padded and not ceil_mode:  # in ceil mode PyTorch lets a window overhang
-            span = f"{k}" if d == 1 else f"{k} (dilated to {k_eff})"
-            raise at.fail(
-                f"kernel {span} is larger than the padded input {padded} "
-                f"({n} + {pl} + {pr}) on axis {_axis(dims, i)}",
-            )
+        problem = window_problem(n, k, s, pl, pr, d, ceil_mode, _axis(dims, i))
+        if problem:
+            raise at.fail(problem)
         length = f.pool_output_length(n, k, s, pl, pr, d, ceil_mode)
-        if length < 1:
-            raise at.fail(f"output size on axis {_axis(dims, i)} would be {length}")
         remainder = (padded - k_eff) % s
         if remainder and not ceil_mode:
             lost = f.unused_input(n, k, s, pl, pr, d)
@@ -509,8 +507,11 @@ def _cycle_or_forward(
     return f"'{key}' names '{ref}', which comes later; list every layer after the layers it reads"
 
 
-def _merge(at: _At, tensors: list[tuple[str, _Tensor]]) -> _Outcome:
-    """Shapes at add/concat; the receptive field is the largest over the paths."""
+def _merge(
+    at: _At, tensors: list[tuple[str, _Tensor]], explain: Callable[[], str] = str
+) -> _Outcome:
+    """Shapes at add/concat; the receptive field is the largest over the paths. On a
+    mismatch, ``explain()`` says where the paths parted."""
     op = at.layer.op
     if isinstance(op, Multiply):
         output, notices = modern.multiply(at, [(name, t.shape) for name, t in tensors])
@@ -519,11 +520,11 @@ def _merge(at: _At, tensors: list[tuple[str, _Tensor]]) -> _Outcome:
     listing = ", ".join(f"{name} {t.shape.text()}" for name, t in tensors)
     if isinstance(op, Add):
         if len(set(shapes)) != 1:
-            raise at.fail(f"add needs inputs of one shape, got {listing}")
+            raise at.fail(f"add needs inputs of one shape, got {listing}{explain()}")
         output = shapes[0]
     else:
         if len({s.size for s in shapes}) != 1:
-            raise at.fail(f"concat needs inputs of one spatial size, got {listing}")
+            raise at.fail(f"concat needs inputs of one spatial size, got {listing}{explain()}")
         output = Shape(total(s.channels for s in shapes), shapes[0].size)
     return _Outcome(output, {"inputs": len(tensors)})
 
@@ -621,7 +622,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         if is_merge(layer.op):
             at = _At(layer, index, name)
             sources = [(ref, tensors[ref]) for ref in refs]
-            out = _merge(at, sources)
+            out = _merge(at, sources, partial(explain_mismatch, spec, wiring, index - 1))
             hyper: tuple[tuple[str, HyperValue], ...] = ()
             numel = out.output.numel
             if isinstance(layer.op, Multiply):  # a broadcast gate has no positions to align
@@ -877,3 +878,9 @@ def _summarized(notices: list[Notice]) -> tuple[Notice, ...]:
     first = notices.index(inexact[0])
     rest = [n for n in notices if n.code != "inexact-floor"]
     return (*rest[:first], summary, *rest[first:])
+
+
+def wiring(spec: NetworkSpec) -> list[tuple[str, ...]]:
+    """The input names of every layer (``input`` for the network input), checked as
+    :func:`evaluate` checks them."""
+    return _graph(spec, layer_names(spec.layers))

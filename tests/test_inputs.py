@@ -1,0 +1,258 @@
+"""The whole-network input-size solver (``cnncalc.valid_inputs``, ``solve --spec``) and
+the merge mismatch explainer.
+
+The truth is brute force: evaluate the network at every size of a range with the engine
+(which follows PyTorch's documented size rules) and keep the sizes it accepts; in strict
+mode also refuse the sizes where the engine warns that a floor leaves input rows unseen.
+Hand-derived cases write their derivation out in comments.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from typing import get_args
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cnncalc
+from cnncalc.engine.sizes import AXIS_RULES
+from cnncalc.errors import CnnCalcError, LimitError
+from cnncalc.spec import LayerOp, Merge, NetworkSpec
+from tests.clirun import run_cli
+from tests.conftest import SPECS
+from tests.strategies import SOLVER_SPECS
+
+
+def brute_both(spec: NetworkSpec, axis: int, low: int, high: int) -> tuple[list[int], list[int]]:
+    """Every size in low..high at which the engine runs the network (the truth), and
+    those of them where no floor leaves input rows unseen (strict)."""
+    plain, strict = [], []
+    for n in range(low, high + 1):
+        size = tuple(n if i == axis else x for i, x in enumerate(spec.input.size))
+        try:
+            result = cnncalc.evaluate(replace(spec, input=replace(spec.input, size=size)))
+        except CnnCalcError:
+            continue
+        plain.append(n)
+        if not any(w.code == "inexact-floor" and "unseen" in w.message for w in result.warnings):
+            strict.append(n)
+    return plain, strict
+
+
+def brute(spec: NetworkSpec, axis: int, low: int, high: int, strict: bool) -> list[int]:
+    """:func:`brute_both` in one mode."""
+    return brute_both(spec, axis, low, high)[strict]
+
+
+ZOO = sorted(SPECS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", ZOO, ids=[p.stem for p in ZOO])
+def test_zoo_equals_brute_force(path: object) -> None:
+    spec = cnncalc.load(str(path))
+    for axis in range(spec.input.dims):
+        answers = [cnncalc.valid_inputs(spec, axis, None, strict) for strict in (False, True)]
+        # the range reaches one period past where each closed form turns periodic
+        high = 64
+        for answer in answers:
+            assert answer.closed is not None
+            if answer.failure is None:
+                high = max(high, answer.closed.start + answer.closed.period)
+        truth = brute_both(spec, axis, 1, high)
+        for answer, sizes in zip(answers, truth, strict=True):
+            assert answer.closed is not None
+            assert answer.closed.listing(1, high) == sizes
+
+
+@given(SOLVER_SPECS, st.booleans(), st.sampled_from([0, 1]))
+def test_random_branching_specs_equal_brute_force(text: str, strict: bool, axis: int) -> None:
+    spec = cnncalc.parse(text)
+    answer = cnncalc.valid_inputs(spec, axis, (1, 70), strict)
+    assert list(answer.sizes) == brute(spec, axis, 1, 70, strict)
+    if answer.closed is not None and answer.failure is None:
+        # the closed form also holds past the range: spot-check one period further out
+        start = max(71, answer.closed.start)
+        far = range(start + 200, start + 200 + answer.closed.period + 1)
+        assert [n for n in far if n in answer.closed] == brute(
+            spec, axis, far.start, far.stop - 1, strict
+        )
+
+
+# Encoder with a skip: two floor pools (H -> floor(H/2) -> floor(H/4)) against two
+# stride-2 convolutions with kernel 3, padding 1 (n -> floor((n + 2 - 3)/2) + 1 =
+# ceil(n/2), so H -> ceil(ceil(H/2)/2) = ceil(H/4)). The concat needs floor(H/4) =
+# ceil(H/4): 4 divides H. The second pool needs floor(H/2) >= 2, so H >= 4; the
+# convolutions fit every H >= 1 (padded input n + 2 >= 3). Valid: H >= 4, H = 0 (mod 4).
+ENCODER = (
+    "INPUT(32x32x3) -> CONV(4, 3, p=1, name=conv5) -> "
+    "CONCAT{MAXPOOL(2, name=pool1) -> MAXPOOL(2, name=pool2) "
+    "| CONV(4, 3, s=2, p=1, name=down1) -> CONV(4, 3, s=2, p=1, name=down2)}"
+)
+
+
+def test_encoder_with_skip_by_hand() -> None:
+    answer = cnncalc.valid_inputs(cnncalc.parse(ENCODER), "H")
+    assert answer.closed == cnncalc.valid_inputs(cnncalc.parse(ENCODER), 0).closed
+    assert answer.closed is not None
+    assert (answer.closed.start, answer.closed.period, answer.closed.residues) == (4, 4, (0,))
+    assert answer.closed.extra == ()
+    assert answer.output(500) == 125  # 500/4
+    assert answer.nearest(150) == (148, 152)
+    assert answer.nearest(152) == (152, 152)
+
+
+def test_encoder_strict_and_ceil_by_hand() -> None:
+    # strict: a pool of 2 drops a row when its input is odd; the convolutions never drop
+    # input (floor((n - 1)/2) leaves at most the right padding). H = 0 (mod 4) keeps both
+    # pool inputs even, so strict changes nothing here.
+    strict = cnncalc.valid_inputs(cnncalc.parse(ENCODER), "H", strict=True)
+    assert strict.closed is not None
+    assert (strict.closed.start, strict.closed.period, strict.closed.residues) == (4, 4, (0,))
+    # ceil mode: ceil((n - 2)/2) + 1 = ceil(n/2), never corrected ((out-1)*2 < n), and the
+    # window may overhang, so both paths give ceil(H/4) for every H >= 1
+    ceil = ENCODER.replace("MAXPOOL(2,", "MAXPOOL(2, ceil_mode=true,")
+    answer = cnncalc.valid_inputs(cnncalc.parse(ceil), "H")
+    assert answer.closed is not None
+    assert (answer.closed.start, answer.closed.period, answer.closed.residues) == (1, 1, (0,))
+
+
+def test_pool_against_strided_conv_strict_has_no_size() -> None:
+    # conv 3 valid: m = H - 2. Pool 2: floor(m/2), drops a row when m is odd; 1x1 conv,
+    # stride 2: floor((m - 1)/2) + 1 = ceil(m/2), drops a row when m is even. Plain:
+    # equal iff m even, i.e. H even, and the pool needs m >= 2: H >= 4. Strict: never.
+    text = "INPUT(16x16x1) -> CONV(4, 3) -> ADD{MAXPOOL(2) | CONV(4, 1, s=2)}"
+    answer = cnncalc.valid_inputs(cnncalc.parse(text), "W")
+    assert answer.closed is not None
+    assert (answer.closed.start, answer.closed.period, answer.closed.residues) == (4, 2, (0,))
+    strict = cnncalc.valid_inputs(cnncalc.parse(text), "W", strict=True)
+    assert strict.sizes == ()
+    assert strict.failure is not None
+    assert strict.failure.startswith("layer 3 (conv2) fails for every size")
+
+
+def test_fc_after_flatten_has_exactly_one_size() -> None:
+    # conv 5 valid: 28 -> 24; 4 channels * 24 * 24 = 2304 features: in_features 2304
+    # needs 4 * (H - 4) * 24 = 2304, so H - 4 = 24: only H = 28
+    text = "INPUT(28x28x1) -> CONV(4, 5) -> FLATTEN -> Linear(2304, 10)"
+    answer = cnncalc.valid_inputs(cnncalc.parse(text), "H", (1, 500))
+    assert answer.sizes == (28,)
+    assert answer.closed is not None and 28 in answer.closed and 29 not in answer.closed
+    # global pooling first: 4 features whatever the size, every H >= 5 (the kernel fits)
+    pooled = "INPUT(28x28x1) -> CONV(4, 5) -> GAP -> FLATTEN -> Linear(4, 10)"
+    answer = cnncalc.valid_inputs(cnncalc.parse(pooled), "H")
+    assert answer.closed is not None
+    assert (answer.closed.start, answer.closed.period, answer.closed.residues) == (5, 1, (0,))
+    # 2300 is not 96 * (H - 4) for any H
+    wrong = cnncalc.valid_inputs(cnncalc.parse(text.replace("2304", "2300")), "H")
+    assert wrong.sizes == () and wrong.failure is not None and "fc1" in wrong.failure
+
+
+def test_adaptive_pooling_takes_every_size_from_its_minimum() -> None:
+    # conv 3 valid needs H >= 3 and leaves H - 2; the pool of 2 needs H - 2 >= 2: H >= 4;
+    # adaptive pooling then gives 7 for every size
+    text = (
+        "INPUT(32x32x3) -> CONV(4, 3) -> MAXPOOL(2) -> ADAPTIVE_AVGPOOL(7) -> FLATTEN "
+        "-> Linear(196, 10)"
+    )
+    answer = cnncalc.valid_inputs(cnncalc.parse(text), "H")
+    assert answer.closed is not None
+    assert (answer.closed.start, answer.closed.period, answer.closed.residues) == (4, 1, (0,))
+
+
+def test_mismatch_explainer_says_where_the_paths_parted() -> None:
+    # H = 150: conv5 keeps 150; pool1 150 -> 75; pool2 floor((75 - 2)/2) + 1 = 37 drops
+    # a row; down1 150 -> 75, down2 floor((75 + 2 - 3)/2) + 1 = 38 (drops only padding,
+    # so that path is described by its first change); 148 and 152 are multiples of 4
+    spec = cnncalc.parse(ENCODER, input="150x150x3")
+    with pytest.raises(CnnCalcError) as error:
+        cnncalc.evaluate(spec)
+    first = str(error.value).splitlines()[0]
+    assert first.endswith(
+        "layer 6 (concat1): concat needs inputs of one spatial size, got pool2 37x37x4, "
+        "down2 38x38x4; on axis H the paths part after conv5 (150): pool2: "
+        "floor((75 - 2)/2) + 1 = 37 drops 1 row; down1: 150 -> 75; down2 gives 38; "
+        "fixes: input H = 148 or 152, ceil_mode=true at pool2, a crop of the larger path "
+        "before concat1"
+    )
+
+
+def test_cli_solve_spec() -> None:
+    code, out, _ = run_cli("solve", "--spec", ENCODER, "--near", "150", "--axis", "W")
+    assert code == 0
+    assert out == (
+        "W >= 4 and W = 0 (mod 4): 4, 8, 12, 16, 20, 24, ...\n"
+        "output W: 4 -> 1, 8 -> 2, 12 -> 3, 16 -> 4\n"
+        "nearest to 150: below: 148 (output W 37); above: 152 (output W 38)\n"
+    )
+    code, out, _ = run_cli("solve", "--spec", ENCODER, "--range", "1..20")
+    assert code == 0
+    assert out.splitlines()[-1] == "5 valid sizes in 1..20: 4, 8, 12, 16, 20"
+    code, out, _ = run_cli(
+        "solve",
+        "--spec",
+        "INPUT(16x16x1) -> CONV(4, 3) -> ADD{MAXPOOL(2) | CONV(4, 1, s=2)}",
+        "--strict",
+    )
+    assert code == 1
+    assert out.startswith("no input size works on axis H (strict: no floor drops input): layer 3")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--axis", "Q"], "no axis 'Q'; this input has H, W"),
+        (["--range", "5"], "a range is written LOW..HIGH"),
+        (["--range", "9..3"], "a range needs 1 <= LOW <= HIGH"),
+        (["--range", "0..3"], "a range needs 1 <= LOW <= HIGH"),
+        (["--range", "1.." + "9" * 40], "at most 30 digits"),
+    ],
+)
+def test_cli_solve_spec_refuses_bad_options(args: list[str], message: str) -> None:
+    code, _, err = run_cli("solve", "--spec", ENCODER, *args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_ranges_are_bounded() -> None:
+    # a closed form answers any range at once, capped at 1,000,000 listed sizes
+    start = time.perf_counter()
+    answer = cnncalc.valid_inputs(cnncalc.parse(ENCODER), "H", (1, 10**15))
+    assert answer.capped and answer.range == (1, 1_000_000) and len(answer.sizes) == 250_000
+    assert time.perf_counter() - start < 5
+    # without one (a kernel of 10**9 puts the threshold out of reach), a range is scanned,
+    # and a longer one than 1,000,000 sizes is refused
+    huge = cnncalc.parse("INPUT(32x32x3) -> CONV(4, 1000000000)")
+    assert cnncalc.valid_inputs(huge, "H").closed is None
+    with pytest.raises(LimitError):
+        cnncalc.valid_inputs(huge, "H", (1, 2_000_000))
+    assert "every size in 1..1024" in (cnncalc.valid_inputs(huge, "H").failure or "")
+
+
+def test_every_kind_has_a_rule() -> None:
+    """A new layer kind plugs into the solver at one place: AXIS_RULES (merges need none)."""
+    for op in get_args(LayerOp):
+        assert op in AXIS_RULES or op in get_args(Merge), op
+
+
+@given(SOLVER_SPECS, st.integers(3, 60))
+def test_mismatch_explainer_suggests_sizes_that_work(text: str, length: int) -> None:
+    """On a 1D input: a merge of unequal sizes keeps its old message, says where the paths
+    parted, and every input size it suggests runs (brute force), unless no size does."""
+    spec = cnncalc.parse(text.replace("INPUT(24x24x3)", f"INPUT({length}x3)"))
+    try:
+        cnncalc.evaluate(spec)
+    except CnnCalcError as error:
+        message = str(error).splitlines()[0]
+        if "needs inputs of one" not in message:
+            return
+        assert "; on axis L the paths part after " in message
+        suggested = re.search(r"fixes: input L = (\d+)(?: or (\d+))?", message)
+        for size in filter(None, suggested.groups() if suggested else ()):
+            # the size passes every size rule; a problem that no size escapes (channels,
+            # in_features) may remain, and the solver then says no size works
+            resized = cnncalc.parse(text.replace("INPUT(24x24x3)", f"INPUT({size}x3)"))
+            if brute(resized, 0, int(size), int(size), False) != [int(size)]:
+                assert cnncalc.valid_inputs(resized, 0).failure is not None
