@@ -959,7 +959,8 @@ def export(
 
 
 @app.command(
-    epilog="Examples:  cnncalc verify specs/resnet18.yaml",
+    epilog="Examples:  cnncalc verify specs/lenet5.yaml  |  "
+    "cnncalc verify specs/resnet18.yaml --input 64x64x3",
 )
 def verify(
     spec: SpecArg,

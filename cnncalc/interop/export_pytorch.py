@@ -279,15 +279,18 @@ class Graph:
     root: Scope
     output: int
     """The layer whose value the model returns (the last that runs at inference)."""
+    position: dict[str, int] = field(default_factory=dict)
+    """Each layer name's index."""
 
     def shape_in(self, index: int) -> Shape:
         """The input shape of layer ``index`` (its first input)."""
         return self.shape(self.result.layers[index].inputs[0])
 
     def shape(self, name: str) -> Shape:
+        """The output shape of the layer (or input) so named."""
         if name == INPUT:
             return self.result.input
-        return self.result.layers[self.names.index(name)].output
+        return self.result.layers[self.position[name]].output
 
     def inputs(self, member: int | Scope) -> list[str]:
         """Values a member reads from outside itself, in order of first use."""
@@ -321,7 +324,7 @@ def build_graph(spec: NetworkSpec, result: NetworkResult) -> Graph:
     run = [i for i, row in enumerate(result.layers) if not row.training_only]
     output = run[-1] if run else len(names) - 1
     root = _group(list(range(len(names))), names, "", 0)
-    graph = Graph(spec, result, names, root, output)
+    graph = Graph(spec, result, names, root, output, {n: i for i, n in enumerate(names)})
     readers: dict[str, set[int]] = {}
     for i, row in enumerate(result.layers):
         for ref in row.inputs:
