@@ -40,6 +40,15 @@ SAFE_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ALLOWED_IMPORTS = {"collections", "torch", "keras"}
 
 
+def have_torch() -> bool:
+    """True where the optional extra is installed."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def torch_code(spec_text: str, fmt: str = "grammar") -> str:
     spec = parse(spec_text, fmt)  # type: ignore[arg-type]
     return export_pytorch(spec, evaluate(spec)).text
@@ -48,7 +57,8 @@ def torch_code(spec_text: str, fmt: str = "grammar") -> str:
 def assert_safe(text: str) -> None:
     """The code compiles, imports only the framework, and every identifier in it is plain
     ASCII: user text can only be inside string literals (and comments, as repr)."""
-    tree = ast.parse(compile(text, "<export>", "exec", flags=ast.PyCF_ONLY_AST))
+    compile(text, "<export>", "exec")  # the whole compiler: a duplicate argument fails here
+    tree = ast.parse(text)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             modules = [node.module] if isinstance(node, ast.ImportFrom) else []
@@ -83,13 +93,14 @@ def test_zoo_pytorch_code_compiles_and_names_every_layer(name: str) -> None:
 
 
 def test_golden_pytorch_export() -> None:
-    # Reviewed by hand: nn.Sequential with the spec's names, explicit pad for TF 'same'.
+    # Reviewed by hand: a chain is an nn.Sequential keyed by the spec's layer names.
     spec = load_spec(str(SPECS / "lenet5.yaml"))
     text = export_pytorch(spec, evaluate(spec)).text
     assert text == (GOLDEN / "export_lenet5.py.txt").read_text(encoding="utf-8")
 
 
 def test_golden_pytorch_export_of_a_block() -> None:
+    # Reviewed by hand: branches in forward, TF 'same' at stride 2 as ZeroPad2d((0, 1, 0, 1)).
     spec_text = (
         "INPUT(16x16x3) -> CONV(8, 3, s=2, p=same, name=stem) -> "
         "ADD{CONV(8, 3, p=1) -> RELU | IDENTITY} -> MAXPOOL(3, 2, ceil=caffe) -> FC(10)"
@@ -160,17 +171,22 @@ names = st.text(min_size=1, max_size=12).filter(
 )
 
 
-@given(st.lists(names, min_size=4, max_size=4, unique=True))
+@given(st.lists(names, min_size=5, max_size=5, unique=True))
 def test_hostile_names_never_become_code(chosen: list[str]) -> None:
-    a, b, c, d = chosen
+    # Names of every sort, in blocks (dotted), as branch targets and as the spec's name
+    # (which also names the model class, as block b's names its class): the code
+    # compiles, no name is an identifier in it, and with torch it runs and agrees.
+    a, b, c, d, e = chosen
     doc = {
-        "name": d,
+        "name": b,
         "input": "8x8x3",
         "layers": [
             {"conv": {"filters": 4, "kernel": 3, "name": a}},
-            {"relu": {"name": b}},
-            {"conv": {"filters": 4, "kernel": 3, "from": "input", "name": c}},
-            {"add": {"from": [b, c], "name": d}},
+            {"relu": {"name": f"{b}.{c}"}},
+            {"conv": {"filters": 4, "kernel": 1, "from": a, "name": f"{b}.{d}"}},
+            {"add": {"from": [f"{b}.{c}", f"{b}.{d}"], "name": b}},
+            {"add": {"from": [a, b], "name": f"{e}.{a}"}},  # a block reading two inputs
+            {"relu": {"name": e}},
             {"fc": {"units": 2, "name": f"{a}.{d}"}},
         ],
     }
@@ -182,11 +198,12 @@ def test_hostile_names_never_become_code(chosen: list[str]) -> None:
         return
     for text in (export_pytorch(spec, result).text, export_keras(spec, result)):
         assert_safe(text)
-        for name in chosen:  # a name is only ever inside a string literal
-            if not SAFE_IDENTIFIER.fullmatch(name):
-                tree = ast.parse(text)
-                idents = {getattr(n, "id", getattr(n, "attr", None)) for n in ast.walk(tree)}
-                assert name not in idents
+        idents = {getattr(n, "id", getattr(n, "attr", None)) for n in ast.walk(ast.parse(text))}
+        assert not {name for name in chosen if not SAFE_IDENTIFIER.fullmatch(name)} & idents
+    if have_torch():
+        from cnncalc.interop.verify import verify
+
+        assert verify(spec, result).differences == ()
 
 
 @given(st.text(max_size=30))

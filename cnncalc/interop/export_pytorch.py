@@ -167,28 +167,27 @@ class PadPlan:
     why: str = ""
 
 
-def window_plan(window: Window, size_in: tuple[int, ...], size_out: tuple[int, ...]) -> PadPlan:
+def window_plan(
+    window: Window, size_in: tuple[int, ...], size_out: tuple[int, ...], pool: bool
+) -> PadPlan:
     """Padding for a conv or pool whose input is ``size_in`` and cnncalc's output
-    ``size_out``: native when PyTorch's formula gives the same sizes, else an explicit pad
-    that makes a floor-rounded window give them."""
+    ``size_out``: native when PyTorch's formula gives the same sizes (ceil mode first
+    where it is written), else an explicit pad that makes a floor-rounded window give
+    them."""
     dilation = window.dilation or tuple(1 for _ in window.kernel)
-    pads = window.padding
-    symmetric = all(left == right for left, right in pads)
-    is_pool = window.ceil_mode is not False or window.dilation is None
-    for ceil in (False, True) if window.ceil_mode else (False,):
-        if not symmetric:
-            break
-        native = tuple(left for left, _ in pads)
-        if is_pool and any(2 * p > k for p, k in zip(native, window.kernel, strict=True)):
-            break  # PyTorch's pools take at most half the kernel
-        lengths = tuple(
-            framework_pool_length(n, k, s, p, d, ceil)
-            for n, k, s, p, d in zip(
-                size_in, window.kernel, window.stride, native, dilation, strict=True
+    symmetric = all(left == right for left, right in window.padding)
+    native = tuple(left for left, _ in window.padding)
+    half = all(2 * p <= k for p, k in zip(native, window.kernel, strict=True))
+    if symmetric and (half or not pool):  # PyTorch's pools pad at most half the kernel
+        for ceil in (True, False) if window.ceil_mode else (False,):
+            lengths = tuple(
+                framework_pool_length(n, k, s, p, d, ceil)
+                for n, k, s, p, d in zip(
+                    size_in, window.kernel, window.stride, native, dilation, strict=True
+                )
             )
-        )
-        if lengths == size_out and (ceil or not window.ceil_mode or window.ceil_mode is True):
-            return PadPlan(native, ceil)
+            if lengths == size_out:
+                return PadPlan(native, ceil)
     explicit = floor_pads(window, size_in, size_out)
     if window.padding_mode == "same" and any(s > 1 for s in window.stride):
         why = "TensorFlow's 'same' padding at stride > 1 (PyTorch's 'same' takes stride 1 only)"
@@ -198,7 +197,7 @@ def window_plan(window: Window, size_in: tuple[int, ...], size_out: tuple[int, .
         why = "ceil rounding, as padding on the right and floor rounding"
     else:
         why = "asymmetric padding (PyTorch's layers pad both sides alike)"
-    return PadPlan(None, False, tuple(explicit), why)
+    return PadPlan(None, False, explicit, why)
 
 
 def floor_pads(
@@ -395,6 +394,7 @@ def variables(graph: Graph, scope: Scope, params: list[str]) -> dict[str, str]:
     for ref, position in values:
         readers = reads.get(ref, [])
         once = readers == [position + 1] and graph.inputs(members[position + 1]).count(ref) == 1
+        once = once and (position >= 0 or len(params) == 1)  # parameters are all live
         kept = position >= 0 and graph.training_only(members[position])  # returned apart
         if not kept and (once or (not readers and position >= 0)):  # the next reads it
             out[ref] = "x"
@@ -443,7 +443,7 @@ def _conv(graph: Graph, i: int) -> Emitted:
         raise refuse(graph.spec, row, "PyTorch", "PyTorch has no locally connected layer")
     source = graph.shape_in(i)
     dims = len(source.size)
-    plan = window_plan(row.window, source.size, row.output.size)
+    plan = window_plan(row.window, source.size, row.output.size, pool=False)
     args = [str(source.channels), str(op.filters), f"kernel_size={_ints(op.kernel)}"]
     if any(s != 1 for s in op.stride):
         args.append(f"stride={_ints(op.stride)}")
@@ -467,7 +467,7 @@ def _pool(graph: Graph, i: int) -> Emitted:
     assert isinstance(op, Pool) and row.window is not None
     source = graph.shape_in(i)
     dims = len(source.size)
-    plan = window_plan(row.window, source.size, row.output.size)
+    plan = window_plan(row.window, source.size, row.output.size, pool=True)
     args = [f"kernel_size={_ints(op.kernel)}"]
     if op.stride != op.kernel:
         args.append(f"stride={_ints(op.stride)}")
@@ -755,6 +755,7 @@ def export_pytorch(spec: NetworkSpec, result: NetworkResult) -> TorchCode:
     graph = build_graph(spec, result)
     writer = _Writer(graph)
     model = class_name(spec.name, "Model")
+    writer.used_classes.add(model)
     if writer.is_chain(graph.root):
         inner = writer.entries(graph.root, "", "                    ")
         model_text = (

@@ -57,7 +57,7 @@ def verify(spec: NetworkSpec, result: NetworkResult) -> Verification:
     code = export_pytorch(spec, result)
     params, activations = result.totals.params, result.totals.activations
     assert isinstance(params, int) and isinstance(activations, int)  # export refuses symbols
-    if params > MAX_ELEMENTS or 4 * activations > MAX_ELEMENTS:
+    if params > MAX_ELEMENTS or activations > MAX_ELEMENTS:
         raise LimitError(
             f"verify builds the model in memory: {params:,} parameters and "
             f"{activations:,} activation values are beyond its limit of {MAX_ELEMENTS:,}"
