@@ -23,6 +23,8 @@ CNNCALC = shutil.which("cnncalc")
 # Options and commands whose examples check an answer: exit 1 is a wrong answer there.
 CHECKS_AN_ANSWER = {"--expect", "--expect-params"}
 ANSWERING_COMMANDS = {"check", "solve"}
+# Commands that need an optional extra: their examples are checked where it is installed.
+NEEDS_EXTRA = {"verify": "torch"}
 Run = subprocess.CompletedProcess[str]
 
 
@@ -156,6 +158,8 @@ def run(argv: list[str]) -> Run:
 
 def check_example(argv: list[str], runs: dict[tuple[str, ...], Run]) -> None:
     """Hold one example to its exit code, and to no traceback."""
+    if len(argv) > 1 and argv[1] in NEEDS_EXTRA:
+        pytest.importorskip(NEEDS_EXTRA[argv[1]])
     proc = runs[tuple(argv)]
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
     assert proc.returncode in allowed_codes(argv), (shlex.join(argv), proc.returncode, proc.stderr)

@@ -1047,3 +1047,87 @@ def _solve_spec(
     emit(valid_inputs_text(answer, near, size_range is not None))
     if answer.failure is not None:
         raise typer.Exit(1)
+
+
+class ExportTarget(StrEnum):
+    """Frameworks export writes code for."""
+
+    pytorch = "pytorch"
+    keras = "keras"
+
+
+@app.command(
+    epilog="Examples:  cnncalc export specs/resnet18.yaml --to pytorch  |  "
+    "cnncalc export specs/vgg16.yaml --to keras",
+)
+def export(
+    spec: SpecArg,
+    to: Annotated[
+        ExportTarget,
+        typer.Option("--to", help="pytorch (an nn.Module) or keras (a functional model)."),
+    ] = ExportTarget.pytorch,
+    sets: SetOpt = [],  # noqa: B006
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
+    input_size: InputOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Write the network as runnable model code: PyTorch (sequential parts as
+    nn.Sequential, blocks as submodules with their names) or Keras (a functional model).
+    What the framework lacks (TF 'same' padding at stride > 1, asymmetric padding, Caffe
+    rounding) becomes an explicit pad layer with a comment; what it cannot express is
+    refused with the layer and the reason."""
+    with _reporting():
+        from cnncalc.api import evaluate
+        from cnncalc.loader import parse_source
+
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        network = parse_source(spec_source(spec), options)
+        result = evaluate(network)
+        if to is ExportTarget.pytorch:
+            from cnncalc.interop.export_pytorch import export_pytorch
+
+            text = export_pytorch(network, result).text
+        else:
+            from cnncalc.interop.export_keras import export_keras
+
+            text = export_keras(network, result)
+        emit(text, output)
+
+
+@app.command(
+    epilog="Examples:  cnncalc verify specs/lenet5.yaml  |  "
+    "cnncalc verify specs/resnet18.yaml --input 64x64x3",
+)
+def verify(
+    spec: SpecArg,
+    sets: SetOpt = [],  # noqa: B006
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
+    input_size: InputOpt = None,
+) -> None:
+    """Check cnncalc's figures against PyTorch (needs pip install 'cnncalc[torch]'):
+    build the exported model, run it once on zeros at the spec's input, and compare every
+    layer's output shape, parameters and conv/fc MACs. Prints the differences; exit code
+    1 when there is any."""
+    with _reporting():
+        from cnncalc.api import evaluate
+        from cnncalc.interop.verify import verification_text
+        from cnncalc.interop.verify import verify as check_against_torch
+        from cnncalc.loader import parse_source
+
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        network = parse_source(spec_source(spec), options)
+        result = evaluate(network)
+        check = check_against_torch(network, result)
+        if not check.differences:
+            emit(verification_text(network.name or "the network", check, result))
+            return
+        _grid(
+            ["layer", "quantity", "cnncalc", f"PyTorch {check.version}"],
+            [list(d) for d in check.differences],
+        )
+        emit(f"{len(check.differences)} differences\n")
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""Bringing networks in from other tools and taking them out as code."""
