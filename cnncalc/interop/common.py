@@ -14,6 +14,9 @@ from cnncalc.spec import INPUT, NetworkSpec
 
 Value = int | float | bool | str | list["Value"]
 
+MAX_MODEL_BYTES = 1024 * 1024 * 1024
+"""The largest model file read (weights included): 1 GiB."""
+
 MAX_NODES = 200_000
 """The most graph nodes (layers) an importer reads: far past any real network."""
 
@@ -62,6 +65,8 @@ class Imported:
     text: str
     source: str
     unknown: list[Unknown] = field(default_factory=list)
+    input_size: str | None = None
+    """The input as ``HxWxC``; None when the model's is dynamic and none was given."""
 
     def spec(self, input: str | None = None) -> NetworkSpec:
         """The YAML text parsed into a network (``input`` replaces its input size)."""

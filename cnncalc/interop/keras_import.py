@@ -558,6 +558,7 @@ def import_keras(
         ),
         source,
         unknown,
+        size,
     )
 
 

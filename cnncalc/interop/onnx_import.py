@@ -16,6 +16,7 @@ from typing import Any
 
 from cnncalc.errors import LimitError
 from cnncalc.interop.common import (
+    MAX_MODEL_BYTES,
     ImportError_,
     Imported,
     Item,
@@ -28,9 +29,6 @@ from cnncalc.interop.common import (
     write_yaml,
 )
 from cnncalc.spec import INPUT
-
-MAX_MODEL_BYTES = 1024 * 1024 * 1024
-"""The largest ONNX file read (weights included): 1 GiB."""
 
 INSTALL = "pip install 'cnncalc[onnx]'"
 _SMALL = 64  # constants read by value (shapes, ratios, clip bounds) have at most this many
@@ -621,7 +619,7 @@ def import_onnx(
     ]
     name = model.graph.name if model.graph.name not in _GENERIC_NAMES else None
     text = write_yaml(items, input_size, name=name, header=header, unknown=unknown, fold=fold)
-    return Imported(text, source, unknown)
+    return Imported(text, source, unknown, input_size)
 
 
 def _rank_after(g: Graph, node: Any, item: Item | None) -> int:
