@@ -26,11 +26,19 @@ def import_model(
     skip_unknown: bool = False,
     fold: bool = True,
 ) -> Imported:
-    """A model file's bytes as a readable cnncalc spec, by the reader of ``format``."""
-    if format == "onnx":
-        from cnncalc.interop.onnx_import import import_onnx
+    """A model file's bytes as a readable cnncalc spec, by the reader of ``format``.
 
-        return import_onnx(data, name, input=input, skip_unknown=skip_unknown, fold=fold)
-    from cnncalc.interop.keras_import import import_keras
+    A model malformed in a way no reader foresaw (a field of the wrong type deep in
+    it) is an ImportError_ naming the file, never a Python exception."""
+    try:
+        if format == "onnx":
+            from cnncalc.interop.onnx_import import import_onnx
 
-    return import_keras(data, name, input=input, skip_unknown=skip_unknown, fold=fold)
+            return import_onnx(data, name, input=input, skip_unknown=skip_unknown, fold=fold)
+        from cnncalc.interop.keras_import import import_keras
+
+        return import_keras(data, name, input=input, skip_unknown=skip_unknown, fold=fold)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        raise ImportError_(
+            f"{name}: cannot read this {format} model ({type(exc).__name__}: {exc})"
+        ) from None

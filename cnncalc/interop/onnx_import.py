@@ -438,10 +438,15 @@ _STATIC = {"Constant", "Shape", "Size", "ConstantOfShape"}
 """Operators whose outputs are constants or shapes, never activations."""
 
 
+def _text(value: object) -> str:
+    """A name from the file as text (protobuf hands over invalid UTF-8 as bytes)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _label(node: Any, index: int) -> tuple[str, str]:
     """(module path, last part) of a node's name: ``/layer1/layer1.0/conv1/Conv`` gives
     ``("layer1.0.conv1", "Conv")`` (PyTorch's exporter names nodes by module scopes)."""
-    text = node.name or (node.output[0] if node.output else "") or f"node{index}"
+    text = _text(node.name or (node.output[0] if node.output else "") or f"node{index}")
     parts = [p for p in text.split("/") if p]
     if len(parts) < 2:
         return "", parts[0] if parts else text
@@ -461,7 +466,7 @@ def _names(nodes: Sequence[tuple[int, Any]]) -> list[str]:
         uses[path] = uses.get(path, 0) + 1
     raw = []
     for (path, last), (_, node) in zip(labels, nodes, strict=True):
-        op_like = re.fullmatch(re.escape(node.op_type) + r"(_\d+)?", last) is not None
+        op_like = re.fullmatch(re.escape(_text(node.op_type)) + r"(_\d+)?", last) is not None
         if path and op_like and uses[path] == 1:
             raw.append(path)
         elif path:
@@ -509,7 +514,7 @@ def _opset(onnx: Any, model: Any, source: str) -> int:
 def _network_input(g: Graph, model: Any, source: str, given: str | None) -> tuple[str, str | None]:
     data = [i for i in model.graph.input if i.name not in g.dims]
     if len(data) != 1:
-        names = ", ".join(i.name for i in data) or "none"
+        names = ", ".join(_text(i.name) for i in data) or "none"
         raise ImportError_(
             f"{source}: cnncalc models networks with one input; this model has "
             f"{len(data)} ({names})"
@@ -518,7 +523,7 @@ def _network_input(g: Graph, model: Any, source: str, given: str | None) -> tupl
     shape = _shape_of(info)
     if shape is None or len(shape) < 2 or len(shape) > 5:
         raise ImportError_(
-            f"{source}: input '{info.name}' is not (batch, channels, spatial...) "
+            f"{source}: input '{_text(info.name)}' is not (batch, channels, spatial...) "
             f"(shape {shape})"
         )
     g.ranks[info.name] = len(shape)
@@ -589,8 +594,10 @@ def import_onnx(
                 raise Cannot("cnncalc has no layer kind for it")
             item = handler(g, node)
         except Cannot as why:
-            unknown.append(Unknown(node.op_type, node.name or node.output[0], str(why)))
-            item = Item("identity", note=f"unknown {node.op_type}: counted as zero")
+            op = _text(node.op_type)
+            where = _text(node.name or (node.output[0] if node.output else f"node {index}"))
+            unknown.append(Unknown(op, where, str(why)))
+            item = Item("identity", note=f"unknown {op}: counted as zero")
         if node.output:
             g.ranks.setdefault(node.output[0], _rank_after(g, node, item))
         if item is None:
@@ -614,10 +621,14 @@ def import_onnx(
         item.inputs = [] if refs == [previous] else refs
     header = [
         f"Imported from {source} by cnncalc import (ONNX opset {opset}"
-        + (f", made by {model.producer_name} {model.producer_version}".rstrip() + ")"
-           if model.producer_name else ")"),
+        + (
+            f", made by {_text(model.producer_name)} {_text(model.producer_version)}".rstrip()
+            + ")"
+            if model.producer_name
+            else ")"
+        ),
     ]
-    name = model.graph.name if model.graph.name not in _GENERIC_NAMES else None
+    name = _text(model.graph.name) if model.graph.name not in _GENERIC_NAMES else None
     text = write_yaml(items, input_size, name=name, header=header, unknown=unknown, fold=fold)
     return Imported(text, source, unknown, input_size)
 
