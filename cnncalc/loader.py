@@ -161,9 +161,7 @@ def import_file(
             f"{name}: not a model cnncalc imports (.onnx, .keras, or Keras model .json)"
         )
     with collector_paused():
-        return import_model(
-            data, name, format, input=input, skip_unknown=skip_unknown, fold=fold
-        )
+        return import_model(data, name, format, input=input, skip_unknown=skip_unknown, fold=fold)
 
 
 def read_stream(stream: IO[bytes], name: str = "<stdin>", format: Format | None = None) -> Source:

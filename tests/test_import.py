@@ -103,11 +103,12 @@ def test_spec_argument_may_be_an_onnx_file() -> None:
 @needs_onnx
 def test_import_writes_the_spec(tmp_path: Path) -> None:
     target = tmp_path / "small.yaml"
-    code, out, err = run_cli("import", str(ONNX_DIR / "small.onnx"), "-o", str(target))
+    code, _, err = run_cli("import", str(ONNX_DIR / "small.onnx"), "-o", str(target))
     assert code == 0, err
     code2, printed, _ = run_cli("import", str(ONNX_DIR / "small.onnx"))
     assert code2 == 0 and printed == target.read_text()
     code3, out3, _ = run_cli("summarize", str(target), "-f", "json")
+    assert code3 == 0
     assert json.loads(out3)["totals"]["params"] == EXPECTED["small"]["params"]
 
 
@@ -165,7 +166,7 @@ def test_bad_onnx_is_a_clear_error(tmp_path: Path, data: Any, message: str) -> N
     model = tmp_path / "bad.onnx"
     model.write_bytes(data())
     target = tmp_path / "out.yaml"
-    code, out, err = run_cli("import", str(model), "-o", str(target))
+    code, _, err = run_cli("import", str(model), "-o", str(target))
     assert code == 2 and message in err and "Traceback" not in err
     assert not target.exists()
     code, _, err = run_cli("summarize", str(model))
@@ -190,7 +191,7 @@ def test_bad_onnx_is_a_clear_error(tmp_path: Path, data: Any, message: str) -> N
 # 16x16 acts per position: 16*8 + 8 = 136, 16*16*8 = 2,048 MACs; Conv1D(8, 1, no bias)
 # 16*8 = 128, 2,048 MACs; concat 16x16; global max 16; Dense(4) 16*4 + 4 = 68, 64 MACs.
 # Params 988; MACs 24,640.
-KERAS = {
+KERAS: dict[str, dict[str, Any]] = {
     "mnist_convnet_keras3": {
         "params": 34_826,
         "macs": 2_440_960,
@@ -390,7 +391,7 @@ def test_from_torch_matches_pytorch() -> None:
 
     sys.path.insert(0, str(FIXTURES))
     try:
-        import generate_onnx_models as models
+        import generate_onnx_models as models  # type: ignore[import-not-found]
     finally:
         sys.path.remove(str(FIXTURES))
     for name, cls in [
@@ -421,4 +422,3 @@ def test_import_without_onnx_says_how_to_install(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "onnx", None)
     code, _, err = run_cli("import", str(ONNX_DIR / "small.onnx"))
     assert code == 2 and "pip install 'cnncalc[onnx]'" in err
-

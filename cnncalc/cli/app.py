@@ -913,8 +913,9 @@ def _root(
 
 @app.command(
     name="import",
-    epilog="Examples:  cnncalc import model.onnx -o model.yaml  |  "
-    "cnncalc import model.json --input 224x224x3  |  cnncalc summarize model.onnx",
+    epilog="Examples:  cnncalc import tests/fixtures/onnx/resnet.onnx  |  "
+    "cnncalc import tests/fixtures/onnx/dynamic.onnx --input 32x32x3  |  "
+    "cnncalc summarize tests/fixtures/keras/mnist_convnet_keras3.json",
 )
 def import_command(
     model: Annotated[

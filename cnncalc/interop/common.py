@@ -8,11 +8,12 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec import INPUT, NetworkSpec
 
-Value = int | float | bool | str | list["Value"]
+Value = int | float | bool | str | list[Any]
 
 MAX_MODEL_BYTES = 1024 * 1024 * 1024
 """The largest model file read (weights included): 1 GiB."""
@@ -24,7 +25,7 @@ MAX_FOLD_PERIOD = 32
 """The longest chain the writer looks for when folding repeats."""
 
 
-class ImportError_(CnnCalcError):  # noqa: N801 - not the builtin ImportError
+class ImportError_(CnnCalcError):
     """A model file cnncalc cannot import (unreadable, of another kind, unsupported)."""
 
 
@@ -70,10 +71,10 @@ class Imported:
 
     def spec(self, input: str | None = None) -> NetworkSpec:
         """The YAML text parsed into a network (``input`` replaces its input size)."""
-        from cnncalc.loader import parse_source, text_source
         from cnncalc.options import Options
+        from cnncalc.parsing.yaml_spec import read_yaml
 
-        return parse_source(text_source(self.text, "yaml", self.source), Options(input=input))
+        return read_yaml(self.text, self.source, Options(input=input)).spec
 
 
 def refuse_unknown(unknown: Sequence[Unknown], source: str, skip_unknown: bool) -> None:
@@ -100,7 +101,8 @@ def _scalar(value: Value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if value in ("same", "valid", "caffe") or (
-        _PLAIN.match(value) and value.lower() not in {"y", "n", "yes", "no", "on", "off", "null"}
+        _PLAIN.match(value)
+        and value.lower() not in {"y", "n", "yes", "no", "on", "off", "null"}
         and value.lower() not in {"true", "false", "none"}
     ):
         return value
@@ -147,8 +149,7 @@ def _fold(items: Sequence[Item]) -> list[tuple[int, int, int]]:
                 i + (copies + 1) * period <= len(items)
                 and all(plain[i + copies * period : i + (copies + 1) * period])
                 and all(
-                    items[i + copies * period + j].same_layer(items[i + j])
-                    for j in range(period)
+                    items[i + copies * period + j].same_layer(items[i + j]) for j in range(period)
                 )
             ):
                 copies += 1

@@ -20,8 +20,8 @@ from typing import Any
 
 from cnncalc.errors import LimitError
 from cnncalc.interop.common import (
-    ImportError_,
     Imported,
+    ImportError_,
     Item,
     Unknown,
     Value,
@@ -106,9 +106,12 @@ def _with_activation(layer: Layer, item: Item, out: Tensor) -> tuple[list[Item],
 def _tuple(value: object, dims: int, what: str) -> list[int]:
     if isinstance(value, int) and not isinstance(value, bool):
         return [value] * dims
-    if isinstance(value, list | tuple) and len(value) == dims:
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            return list(value)
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == dims
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return list(value)
     raise Cannot(f"{what} {value!r} is not {dims} whole number(s)")
 
 
@@ -142,6 +145,7 @@ def _conv(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
     dims = _spatial_of(layer.cls)
     c = layer.config
     depthwise = layer.cls.startswith("DepthwiseConv")
+    filters: object
     if depthwise:
         if x.channels is None:
             raise Cannot("depthwise convolution of an input with unknown channels")
@@ -326,13 +330,17 @@ def _zero_padding(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tenso
         pairs = [[value, value]] * dims
     elif isinstance(value, list | tuple) and len(value) == dims:
         for v in value:
-            pair = _tuple(v, 2, "padding") if isinstance(v, list | tuple) else _tuple(v, 1, "padding") * 2
+            pair = (
+                _tuple(v, 2, "padding")
+                if isinstance(v, list | tuple)
+                else _tuple(v, 1, "padding") * 2
+            )
             pairs.append(pair)
     else:
         raise Cannot(f"padding {value!r}")
     if any(p < 0 for pair in pairs for p in pair):
         raise Cannot(f"padding {value!r}")
-    return [Item("__pad__", {"padding": pairs})], inputs[0]  # type: ignore[dict-item]
+    return [Item("__pad__", {"padding": pairs})], inputs[0]
 
 
 LAYERS: dict[str, Handler] = {
@@ -375,7 +383,9 @@ def _history(value: object) -> list[str]:
             return
         if isinstance(v, dict):
             history = v.get("keras_history") if isinstance(v.get("config"), dict) else None
-            history = v["config"].get("keras_history") if isinstance(v.get("config"), dict) else history
+            history = (
+                v["config"].get("keras_history") if isinstance(v.get("config"), dict) else history
+            )
             if isinstance(history, list) and history and isinstance(history[0], str):
                 found.append(history[0])
                 return
@@ -446,7 +456,7 @@ def _layers(root: Mapping[str, Any], source: str) -> tuple[list[Layer], bool]:
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
             raise ImportError_(f"{source}: layer {i + 1} is no Keras layer (no class_name)")
-        cfg = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        cfg: dict[str, Any] = entry["config"] if isinstance(entry.get("config"), dict) else {}
         name = entry.get("name", cfg.get("name"))
         name = name if isinstance(name, str) and name else f"layer{i + 1}"
         inbound: list[str] = []
@@ -483,7 +493,9 @@ def import_keras(
             raise ImportError_(f"{source}: the model states no input shape; give --input")
         shape = [None] * 4
     if len(inputs) > 1:
-        raise ImportError_(f"{source}: cnncalc models networks with one input; this has {len(inputs)}")
+        raise ImportError_(
+            f"{source}: cnncalc models networks with one input; this has {len(inputs)}"
+        )
     spatial = len(shape) - 2
     size: str | None
     if input is not None:
@@ -495,7 +507,11 @@ def import_keras(
     else:
         channels = shape[-1]
         dims = shape[1:-1]
-        size = None if channels is None or None in dims else input_text([d or 0 for d in dims], channels)
+        size = (
+            None
+            if channels is None or None in dims
+            else input_text([d or 0 for d in dims], channels)
+        )
     first = inputs[0].name if inputs else None
     out: dict[str, tuple[str, Tensor]] = {}  # Keras layer -> (cnncalc item ref, its output)
     if first:
@@ -521,7 +537,10 @@ def import_keras(
             made, tensor = handler(layer, [t for _, t in reads])
         except Cannot as why:
             unknown.append(Unknown(layer.cls, layer.name, str(why)))
-            made, tensor = [Item("identity", note=f"unknown {layer.cls}: counted as zero")], reads[0][1]
+            made, tensor = (
+                [Item("identity", note=f"unknown {layer.cls}: counted as zero")],
+                reads[0][1],
+            )
         refs = [ref for ref, _ in reads]
         if made and made[0].kind == "__pad__":
             pending_pad = made[0].args
@@ -572,15 +591,12 @@ def _fold_padding(
             Unknown("ZeroPadding", layer.name, "only zero padding read by a valid conv or pool")
         )
         return made
-    pairs = pad["padding"]
-    assert isinstance(pairs, list)
-    flat = [p for pair in pairs if isinstance(pair, list) for p in pair]
-    symmetric = all(isinstance(pair, list) and pair[0] == pair[1] for pair in pairs)
-    if symmetric:
-        head.args["padding"] = _compact([pair[0] for pair in pairs if isinstance(pair, list)])
+    pairs: list[list[int]] = list(pad["padding"]) if isinstance(pad["padding"], list) else []
+    if all(pair[0] == pair[1] for pair in pairs):
+        head.args["padding"] = _compact([pair[0] for pair in pairs])
     else:
-        head.args["padding"] = pairs
-    if head.kind != "conv" and flat and head.kind == "maxpool":
+        head.args["padding"] = [list(pair) for pair in pairs]
+    if head.kind == "maxpool":
         head.note = "Keras pads with zeros before this max pooling (the same sizes)"
     return made
 

@@ -17,8 +17,8 @@ from typing import Any
 from cnncalc.errors import LimitError
 from cnncalc.interop.common import (
     MAX_MODEL_BYTES,
-    ImportError_,
     Imported,
+    ImportError_,
     Item,
     Unknown,
     Value,
@@ -42,9 +42,7 @@ def _onnx() -> Any:
     try:
         import onnx
     except ImportError:
-        raise ImportError_(
-            f"reading ONNX models needs the onnx package: {INSTALL}"
-        ) from None
+        raise ImportError_(f"reading ONNX models needs the onnx package: {INSTALL}") from None
     return onnx
 
 
@@ -78,7 +76,7 @@ class Graph:
             try:
                 array = self.onnx.numpy_helper.to_array(tensor)
                 self.values[name] = [float(v) for v in array.reshape(-1)]
-            except Exception:  # noqa: BLE001 - a malformed tensor is no value, not a crash
+            except Exception:
                 pass
 
     def constant(self, node: Any) -> None:
@@ -325,7 +323,12 @@ def _transpose(g: Graph, node: Any) -> Item | None:
     if perm == sorted(perm):
         return None
     moved = [p for i, p in enumerate(perm) if p != i]
-    if src and perm[0] == 0 and all(src[p] == 1 for p in moved if p != 1) and _order_kept(src, perm):
+    if (
+        src
+        and perm[0] == 0
+        and all(src[p] == 1 for p in moved if p != 1)
+        and _order_kept(src, perm)
+    ):
         return None  # only axes of size 1 move: the data stays in the same order
     raise Cannot("a transpose that reorders the data (cnncalc keeps channels first)")
 
@@ -351,14 +354,18 @@ def _clip(g: Graph, node: Any) -> Item:
     low = g.attr(node, "min", None)
     high = g.attr(node, "max", None)
     if g.has_input(node, 1):
-        low = (g.values.get(node.input[1]) or [None])[0]
+        low = _first(g.values.get(node.input[1]))
     if g.has_input(node, 2):
-        high = (g.values.get(node.input[2]) or [None])[0]
+        high = _first(g.values.get(node.input[2]))
     if low == 0 and high == 6:
         return Item("relu6")
     if low == 0 and high is None:
         return Item("relu")
     raise Cannot(f"clip to [{low}, {high}] (only relu6's [0, 6] is an activation cnncalc has)")
+
+
+def _first(values: list[float] | None) -> float | None:
+    return values[0] if values else None
 
 
 def _prelu(g: Graph, node: Any) -> Item:
@@ -483,7 +490,7 @@ def _parse(data: bytes, source: str) -> Any:
     try:
         model = onnx.ModelProto()
         model.ParseFromString(data)
-    except Exception:  # noqa: BLE001 - protobuf's DecodeError and its kin
+    except Exception:
         raise ImportError_(f"{source}: not an ONNX model (the file does not parse)") from None
     if not model.HasField("graph") or not model.graph.node:
         raise ImportError_(f"{source}: not an ONNX model (it has no graph of operators)")
@@ -570,7 +577,7 @@ def import_onnx(
     check_count(len(model.graph.node), "nodes", source)
     try:
         inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - inference is a help; ranks still come from the graph
+    except Exception:
         inferred = model
     g = Graph(onnx, model, inferred)
     g.opset = opset
@@ -604,10 +611,10 @@ def import_onnx(
             for out in node.output[:1]:
                 producer[out] = producer[data_in[0]]
             continue
-        refs = [producer[t] for t in data_in]
+        sources = [producer[t] for t in data_in]
         if item.kind not in ("add", "concat"):
-            refs = refs[:1]
-        item.inputs = [f"#{r}" if isinstance(r, int) else r for r in refs]
+            sources = sources[:1]
+        item.inputs = [f"#{r}" if isinstance(r, int) else r for r in sources]
         items.append(item)
         made.append((index, node))
         for out in node.output[:1]:
@@ -622,8 +629,7 @@ def import_onnx(
     header = [
         f"Imported from {source} by cnncalc import (ONNX opset {opset}"
         + (
-            f", made by {_text(model.producer_name)} {_text(model.producer_version)}".rstrip()
-            + ")"
+            f", made by {_text(model.producer_name)} {_text(model.producer_version)}".rstrip() + ")"
             if model.producer_name
             else ")"
         ),

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cnncalc.interop.common import (
-    ImportError_,
     Imported,
+    ImportError_,
     Item,
     Unknown,
     Value,
@@ -162,9 +162,10 @@ MODULES: dict[str, ModuleHandler] = {
     "Softplus": _act("softplus"),
     "Softmax": _softmax("softmax"),
     "LogSoftmax": _softmax("log_softmax"),
-    **{name: (lambda m, x: Item("dropout", {"p": float(m.p)})) for name in (
-        "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"
-    )},
+    **{
+        name: (lambda m, x: Item("dropout", {"p": float(m.p)}))
+        for name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
+    },
     "Identity": lambda m, x: None,
     "Flatten": _flatten,
 }
@@ -312,7 +313,7 @@ def torch_yaml(
     name = type(module).__name__
     try:
         graph_module = torch.fx.symbolic_trace(module)
-    except Exception as exc:  # noqa: BLE001 - whatever tracing meets in user code
+    except Exception as exc:
         raise ImportError_(f"torch.fx cannot trace {name}: {exc}") from None
     nodes = list(graph_module.graph.nodes)
     check_count(len(nodes), "nodes", name)
@@ -324,7 +325,7 @@ def torch_yaml(
         with mode:
             fake = torch.zeros((1, *shape))
         ShapeProp(graph_module, fake_mode=mode).propagate(fake)
-    except Exception as exc:  # noqa: BLE001 - a module that cannot run on this input
+    except Exception as exc:
         raise ImportError_(f"{name} does not run on input {input_size}: {exc}") from None
     placeholders = [n for n in nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
@@ -364,10 +365,10 @@ def torch_yaml(
         if item is None:
             producer[node] = producer[data_in[0]]
             continue
-        refs = [producer[a] for a in data_in]
+        sources = [producer[a] for a in data_in]
         if item.kind not in ("add", "concat"):
-            refs = refs[:1]
-        item.inputs = [f"#{r}" if isinstance(r, int) else r for r in refs]
+            sources = sources[:1]
+        item.inputs = [f"#{r}" if isinstance(r, int) else r for r in sources]
         items.append(item)
         raw_names.append(label)
         producer[node] = len(items) - 1
@@ -399,4 +400,3 @@ def from_torch(
     count as zero). Needs PyTorch (``pip install 'cnncalc[torch]'``).
     """
     return torch_yaml(module, input_size, skip_unknown=skip_unknown, fold=fold).spec()
-
