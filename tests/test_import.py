@@ -422,3 +422,16 @@ def test_import_without_onnx_says_how_to_install(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "onnx", None)
     code, _, err = run_cli("import", str(ONNX_DIR / "small.onnx"))
     assert code == 2 and "pip install 'cnncalc[onnx]'" in err
+
+
+def test_keras_dynamic_input_needs_input_option(tmp_path: Path) -> None:
+    root = json.loads((KERAS_DIR / "mnist_convnet_keras3.json").read_text())
+    root["config"]["layers"][0]["config"]["batch_shape"] = [None, None, None, 1]
+    root["config"]["build_input_shape"] = None
+    model = tmp_path / "dyn.json"
+    model.write_text(json.dumps(root))
+    code, _, err = run_cli("import", str(model))
+    assert code == 2 and "dynamic" in err
+    code, _, err = run_cli("import", str(model), "--input", "28x28x1", "-o", str(tmp_path / "s"))
+    assert code == 0, err
+    assert cnncalc.evaluate(cnncalc.load(tmp_path / "s", format="yaml")).totals.params == 34_826

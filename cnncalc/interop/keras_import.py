@@ -31,7 +31,8 @@ from cnncalc.interop.common import (
     unique_names,
     write_yaml,
 )
-from cnncalc.spec import INPUT
+from cnncalc.parsing.common import parse_input_text
+from cnncalc.spec import INPUT, NoOrigin
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 MODEL_CLASSES = ("Sequential", "Functional", "Model")
@@ -502,8 +503,9 @@ def import_keras(
         from cnncalc.interop.onnx_import import _checked_input
 
         size = _checked_input(input, spatial, source) if shape != [None] * 4 else input
-        spatial = len(size.split("x")) - 1
-        channels: int | None = int(size.split("x")[-1])
+        parsed = parse_input_text(size, NoOrigin())
+        spatial = parsed.dims
+        channels: int | None = parsed.channels if isinstance(parsed.channels, int) else None
     else:
         channels = shape[-1]
         dims = shape[1:-1]
