@@ -383,10 +383,8 @@ def _history(value: object) -> list[str]:
         if depth > 20:
             return
         if isinstance(v, dict):
-            history = v.get("keras_history") if isinstance(v.get("config"), dict) else None
-            history = (
-                v["config"].get("keras_history") if isinstance(v.get("config"), dict) else history
-            )
+            config = v.get("config")
+            history = config.get("keras_history") if isinstance(config, dict) else None
             if isinstance(history, list) and history and isinstance(history[0], str):
                 found.append(history[0])
                 return
