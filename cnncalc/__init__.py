@@ -21,6 +21,8 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from cnncalc.api import evaluate, load, parse, render, valid_inputs
     from cnncalc.errors import CnnCalcError, GrammarError, InputFileError, LimitError, SpecError
+    from cnncalc.interop.torch_import import from_torch
+    from cnncalc.loader import import_file
     from cnncalc.options import Options
     from cnncalc.results import (
         AxisField,
@@ -54,6 +56,8 @@ __all__ = [
     "Window",
     "__version__",
     "evaluate",
+    "from_torch",
+    "import_file",
     "load",
     "parse",
     "render",
@@ -83,6 +87,8 @@ _HOME = {
     "InputSpec": "cnncalc.spec",
     "LayerSpec": "cnncalc.spec",
     "NetworkSpec": "cnncalc.spec",
+    "from_torch": "cnncalc.interop.torch_import",
+    "import_file": "cnncalc.loader",
 }
 
 

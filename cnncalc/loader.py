@@ -18,12 +18,16 @@ from cnncalc.spec import NetworkSpec
 from cnncalc.speed import collector_paused
 
 if TYPE_CHECKING:
+    from cnncalc.interop import Imported, ModelFormat
     from cnncalc.parsing.common import Expansion
 
 Format = Literal["yaml", "grammar"]
 FORMATS: tuple[Format, ...] = ("yaml", "grammar")
 MAX_SPEC_BYTES = 16 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
+MODEL_SUFFIXES = (".onnx", ".keras")
+"""Suffixes always read by an importer (a ``.json`` file is one when it is a Keras
+model)."""
 GRAMMAR_SUFFIXES = (".cnn", ".txt", ".arch")
 _YAML_START = re.compile(r"^\s*(?:---|[A-Za-z_][\w-]*\s*:)", re.MULTILINE)
 
@@ -41,18 +45,19 @@ class Source(NamedTuple):
         return self.format == "yaml"
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limit: int = MAX_SPEC_BYTES) -> bytes:
     try:
         if path.is_dir():
             raise InputFileError(f"{path}: is a directory, not a spec file")
         size = path.stat().st_size
-        if size > MAX_SPEC_BYTES:
+        if size > limit:
             raise LimitError(
-                f"{path}: the file is {size / 2**20:.1f} MiB; cnncalc reads specs of at most "
-                f"{MAX_SPEC_BYTES // 2**20} MiB"
+                f"{path}: the file is {size / 2**20:.1f} MiB; cnncalc reads "
+                f"{'models' if limit != MAX_SPEC_BYTES else 'specs'} of at most "
+                f"{limit // 2**20} MiB"
             )
         with path.open("rb") as fh:
-            return fh.read(MAX_SPEC_BYTES + 1)
+            return fh.read(limit + 1)
     except FileNotFoundError:
         raise InputFileError(f"{path}: no such file") from None
     except PermissionError:
@@ -95,13 +100,19 @@ def _check_format(format: str | None) -> Format | None:
 
 def read_file(path: str | os.PathLike[str], format: Format | None = None) -> Source:
     """Read a spec file. Its format is ``format``, else its suffix's (``.yaml``/``.yml``
-    YAML, ``.cnn``/``.txt``/``.arch`` grammar), else what its first line looks like.
+    YAML, ``.cnn``/``.txt``/``.arch`` grammar), else what its first line looks like. A
+    model file (:func:`model_format`) is imported and read as its YAML spec.
     Raises InputFileError (missing, a directory, not UTF-8 text) or LimitError (too big)."""
     format = _check_format(format)
     name = os.fspath(path)
     if not isinstance(name, str):
         raise CnnCalcError(f"a spec path is text, got {name!r}")
-    text = decode(_read_bytes(Path(name)), name)
+    if format is None and name.lower().endswith(MODEL_SUFFIXES):
+        return Source(import_file(name).text, name, "yaml")
+    data = _read_bytes(Path(name))
+    if format is None and model_format(name, data) is not None:
+        return Source(import_file(name).text, name, "yaml")
+    text = decode(data, name)
     if format is None:
         lower = name.lower()
         if lower.endswith(YAML_SUFFIXES):
@@ -111,6 +122,46 @@ def read_file(path: str | os.PathLike[str], format: Format | None = None) -> Sou
         else:
             format = "yaml" if looks_like_yaml(text) else "grammar"
     return Source(text, name, format)
+
+
+def model_format(name: str, data: bytes) -> ModelFormat | None:
+    """Which importer reads a file, by its suffix and content: ``.onnx`` ONNX; a zip
+    (``.keras``) or a ``.json`` Keras model JSON (an object naming a ``class_name``);
+    None for a spec (a ``.json`` cnncalc spec is YAML)."""
+    lower = name.lower()
+    if lower.endswith(".onnx"):
+        return "onnx"
+    if lower.endswith(".keras") or data[:4] == b"PK\x03\x04":
+        return "keras"
+    if lower.endswith(".json") and data.lstrip()[:1] == b"{" and b'"class_name"' in data:
+        return "keras"
+    return None
+
+
+def import_file(
+    path: str | os.PathLike[str],
+    *,
+    input: str | None = None,
+    skip_unknown: bool = False,
+    fold: bool = True,
+) -> Imported:
+    """Import a model file (``.onnx``, ``.keras``, Keras ``.json``) as a readable spec:
+    the reader is picked here, by :func:`model_format`. Raises InputFileError for a
+    file that is no model cnncalc reads, and what the reader raises (all CnnCalcError)."""
+    from cnncalc.interop import import_model
+    from cnncalc.interop.common import MAX_MODEL_BYTES
+
+    name = os.fspath(path)
+    if not isinstance(name, str):
+        raise CnnCalcError(f"a model path is text, got {name!r}")
+    data = _read_bytes(Path(name), MAX_MODEL_BYTES)
+    format = model_format(name, data)
+    if format is None:
+        raise InputFileError(
+            f"{name}: not a model cnncalc imports (.onnx, .keras, or Keras model .json)"
+        )
+    with collector_paused():
+        return import_model(data, name, format, input=input, skip_unknown=skip_unknown, fold=fold)
 
 
 def read_stream(stream: IO[bytes], name: str = "<stdin>", format: Format | None = None) -> Source:

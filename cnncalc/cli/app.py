@@ -1131,3 +1131,66 @@ def verify(
         )
         emit(f"{len(check.differences)} differences\n")
         raise typer.Exit(1)
+
+
+@app.command(
+    name="import",
+    epilog="Examples:  cnncalc import tests/fixtures/onnx/resnet.onnx  |  "
+    "cnncalc import tests/fixtures/onnx/dynamic.onnx --input 32x32x3  |  "
+    "cnncalc summarize tests/fixtures/keras/mnist_convnet_keras3.json",
+)
+def import_command(
+    model: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE",
+            help="An ONNX model (.onnx), a Keras model JSON (model.to_json()) or a Keras 3 "
+            ".keras archive.",
+            show_default=False,
+        ),
+    ],
+    output: OutputOpt = None,
+    input_size: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            metavar="HxWxC",
+            help="The input size, where the model's is dynamic (or to replace it).",
+            show_default=False,
+        ),
+    ] = None,
+    skip_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown",
+            help="Go on past operators cnncalc cannot model, counting them as zero "
+            "(listed in the spec's comments and on standard error).",
+        ),
+    ] = False,
+) -> None:
+    """Write a model from ONNX or Keras as a readable cnncalc YAML spec.
+
+    Layer names come from the model; repeated chains become 'repeat'. Nothing in the
+    file is run. Every operator cnncalc cannot model is listed, as an error unless
+    --skip-unknown.
+    """
+    with _reporting():
+        from cnncalc.cli.io import note_input, say
+        from cnncalc.engine import evaluate
+        from cnncalc.loader import import_file
+
+        imported = import_file(model, input=input_size, skip_unknown=skip_unknown)
+        note_input(model)
+        if imported.input_size is None:
+            raise CnnCalcError(
+                f"{model}: the model's input size is dynamic; give it with --input HxWxC",
+                option="input",
+            )
+        evaluate(imported.spec())  # a spec that loads and runs, or an error and no file
+        if imported.unknown:
+            say(
+                f"note: {len(imported.unknown)} operator(s) counted as zero (--skip-unknown): "
+                + "; ".join(u.describe() for u in imported.unknown[:10])
+                + "\n"
+            )
+        emit(imported.text, output)

@@ -297,6 +297,7 @@ def spec_source(spec: str) -> Source:
     """
     from cnncalc.loader import (
         GRAMMAR_SUFFIXES,
+        MODEL_SUFFIXES,
         YAML_SUFFIXES,
         read_file,
         read_stream,
@@ -309,7 +310,7 @@ def spec_source(spec: str) -> Source:
         return read_stream(sys.stdin.buffer)
     grammar_like = any(mark in spec for mark in ("(", "->", "\u2192", "\n"))
     path_like = not grammar_like and (
-        spec.lower().endswith(YAML_SUFFIXES + GRAMMAR_SUFFIXES) or os.sep in spec
+        spec.lower().endswith(YAML_SUFFIXES + GRAMMAR_SUFFIXES + MODEL_SUFFIXES) or os.sep in spec
     )
     if path_like or ("\n" not in spec and _names_a_file(spec)):
         source = read_file(spec)
