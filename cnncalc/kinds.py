@@ -1050,6 +1050,7 @@ FUNCTIONAL_KINDS = frozenset(
         "adaptive_maxpool",
         "gap",
         "gmp",
+        "upsample",
     }
 )
 """Kinds PyTorch also offers as functions (``F.relu``, ``F.adaptive_avg_pool2d``)."""
@@ -1059,7 +1060,7 @@ def _functional(kind: Kind, value: object, dims: int, where: Origin) -> bool:
     """``functional: true``: the layer is a function call in the PyTorch model."""
     if kind.name not in FUNCTIONAL_KINDS:
         raise where.error(
-            f"functional applies to activation and pooling layers, which PyTorch also "
+            f"functional applies to activation, pooling and upsample layers, which PyTorch also "
             f"offers as functions; {kind.name} is not one of them"
         )
     return to_bool(value, "functional", dims, where)

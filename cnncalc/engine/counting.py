@@ -49,9 +49,15 @@ def _weights(layer: LayerResult) -> list[Part]:
     return [("linear" if layer.kind == "fc" else "conv", layer.macs)]
 
 
+_WEIGHTED = ("conv", "local", "fc", "dwconv", "conv_transpose")
+"""Kinds whose MACs cnncalc counts by default (products with learned weights)."""
+_NORMS = ("batchnorm", "layernorm", "groupnorm", "instancenorm", "lrn")
+
+
 def _bias(layer: LayerResult) -> list[Part]:
-    """One addition per output element of a conv, local or fc layer with a bias."""
-    if layer.kind in ("conv", "local", "fc") and _hyper(layer, "bias") is True:
+    """One addition per output element of a conv, local, fc or transposed conv layer with
+    a bias."""
+    if layer.kind in _WEIGHTED and _hyper(layer, "bias") is True:
         return [("bias", layer.output.numel)]
     return []
 
@@ -67,24 +73,36 @@ def _torchvision(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
 
 def _torchinfo(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
     """torchinfo 1.8 ``calculate_macs``: a module's weight and bias elements times the
-    output positions for classes named Conv*, and once (times the batch) for every other
-    module with parameters (fc: in*out + out; batch norm: 2C; PReLU: its slopes)."""
+    output positions for classes named Conv* (a transposed convolution too, though its
+    products are per INPUT position), and once (times the batch) for every other module
+    with parameters named weight or bias (fc: in*out + out; norms: 2C; PReLU: its
+    slopes; layer scale's ``gamma`` is neither, so 0)."""
+    if layer.kind == "conv_transpose":
+        return [("conv", layer.params * prod(layer.output.size))]
     parts = _weights(layer) + _bias(layer)
-    if layer.kind not in ("conv", "local", "fc") and layer.params:
-        parts.append(("norm" if layer.kind == "batchnorm" else "activation", layer.params))
+    if layer.kind not in _WEIGHTED and layer.kind != "layer_scale" and layer.params:
+        parts.append(("norm" if layer.kind in _NORMS else "activation", layer.params))
     return parts
 
 
 def _fvcore(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
     """fvcore 0.1.5 ``FlopCountAnalysis.total()`` with its default operator handles:
-    convolution and matrix products without bias, batch norm in eval mode at
-    ``numel * (2 if affine else 1)``, 2D adaptive average pooling at its input's numel;
-    every other operator (activations, max and average pooling, sums) counts 0."""
+    convolution and matrix products without bias (a transposed convolution per input
+    position), batch norm in eval mode at ``numel * (2 if affine else 1)``, layer, group
+    and instance norm at ``numel * (5 if affine else 4)``, 2D adaptive average pooling at
+    its input's numel, 2D nearest and bilinear upsampling at 1 and 4 per output element;
+    every other operator (activations, max and average pooling, sums, products) counts 0."""
     parts = _weights(layer)
     if layer.kind == "batchnorm":
         parts.append(("norm", inputs[0].numel * (2 if _affine(layer) else 1)))
+    elif layer.kind in ("layernorm", "groupnorm", "instancenorm"):
+        parts.append(("norm", inputs[0].numel * (5 if _affine(layer) else 4)))
     elif layer.kind in ("adaptive_avgpool", "gap") and len(inputs[0].size) == 2:
         parts.append(("pool", inputs[0].numel))  # only aten::adaptive_avg_pool2d has a handle
+    elif layer.kind == "upsample" and len(layer.output.size) == 2:
+        taps = {"nearest": 1, "bilinear": 4}.get(str(_hyper(layer, "mode")), 0)
+        if taps:
+            parts.append(("upsample", taps * layer.output.numel))
     return parts
 
 
@@ -115,8 +133,12 @@ def _ptflops(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
     norm through the tensor ops its functional calls (``3*numel + N*(C + size - 1)*H*W``)."""
     parts = _weights(layer) + _bias(layer)
     numel = inputs[0].numel if inputs else 0
-    if layer.kind == "batchnorm":
+    if layer.kind in ("batchnorm", "groupnorm", "instancenorm"):
         parts.append(("norm", numel * (2 if _affine(layer) else 1)))
+    elif layer.kind == "layernorm":  # nn.LayerNorm has no 'affine' attribute: once
+        parts.append(("norm", numel))
+    elif layer.kind == "upsample":
+        parts.append(("upsample", _ptflops_upsample(layer, inputs[0])))
     elif layer.kind in _PTFLOPS_ACTIVATIONS:
         times = _PTFLOPS_ACTIVATIONS[layer.kind]
         if layer.functional:  # only the patched functional sees a call F.relu(x)
@@ -131,6 +153,26 @@ def _ptflops(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
         padded = (shape.channels + size - 1) * prod(shape.size)
         parts.append(("norm", 3 * numel + padded))
     return parts
+
+
+def _ptflops_upsample(layer: LayerResult, source: Shape) -> Count:
+    """ptflops on ``nn.Upsample``: its module hook counts the output's numel, and the
+    patched ``F.interpolate`` it calls counts ``N*C*prod(size)`` for a size, or the input's
+    numel times ``scale ** dims`` (one scale; a float, truncated here) or times
+    ``int(prod(scales))`` (one per axis). A function call (``functional``) counts once."""
+    scale = _hyper(layer, "scale")
+    if isinstance(scale, tuple):
+        if len(set(scale)) == 1:
+            factor = float(scale[0]) ** len(scale)
+            numel = source.numel
+            functional: Count = (
+                int(numel * factor) if isinstance(numel, int) else numel * int(factor)
+            )
+        else:
+            functional = source.numel * int(prod(float(s) for s in scale))
+    else:
+        functional = layer.output.numel  # N*C*prod(size)
+    return functional + (0 if layer.functional else layer.output.numel)
 
 
 def _ptflops_aten(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:

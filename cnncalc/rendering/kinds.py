@@ -33,6 +33,7 @@ def kinds_text(kinds: Sequence[Kind]) -> str:
         "earlier layer's parameters);"
     )
     lines.append(
-        "activation and pooling layers take functional (a function call in PyTorch: F.relu)."
+        "activation, pooling and upsample layers take functional (a function call in PyTorch:"
+        " F.relu)."
     )
     return "\n".join(lines) + "\n"
