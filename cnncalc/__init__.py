@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from cnncalc.api import evaluate, load, parse, render
+    from cnncalc.api import evaluate, load, parse, render, sweep
     from cnncalc.errors import CnnCalcError, GrammarError, InputFileError, LimitError, SpecError
     from cnncalc.options import Options
     from cnncalc.results import (
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Window,
     )
     from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec
+    from cnncalc.sweeps import Sweep, SweepRow
 
 __all__ = [
     "AxisField",
@@ -48,6 +49,8 @@ __all__ = [
     "Options",
     "Shape",
     "SpecError",
+    "Sweep",
+    "SweepRow",
     "Totals",
     "Window",
     "__version__",
@@ -55,6 +58,7 @@ __all__ = [
     "load",
     "parse",
     "render",
+    "sweep",
 ]
 
 _HOME = {
@@ -62,6 +66,9 @@ _HOME = {
     "load": "cnncalc.api",
     "parse": "cnncalc.api",
     "render": "cnncalc.api",
+    "sweep": "cnncalc.api",
+    "Sweep": "cnncalc.sweeps",
+    "SweepRow": "cnncalc.sweeps",
     "Options": "cnncalc.options",
     "CnnCalcError": "cnncalc.errors",
     "GrammarError": "cnncalc.errors",

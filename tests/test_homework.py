@@ -235,10 +235,12 @@ def test_compare_reads_49c2_vs_27c2() -> None:
         "json",
     )
     assert code == 0
-    first, second = json.loads(out)
-    assert (first["params"], second["params"]) == ("49C^2", "27C^2")
-    assert second["params_ratio"] == pytest.approx(27 / 49)
-    assert first["receptive_field"] == second["receptive_field"] == [7, 7]
+    first, second = json.loads(out)["networks"]
+    totals = first["totals"], second["totals"]
+    assert [t["params"] for t in totals] == [None, None]  # symbolic: the text beside it
+    assert [t["params_expr"] for t in totals] == ["49C^2", "27C^2"]
+    assert second["ratios"]["params"] == pytest.approx(27 / 49)
+    assert first["receptive_field"]["size"] == second["receptive_field"]["size"] == [7, 7]
     code, out, _ = run(
         "compare",
         "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
@@ -273,7 +275,8 @@ def test_check_sheet_grades_the_lecture() -> None:
     data = json.loads(out)
     assert (data["right"], data["total"]) == (9, 10)
     wrong = [q for q in data["questions"] if not q["right"]]
-    assert [(q["id"], q["answer"], q["correct"]) for q in wrong] == [("4", "4x4x3", "5x5x3")]
+    assert [(q["id"], q["answer"], q["correct"]) for q in wrong] == [("4", [4, 4, 3], [5, 5, 3])]
+    assert wrong[0]["answer_text"] == "4x4x3"
     # the five slips that each give 4 (worked in test_lecture_slide_formula_is_named)
     assert len(wrong[0]["mistakes"]) == 5
     assert wrong[0]["mistakes"][1] == (

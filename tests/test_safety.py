@@ -362,7 +362,7 @@ def test_compare_json_holds_a_lone_surrogate() -> None:
     )
     assert code == 0
     out.encode("utf-8")
-    assert json.loads(out)[0]["name"] == "x\udcff"
+    assert json.loads(out)["networks"][0]["name"] == "x\udcff"
 
 
 # Output amplification: one long name cannot widen every row.
