@@ -143,9 +143,7 @@ def _compare() -> dict[str, Any]:
 
 def _check() -> dict[str, Any]:
     value = {"oneOf": [{"type": "integer"}, _NUMBERS]}
-    correct = {
-        "oneOf": [_COUNT, {"type": "array", "items": {"type": ["integer", "null"]}}]
-    }
+    correct = {"oneOf": [_COUNT, {"type": "array", "items": {"type": ["integer", "null"]}}]}
     expr = {"oneOf": [_EXPR, {"type": "array", "items": _EXPR}]}
     question = _object(
         {

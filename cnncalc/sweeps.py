@@ -11,7 +11,7 @@ evaluated. The number of combinations and the layers evaluated in all are bounde
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from itertools import product
 from math import prod
@@ -189,9 +189,7 @@ class _Expansions:
         return network
 
 
-def _row(
-    result: NetworkResult, variables: tuple[tuple[str, int], ...], count: str
-) -> SweepRow:
+def _row(result: NetworkResult, variables: tuple[tuple[str, int], ...], count: str) -> SweepRow:
     if count != "torchvision":
         from cnncalc.engine.counting import counted_as
 
@@ -279,4 +277,3 @@ def _where_values(row: SweepRow) -> dict[str, int | None]:
         out[name] = value if isinstance(value, int) else None
     out.update(row.variables)
     return out
-

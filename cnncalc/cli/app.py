@@ -940,7 +940,7 @@ class SweepFormat(StrEnum):
     name="sweep",
     epilog="Examples:  cnncalc sweep specs/lecture-pattern.cnn --set N=1..4 --set M=1,2,3 "
     "--set K=1 --default conv.filters=32 --default conv.padding=1 --default fc.units=128  |  "
-    'cnncalc sweep specs/resnet50.yaml --input 224x224x3,320x320x3 -f csv  |  '
+    "cnncalc sweep specs/resnet50.yaml --input 224x224x3,320x320x3 -f csv  |  "
     'cnncalc sweep specs/lecture-pattern.yaml --set N=1..4 --where "params < 5e6"',
 )
 def sweep_command(

@@ -118,9 +118,9 @@ def _layer_json(
         parts = cache[key] = (
             f'"type": "{layer.kind}", "hyper": {encode(dict(layer.hyper))}, '
             f'"output": {_shape_json(layer.output)}, {_num("params", layer.params)}, '
-            f'{_num("params_nonshared", layer.params_nonshared)}, '
-            f'{_num("params_fc", layer.params_fc)}, ',
-            f'{_num("macs", layer.macs)}, {_num("activations", layer.activations)}, ',
+            f"{_num('params_nonshared', layer.params_nonshared)}, "
+            f"{_num('params_fc', layer.params_fc)}, ",
+            f"{_num('macs', layer.macs)}, {_num('activations', layer.activations)}, ",
         )
     rf = layer.receptive_field
     field = fields.get(id(rf))
@@ -249,7 +249,7 @@ def flat_columns(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         elif isinstance(value, list) and any(isinstance(v, str) for v in value):
             out[name] = ";".join(map(str, value))
         elif isinstance(value, list):
-            out.update(flat_columns(dict(zip(map(str, range(len(value))), value)), f"{name}."))
+            out.update(flat_columns({str(i): v for i, v in enumerate(value)}, f"{name}."))
         else:
             out[name] = value
     return out

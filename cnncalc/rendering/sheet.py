@@ -6,8 +6,8 @@ import json
 from fractions import Fraction
 from typing import Any
 
-from cnncalc.rendering.derivation import derivation_text, verdict_text
 from cnncalc.rendering.data import SCHEMA_VERSION, count_fields
+from cnncalc.rendering.derivation import derivation_text, verdict_text
 from cnncalc.symbolic import Count
 from cnncalc.teach.sheet import Graded, Sheet
 

@@ -88,9 +88,15 @@ def sweep_json(sweep: Sweep) -> str:
     """The sweep as JSON text, one row per line."""
     data = sweep_data(sweep)
     rows = data.pop("rows")
-    head = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in data.items())
+    head = ",\n".join(
+        f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in data.items()
+    )
     body = ",\n".join(f"    {json.dumps(r, ensure_ascii=False)}" for r in rows)
-    text = f'{{\n{head},\n  "rows": [\n{body}\n  ]\n}}\n' if rows else f'{{\n{head},\n  "rows": []\n}}\n'
+    text = (
+        f'{{\n{head},\n  "rows": [\n{body}\n  ]\n}}\n'
+        if rows
+        else f'{{\n{head},\n  "rows": []\n}}\n'
+    )
     return json_safe(text)
 
 
