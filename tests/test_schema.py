@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -122,3 +124,28 @@ def test_sweep_csv_columns_are_the_json_paths() -> None:
         return [prefix[:-1]]
 
     assert header == paths(row, "")
+
+
+@pytest.mark.parametrize("spec", ["alexnet.yaml", "resnet18.yaml"])
+def test_summary_csv_is_the_json_one_column_per_axis(spec: str) -> None:
+    _, out, _ = run_cli("summarize", str(SPECS / spec), "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    _, text, _ = run_cli("summarize", str(SPECS / spec), "-f", "json")
+    layers = json.loads(text)["layers"]
+    assert len(rows) == len(layers)
+
+    def cells(value: Any, prefix: str) -> dict[str, str]:
+        if isinstance(value, dict):
+            return {p: c for k, v in value.items() for p, c in cells(v, f"{prefix}{k}.").items()}
+        if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
+            return {prefix[:-1]: ";".join(value)}
+        if isinstance(value, list):
+            return {p: c for i, v in enumerate(value) for p, c in cells(v, f"{prefix}{i}.").items()}
+        shown = "" if value is None else json.dumps(value) if isinstance(value, bool) else value
+        return {prefix[:-1]: str(shown)}
+
+    for row, layer in zip(rows, layers, strict=True):
+        assert {k: v for k, v in row.items() if v != ""} == {
+            k: v for k, v in cells(layer, "").items() if v != ""
+        }
+    assert "receptive_field.size.1" in rows[0] and "output.size.0" in rows[0]

@@ -206,17 +206,47 @@ def csv_field(text: str, text_cell: bool = True) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def render_csv(result: NetworkResult) -> str:
-    """One row per layer, raw integers, the column keys as header; text neutralized and
-    quoted by :func:`csv_field`."""
-    from cnncalc.rendering.cells import Column, cell
+LAYER_KEYS = (
+    "index",
+    "name",
+    "type",
+    "hyper",
+    "output",
+    "params",
+    "params_nonshared",
+    "params_fc",
+    "receptive_field",
+    "macs",
+    "activations",
+    "inputs",
+    "training_only",
+)
+"""A layer's keys in JSON, in order; CSV columns follow it."""
 
-    columns = tuple(Column)  # every column, in table order
-    text = [c in (Column.NAME, Column.KIND, Column.FROM) for c in columns]
-    lines = [",".join(c.value for c in columns)]
-    for layer in result.layers:
-        cells = [cell(layer, c, _raw) for c in columns]
-        lines.append(",".join([csv_field(v, t) for v, t in zip(cells, text, strict=True)]))
+
+def _column_rank(name: str) -> tuple[int, bool]:
+    top = name.split(".")[0]
+    return LAYER_KEYS.index(top.removesuffix("_expr")), top.endswith("_expr")
+
+
+def render_csv(result: NetworkResult) -> str:
+    """One row per layer; the columns are the layer's JSON paths (``output.size.0``,
+    ``hyper.kernel.1``, ``receptive_field.size.0``: one column per axis), integers raw,
+    ``inputs`` joined by ``;``; text neutralized and quoted by :func:`csv_field`."""
+    layers = [flat_columns(layer) for layer in result_data(result)["layers"]]
+    names: dict[str, None] = {}
+    for columns in layers:
+        names.update(dict.fromkeys(columns))
+    header = sorted(names, key=_column_rank) or [
+        k for k in LAYER_KEYS if k not in ("hyper", "output", "receptive_field")
+    ]
+    lines = [",".join(header)]
+    for columns in layers:
+        cells = []
+        for name in header:
+            value = columns.get(name)
+            cells.append(csv_field(csv_cell(value), isinstance(value, str)))
+        lines.append(",".join(cells))
     return "".join(f"{line}\n" for line in lines)
 
 
