@@ -19,6 +19,7 @@ from cnncalc.parsing.where import holds, parse_where
 from cnncalc.sweeps import MAX_COMBINATIONS, parse_values
 from tests.clirun import run_cli
 from tests.conftest import SPECS
+from tests.strategies import SPEC_TEXTS
 
 PATTERN = str(SPECS / "lecture-pattern.yaml")
 
@@ -233,3 +234,43 @@ def test_sweep_cli_formats() -> None:
     # the last fc sees the whole 16x16 map after conv 3 (r 3) and pool 2/2 (r 4, jump 2):
     # r = 4 + (16 - 1) * 2 = 34
     assert rows[0]["input.size.0"] == "32" and rows[0]["receptive_field.size.1"] == "34"
+
+
+SWEEP_OPTIONS = st.lists(
+    st.sampled_from(
+        [
+            ["--set", "N=1..3"],
+            ["--set", "N=0,1"],
+            ["--set", "N=-2..2"],
+            ["--set", "N=3..1"],
+            ["--set", f"N=1..{'9' * 99}"],
+            ["--set", "N=1e3"],
+            ["--set", "same=1,2"],
+            ["--input", "4x4x2,6x6x2"],
+            ["--input", "4x4,8x8x2"],
+            ["--input", ","],
+            ["--where", "params < 1k or macs >= 1e300"],
+            ["--where", "params <"],
+            ["--where", "N == 1"],
+            ["--where", "x" * 2000],
+            ["--count", "ptflops"],
+            ["--dtype", "int4"],
+            ["-f", "json"],
+            ["-f", "csv"],
+            ["--max-layers", "1"],
+        ]
+    ),
+    max_size=4,
+)
+
+
+@given(SPEC_TEXTS, SWEEP_OPTIONS)
+def test_no_sweep_ends_in_exit_3(spec: str, options: list[list[str]]) -> None:
+    flat = [item for option in options for item in option]
+    code, out, err = run_cli("sweep", spec, *flat)
+    assert code in (0, 2), (spec, flat, err)
+    assert "Traceback" not in out + err
+    spec_n = spec.replace("INPUT(8x8x2) -> ", "INPUT(8x8x2) -> [RELU]*N -> ")
+    code, out, err = run_cli("sweep", spec_n, *flat)
+    assert code in (0, 2), (spec_n, flat, err)
+    assert "Traceback" not in out + err

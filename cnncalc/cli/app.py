@@ -1015,11 +1015,11 @@ def sweep_command(
         else:
             from cnncalc.rendering.sweep import sweep_headers, sweep_note, sweep_rows
 
-            if output is not None:
+            headers = sweep_headers(result)
+            if output is not None or not on_terminal(None):
                 from cnncalc.rendering.plain import align
 
-                headers = sweep_headers(result)
-                grid = align(headers, sweep_rows(result), [i >= 2 for i in range(len(headers))])
+                grid = align(headers, sweep_rows(result), [h != "input" for h in headers])
                 lines = (grid.header, grid.rule, *grid.rows)
                 emit("".join(f"{line}\n" for line in lines) + sweep_note(result), output)
                 return
