@@ -11,7 +11,8 @@ evaluated. The number of combinations and the layers evaluated in all are bounde
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import product
 from math import prod
@@ -255,7 +256,8 @@ def sweep_source(
         for picked in product(*lists.values()):
             variables = tuple(zip(names, picked, strict=True))
             for size in sizes:
-                network = expansions.network(variables, size)
+                with _naming(variables, size):
+                    network = expansions.network(variables, size)
                 name = network.name
                 layers += len(network.layers)
                 if layers > MAX_SWEEP_LAYERS:
@@ -264,10 +266,24 @@ def sweep_source(
                         f"{MAX_SWEEP_LAYERS:,} (sweep fewer or smaller networks)",
                         option="sets",
                     )
-                row = _row(evaluate(network, dtype), variables, count)
+                with _naming(variables, size):
+                    result = evaluate(network, dtype)
+                row = _row(result, variables, count)
                 if condition is None or holds(condition, _where_values(row)):
                     rows.append(row)
     return Sweep(name, names, dtype, count, where, combinations, tuple(rows))
+
+
+@contextmanager
+def _naming(variables: tuple[tuple[str, int], ...], size: str | None) -> Iterator[None]:
+    """Errors of one combination say which combination it was."""
+    try:
+        yield
+    except CnnCalcError as error:
+        label = [f"{k}={v}" for k, v in variables] + ([f"input {size}"] if size else [])
+        if label:
+            error.message = f"with {', '.join(label)}: {error.message}"
+        raise
 
 
 def _where_values(row: SweepRow) -> dict[str, int | None]:

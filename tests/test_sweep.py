@@ -274,3 +274,11 @@ def test_no_sweep_ends_in_exit_3(spec: str, options: list[list[str]]) -> None:
     code, out, err = run_cli("sweep", spec_n, *flat)
     assert code in (0, 2), (spec_n, flat, err)
     assert "Traceback" not in out + err
+
+
+def test_an_error_names_its_combination() -> None:
+    code, _, err = run_cli(
+        "sweep", "INPUT(8x8x3) -> [CONV(4, 3)]*N", "--set", "N=1..5", "--input", "8x8x3"
+    )
+    # 8 -> 6 -> 4 -> 2 -> 0: the fourth 3x3 convolution has no room
+    assert code == 2 and err.startswith("cnncalc: error: with N=4, input 8x8x3: ")
