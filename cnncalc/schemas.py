@@ -13,7 +13,8 @@ from typing import Any
 from cnncalc.rendering.data import SCHEMA_VERSION
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-NAMES = ("summarize", "compare", "check", "sweep")
+NAMES = ("summarize", "compare", "check", "sweep", "work")
+"""``work`` is the JSON of the homework commands: conv, local, pool, fc and explain."""
 
 _COUNT = {"type": ["integer", "null"]}
 _INT = {"type": "integer"}
@@ -201,11 +202,50 @@ def _sweep() -> dict[str, Any]:
     )
 
 
+def _work() -> dict[str, Any]:
+    step = _object(
+        {
+            "quantity": {"type": "string"},
+            "formula": {"type": "string"},
+            "substituted": {"type": "string"},
+            "result": {"type": ["number", "null"]},
+        },
+        {"result_expr": _EXPR, "result_text": _EXPR},
+    )
+    numbers = {"oneOf": [{"type": ["integer", "null"]}, _NUMBERS]}
+    check = _object(
+        {
+            "quantity": {"type": "string"},
+            "answer": numbers,
+            "correct": numbers,
+            "answer_text": {"type": "string"},
+            "right": {"type": "boolean"},
+            "mistakes": {"type": "array", "items": {"type": "string"}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        },
+        {"correct_expr": _EXPR},
+    )
+    derivation = _object({"title": {"type": "string"}, "steps": {"type": "array", "items": step}})
+    return _object(
+        {
+            "schema_version": _VERSION,
+            "derivation": derivation,
+            "checks": {"type": "array", "items": check},
+        }
+    )
+
+
 def schema(name: str) -> dict[str, Any]:
     """The JSON Schema of a command's JSON output (one of :data:`NAMES`)."""
     from cnncalc.errors import CnnCalcError, did_you_mean
 
-    makers = {"summarize": _summarize, "compare": _compare, "check": _check, "sweep": _sweep}
+    makers = {
+        "summarize": _summarize,
+        "compare": _compare,
+        "check": _check,
+        "sweep": _sweep,
+        "work": _work,
+    }
     if name not in makers:
         raise CnnCalcError(
             f"no schema '{name}'{did_you_mean(name, NAMES)}; use {', '.join(NAMES)}",

@@ -37,11 +37,14 @@ def test_parameter_sharing_numbers_and_ratios() -> None:
         "conv", "-i", "55x55x3", "-k", "11", "-p", "5", "--filters", "96", "-f", "json"
     )
     assert code == 0
-    steps = {s["quantity"]: s["result"] for s in json.loads(out)["derivation"]["steps"]}
+    data = json.loads(out)["derivation"]["steps"]
+    steps = {s["quantity"]: s["result"] for s in data}
     assert steps["parameters (shared)"] == 34_944
     assert steps["parameters (no sharing)"] == 105_705_600
     assert steps["parameters (fully connected)"] == 2_635_670_400
-    assert steps["ratios"] == "3,025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
+    assert steps["ratios"] is None  # words: in result_text
+    ratios = {s["quantity"]: s.get("result_text") for s in data}["ratios"]
+    assert ratios == "3,025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
 
 
 # docs/published-figures.md: The lecture (dilated convolution)

@@ -102,7 +102,7 @@ def test_every_schema_is_published() -> None:
     code, out, _ = run_cli("schema")
     assert code == 0
     schemas = json.loads(out)
-    assert sorted(schemas) == ["check", "compare", "summarize", "sweep"]
+    assert sorted(schemas) == ["check", "compare", "summarize", "sweep", "work"]
     for schema in schemas.values():
         Draft202012Validator.check_schema(schema)
     code, _, err = run_cli("schema", "sumarize")
@@ -149,3 +149,21 @@ def test_summary_csv_is_the_json_one_column_per_axis(spec: str) -> None:
             k: v for k, v in cells(layer, "").items() if v != ""
         }
     assert "receptive_field.size.1" in rows[0] and "output.size.0" in rows[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["conv", "-i", "55x55x3", "-k", "11", "-p", "5", "--filters", "96", "--expect",
+         "55x55x96", "--expect-params", "34,944"],
+        ["pool", "-i", "6x6x1", "-k", "3", "-s", "2", "--ceil", "--expect", "3x3x1"],
+        ["fc", "-i", "7x7x512", "--units", "4096", "--expect-params", "102764544"],
+        ["local", "-i", "8x8x3", "-k", "3", "--filters", "2", "--expect-params", "1"],
+        ["explain", "INPUT(8x8xC) -> CONV(C, 3)", "--layer", "1", "--expect", "6x6x4",
+         "--expect-params", "5"],
+    ],
+)  # fmt: skip
+def test_homework_json_validates(args: list[str]) -> None:
+    data = valid("work", [*args, "-f", "json"], (0, 1))
+    for check in data["checks"]:
+        assert not isinstance(check["answer"], str) and not isinstance(check["correct"], str)

@@ -1035,9 +1035,10 @@ def schema_command(
     name: Annotated[
         str | None,
         typer.Argument(
-            metavar="[summarize|compare|check|sweep]",
+            metavar="[summarize|compare|check|sweep|work]",
             show_default=False,
-            help="The command whose JSON output to describe; all of them when left out.",
+            help="The command whose JSON output to describe (work: conv, local, pool, fc "
+            "and explain); all of them when left out.",
         ),
     ] = None,
 ) -> None:
