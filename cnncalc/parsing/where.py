@@ -72,9 +72,9 @@ def _number(text: str, exp: str | None, suffix: str | None) -> Fraction | None:
     mantissa = text.split("e")[0].split("E")[0]
     if suffix:
         mantissa = mantissa[: -len(suffix)] if mantissa.endswith(suffix) else mantissa
-    power = (int(exp) if exp and len(exp.lstrip("+-")) <= 4 else 10**9 if exp else 0) + (
-        SUFFIXES[suffix] if suffix else 0
-    )
+    if exp and len(exp.lstrip("+-")) > 4:
+        return None
+    power = int(exp or 0) + SUFFIXES.get(suffix or "", 0)
     if abs(power) > MAX_EXPONENT or len(mantissa) > MAX_EXPONENT:
         return None
     return Fraction(mantissa) * Fraction(10) ** power
@@ -214,8 +214,8 @@ def holds(condition: Condition, values: Mapping[str, Fraction | int | None]) -> 
         if left is None or right is None:
             return False
         return _COMPARE[condition.op](Fraction(left), Fraction(right))
-    if condition.op == "not":
+    if condition.right is None:  # not
         return not holds(condition.left, values)
     if condition.op == "and":
-        return holds(condition.left, values) and holds(condition.right or condition.left, values)
-    return holds(condition.left, values) or holds(condition.right or condition.left, values)
+        return holds(condition.left, values) and holds(condition.right, values)
+    return holds(condition.left, values) or holds(condition.right, values)
