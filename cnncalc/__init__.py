@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from cnncalc.api import evaluate, load, parse, render, valid_inputs
+    from cnncalc.api import evaluate, load, parse, render, sweep, valid_inputs
     from cnncalc.errors import CnnCalcError, GrammarError, InputFileError, LimitError, SpecError
     from cnncalc.interop.torch_import import from_torch
     from cnncalc.loader import import_file
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Window,
     )
     from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec
+    from cnncalc.sweeps import Sweep, SweepRow
     from cnncalc.teach.inputs import ValidInputs
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
     "Options",
     "Shape",
     "SpecError",
+    "Sweep",
+    "SweepRow",
     "Totals",
     "ValidInputs",
     "Window",
@@ -61,6 +64,7 @@ __all__ = [
     "load",
     "parse",
     "render",
+    "sweep",
     "valid_inputs",
 ]
 
@@ -71,6 +75,9 @@ _HOME = {
     "render": "cnncalc.api",
     "valid_inputs": "cnncalc.api",
     "ValidInputs": "cnncalc.teach.inputs",
+    "sweep": "cnncalc.api",
+    "Sweep": "cnncalc.sweeps",
+    "SweepRow": "cnncalc.sweeps",
     "Options": "cnncalc.options",
     "CnnCalcError": "cnncalc.errors",
     "GrammarError": "cnncalc.errors",

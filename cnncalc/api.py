@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cnncalc.loader import Format
     from cnncalc.results import NetworkResult
     from cnncalc.spec import NetworkSpec
+    from cnncalc.sweeps import Sweep
     from cnncalc.teach.inputs import ValidInputs
 
 RenderFormat = Literal["table", "json", "csv", "markdown", "html", "latex"]
@@ -167,6 +168,37 @@ def valid_inputs(
         return solve(net, axis, range, strict)
 
 
+def sweep(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    text: str | None = None,
+    format: Format | None = None,
+    values: Mapping[str, Iterable[int] | str] | None = None,
+    inputs: Iterable[str] | str | None = None,
+    where: str | None = None,
+    count: str = "torchvision",
+    dtype: str = "float32",
+    options: Options | None = None,
+) -> Sweep:
+    """Evaluate a spec (a file at ``path``, or ``text``) for every combination of
+    variable values and input sizes: one typed row of totals per combination.
+
+    ``values`` maps a variable to its values (``{"N": "1..4", "M": [1, 2]}``);
+    ``inputs`` lists input sizes (``"32x32x3,224x224x3"``; None keeps the spec's);
+    ``where`` keeps the rows a condition holds for (``"params < 5e6"``); ``count`` is
+    the MACs' counting profile. Raises LimitError past the sweep's bounds and what
+    :func:`load` and :func:`evaluate` raise.
+    """
+    from cnncalc.errors import CnnCalcError
+    from cnncalc.loader import read_file, text_source
+    from cnncalc.sweeps import sweep_source
+
+    if (path is None) == (text is None):
+        raise CnnCalcError("give a spec path or text, not both or neither", option="path")
+    source = read_file(path, format) if path is not None else text_source(text or "", format)
+    return sweep_source(source, values, inputs, where, count, dtype, options)
+
+
 __all__ = [
     "MAX_LAYERS",
     "RENDER_FORMATS",
@@ -176,5 +208,6 @@ __all__ = [
     "parse",
     "render",
     "render_chunks",
+    "sweep",
     "valid_inputs",
 ]

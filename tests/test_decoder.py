@@ -408,11 +408,14 @@ def test_fractions_in_compare_and_explain_json() -> None:
     # conv after it: r = 5/2 + (3 - 1)*1/2 = 7/2
     code, out, err = run_cli("compare", text, "INPUT(4x4x8) -> CONV(4, 3)", "-f", "json")
     assert code == 0, err
-    assert [entry["receptive_field"] for entry in json.loads(out)] == [["7/2", "7/2"], [3, 3]]
+    networks = json.loads(out)["networks"]
+    assert [n["receptive_field"]["size"] for n in networks] == [["7/2", "7/2"], [3, 3]]
     code, out, err = run_cli("explain", text, "-l", "2", "-f", "json")
     assert code == 0, err
-    steps = {s["quantity"]: s["result"] for s in json.loads(out)["derivation"]["steps"]}
-    assert (steps["receptive field H"], steps["jump H"]) == ("7/2", "1/2")
+    steps = {s["quantity"]: s for s in json.loads(out)["derivation"]["steps"]}
+    # a fraction is no JSON number: the result is null and its text says it exactly
+    assert [steps[q]["result"] for q in ("receptive field H", "jump H")] == [None, None]
+    assert [steps[q]["result_text"] for q in ("receptive field H", "jump H")] == ["7/2", "1/2"]
 
 
 def test_a_block_matching_its_own_input_each_time() -> None:

@@ -37,11 +37,14 @@ def test_parameter_sharing_numbers_and_ratios() -> None:
         "conv", "-i", "55x55x3", "-k", "11", "-p", "5", "--filters", "96", "-f", "json"
     )
     assert code == 0
-    steps = {s["quantity"]: s["result"] for s in json.loads(out)["derivation"]["steps"]}
+    data = json.loads(out)["derivation"]["steps"]
+    steps = {s["quantity"]: s["result"] for s in data}
     assert steps["parameters (shared)"] == 34_944
     assert steps["parameters (no sharing)"] == 105_705_600
     assert steps["parameters (fully connected)"] == 2_635_670_400
-    assert steps["ratios"] == "3,025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
+    assert steps["ratios"] is None  # words: in result_text
+    ratios = {s["quantity"]: s.get("result_text") for s in data}["ratios"]
+    assert ratios == "3,025x; 75,425.5x"  # 2,635,670,400 / 34,944 = 75,425.549
 
 
 # docs/published-figures.md: The lecture (dilated convolution)
@@ -235,10 +238,12 @@ def test_compare_reads_49c2_vs_27c2() -> None:
         "json",
     )
     assert code == 0
-    first, second = json.loads(out)
-    assert (first["params"], second["params"]) == ("49C^2", "27C^2")
-    assert second["params_ratio"] == pytest.approx(27 / 49)
-    assert first["receptive_field"] == second["receptive_field"] == [7, 7]
+    first, second = json.loads(out)["networks"]
+    totals = first["totals"], second["totals"]
+    assert [t["params"] for t in totals] == [None, None]  # symbolic: the text beside it
+    assert [t["params_expr"] for t in totals] == ["49C^2", "27C^2"]
+    assert second["ratios"]["params"] == pytest.approx(27 / 49)
+    assert first["receptive_field"]["size"] == second["receptive_field"]["size"] == [7, 7]
     code, out, _ = run(
         "compare",
         "INPUT(32x32xC) -> CONV(C, 7, p=3, bias=false)",
@@ -273,7 +278,8 @@ def test_check_sheet_grades_the_lecture() -> None:
     data = json.loads(out)
     assert (data["right"], data["total"]) == (9, 10)
     wrong = [q for q in data["questions"] if not q["right"]]
-    assert [(q["id"], q["answer"], q["correct"]) for q in wrong] == [("4", "4x4x3", "5x5x3")]
+    assert [(q["id"], q["answer"], q["correct"]) for q in wrong] == [("4", [4, 4, 3], [5, 5, 3])]
+    assert wrong[0]["answer_text"] == "4x4x3"
     # the five slips that each give 4 (worked in test_lecture_slide_formula_is_named)
     assert len(wrong[0]["mistakes"]) == 5
     assert wrong[0]["mistakes"][1] == (

@@ -13,10 +13,23 @@ from typing import Any
 import pytest
 
 from cnncalc import evaluate
-from cnncalc.rendering.data import ready, render_json
+from cnncalc.rendering.data import render_json
 from cnncalc.rendering.plain import plain_lines
 from cnncalc.results import LayerResult, NetworkResult
+from cnncalc.symbolic import Poly
 from tests.conftest import SPECS, load_spec
+
+
+def counted(key: str, value: object) -> dict[str, Any]:
+    """A count under the stable contract: an integer (or null), a polynomial as null
+    beside its text under ``key_expr``."""
+    if value is None or isinstance(value, int):
+        return {key: value}
+    return {key: None, f"{key}_expr": str(value)}
+
+
+def shape(value: Any) -> dict[str, Any]:
+    return {**counted("channels", value.channels), "size": list(value.size)}
 
 
 def layer_dict(layer: LayerResult) -> dict[str, Any]:
@@ -26,19 +39,19 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         "index": layer.index,
         "name": layer.name,
         "type": layer.kind,
-        "hyper": {k: ready(v) for k, v in layer.hyper},
-        "output": {"channels": ready(layer.output.channels), "size": list(layer.output.size)},
-        "params": ready(layer.params),
-        "params_nonshared": ready(layer.params_nonshared),
-        "params_fc": ready(layer.params_fc),
+        "hyper": {k: str(v) if isinstance(v, Poly) else v for k, v in layer.hyper},
+        "output": shape(layer.output),
+        **counted("params", layer.params),
+        **counted("params_nonshared", layer.params_nonshared),
+        **counted("params_fc", layer.params_fc),
         "receptive_field": {
             "size": [a.size for a in rf],
             "jump": [a.jump for a in rf],
             "start": [a.start for a in rf],
             "padding": [a.padding for a in rf],
         },
-        "macs": ready(layer.macs),
-        "activations": ready(layer.activations),
+        **counted("macs", layer.macs),
+        **counted("activations", layer.activations),
         "inputs": list(layer.inputs),
         "training_only": layer.training_only,
         "shares": layer.shares,
@@ -48,28 +61,32 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
 def result_dict(result: NetworkResult) -> dict[str, Any]:
     """The whole result as JSON-ready data (the public JSON schema)."""
     t = result.totals
+    breakdown = dict(result.breakdown)
+    symbolic = {c: str(v) for c, v in breakdown.items() if not isinstance(v, int)}
     return {
+        "schema_version": 2,
         "name": result.name,
-        "input": {"channels": ready(result.input.channels), "size": list(result.input.size)},
+        "input": shape(result.input),
         "dtype": result.dtype,
         "layers": [layer_dict(layer) for layer in result.layers],
         "totals": {
-            "params": ready(t.params),
-            "macs": ready(t.macs),
+            **counted("params", t.params),
+            **counted("macs", t.macs),
             "counting": result.counting,
             **(
-                {"breakdown": {c: ready(v) for c, v in result.breakdown}}
-                if result.breakdown
+                {"breakdown": {c: None if c in symbolic else v for c, v in breakdown.items()}}
+                if breakdown
                 else {}
             ),
-            "flops": ready(t.flops),
-            "activations": ready(t.activations),
-            "param_bytes": ready(t.param_bytes),
-            "activation_bytes": ready(t.activation_bytes),
-            "peak_activations": ready(t.peak_activations),
-            "peak_activation_bytes": ready(t.peak_activations * result.dtype_bytes),
+            **({"breakdown_expr": symbolic} if symbolic else {}),
+            **counted("flops", t.flops),
+            **counted("activations", t.activations),
+            **counted("param_bytes", t.param_bytes),
+            **counted("activation_bytes", t.activation_bytes),
+            **counted("peak_activations", t.peak_activations),
+            **counted("peak_activation_bytes", t.peak_activations * result.dtype_bytes),
             "peak_layer": t.peak_layer,
-            "input_bytes": ready(t.input_bytes),
+            **counted("input_bytes", t.input_bytes),
         },
         "warnings": [
             {"layer": w.layer, "code": w.code, "message": w.message} for w in result.warnings
@@ -77,7 +94,11 @@ def result_dict(result: NetworkResult) -> dict[str, Any]:
     }
 
 
-NETWORKS = [*sorted(SPECS.glob("*.yaml")), "INPUT(11x7x3) -> CONV(4, 3x2, p=same, d=2) -> FC(2)"]
+NETWORKS = [
+    *sorted(SPECS.glob("*.yaml")),
+    "INPUT(11x7x3) -> CONV(4, 3x2, p=same, d=2) -> FC(2)",
+    "INPUT(16x16xC) -> CONV(C, 3) -> RELU -> FC(10)",
+]
 
 
 @pytest.mark.parametrize("spec", NETWORKS, ids=str)

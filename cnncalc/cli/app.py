@@ -1194,3 +1194,153 @@ def import_command(
                 + "\n"
             )
         emit(imported.text, output)
+
+
+class SweepFormat(StrEnum):
+    """Output formats of sweep."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command(
+    name="sweep",
+    epilog="Examples:  cnncalc sweep specs/lecture-pattern.cnn --set N=1..4 --set M=1,2,3 "
+    "--set K=1 --default conv.filters=32 --default conv.padding=1 --default fc.units=128  |  "
+    "cnncalc sweep specs/resnet50.yaml --input 224x224x3,320x320x3 -f csv  |  "
+    'cnncalc sweep specs/lecture-pattern.yaml --set N=1..4 --where "params < 5e6"  |  '
+    "cnncalc sweep specs/lecture-pattern.yaml --set N=1..4 --plot params",
+)
+def sweep_command(
+    spec: SpecArg,
+    sets: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUES",
+            help="Values of a variable: 1..4, 1,2,3 or both (1..3,8); every combination "
+            f"is evaluated, at most {10_000:,} in all.",
+            show_default=False,
+        ),
+    ] = [],  # noqa: B006
+    inputs: Annotated[
+        list[str],
+        typer.Option(
+            "--input",
+            metavar="HxWxC,...",
+            help="Input sizes to sweep, split by commas: 32x32x3,224x224x3.",
+            show_default=False,
+        ),
+    ] = [],  # noqa: B006
+    where: Annotated[
+        str | None,
+        typer.Option(
+            "--where",
+            metavar="CONDITION",
+            help="Keep the rows where it holds: params < 5e6 and macs <= 1.5G (names: the "
+            "JSON totals and the variables; and, or, not, parentheses).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        SweepFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = SweepFormat.table,
+    count: Annotated[
+        str,
+        typer.Option("--count", metavar="PROFILE", help="What MACs count, as for summarize."),
+    ] = "torchvision",
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="Element type for memory, as for summarize.")
+    ] = "float32",
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot",
+            metavar="FIGURE",
+            help="Write an SVG plot of FIGURE (params, macs, ...) against a variable instead.",
+            show_default=False,
+        ),
+    ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            metavar="VAR",
+            help="The variable on the plot's x axis (default: the first --set).",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOpt = None,
+) -> None:
+    """Evaluate a spec for every combination of variable values and input sizes: one row
+    of totals (parameters, MACs, activations, inference peak, memory) and the final
+    receptive field per combination."""
+    with _reporting():
+        from cnncalc.sweeps import sweep_source
+
+        values: dict[str, str] = {}
+        for item in sets:
+            name, sep, text = item.partition("=")
+            if not sep or not name.strip().isidentifier():
+                raise CnnCalcError(f"--set takes NAME=VALUES (e.g. --set N=1..4), got '{item}'")
+            values[name.strip()] = text
+        options = _options([], defaults, optional, max_layers, None)
+        sizes = [part for item in inputs for part in item.split(",")] or None
+        result = sweep_source(spec_source(spec), values, sizes, where, count, dtype, options)
+        if plot is not None:
+            from cnncalc.rendering.scene import render_svg
+            from cnncalc.rendering.sweep_plot import sweep_scene
+
+            emit(render_svg(sweep_scene(result, plot, against)), output)
+            return
+        if fmt is SweepFormat.json:
+            from cnncalc.rendering.sweep import sweep_json
+
+            emit(sweep_json(result), output)
+        elif fmt is SweepFormat.csv:
+            from cnncalc.rendering.sweep import sweep_csv
+
+            emit(sweep_csv(result), output)
+        else:
+            from cnncalc.rendering.sweep import sweep_headers, sweep_note, sweep_rows
+
+            headers = sweep_headers(result)
+            if output is not None or not on_terminal(None):
+                from cnncalc.rendering.plain import align
+
+                grid = align(headers, sweep_rows(result), [h != "input" for h in headers])
+                lines = (grid.header, grid.rule, *grid.rows)
+                emit("".join(f"{line}\n" for line in lines) + sweep_note(result), output)
+                return
+            _grid(sweep_headers(result), sweep_rows(result))
+            emit(sweep_note(result))
+
+
+@app.command(
+    name="schema",
+    epilog="Examples:  cnncalc schema summarize  |  cnncalc schema",
+)
+def schema_command(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[summarize|compare|check|sweep|work]",
+            show_default=False,
+            help="The command whose JSON output to describe (work: conv, local, pool, fc "
+            "and explain); all of them when left out.",
+        ),
+    ] = None,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a command's JSON output. Every document
+    carries schema_version; counts are integers, or null with their text under *_expr."""
+    with _reporting():
+        import json
+
+        from cnncalc.schemas import NAMES, schema
+
+        data = schema(name) if name is not None else {n: schema(n) for n in NAMES}
+        emit(json.dumps(data, indent=2) + "\n")

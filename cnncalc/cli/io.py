@@ -35,6 +35,7 @@ FLAGS: dict[str, str] = {
     "dtype": "--dtype",
     "depth": "--depth",
     "count": "--count",
+    "plot": "--plot",
     "format": "--format",
     "filters": "--filters",
     "units": "--units",

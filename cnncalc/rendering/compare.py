@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cnncalc.rendering.cells import field_text, number
-from cnncalc.rendering.data import json_safe, ready
+from cnncalc.rendering.data import SCHEMA_VERSION, json_safe, shape_data, totals_data
 from cnncalc.results import NetworkResult, Shape, json_number
 from cnncalc.symbolic import Count, as_float, ratio, ratio_text
 
@@ -45,22 +45,38 @@ HEADERS = ["spec", "output", "RF"] + [
 ]
 
 
-def comparison_json(labels: Sequence[str], results: Sequence[NetworkResult]) -> str:
-    """The comparison as JSON: per network its figures and ratios to the first."""
+def comparison_data(labels: Sequence[str], results: Sequence[NetworkResult]) -> dict[str, Any]:
+    """The comparison as JSON data (the ``compare`` schema): per network the summary's
+    ``input``, ``totals`` and last layer's ``output`` and ``receptive_field`` objects,
+    and the ratios of its counts to the first network's."""
     base = results[0]
-    out: list[dict[str, Any]] = []
+    networks: list[dict[str, Any]] = []
     for label, result in zip(labels, results, strict=True):
-        shape = _last_output(result)
         rf = result.layers[-1].receptive_field if result.layers else ()
-        entry: dict[str, Any] = {
-            "spec": label,
-            "name": result.name,
-            "output": {"channels": ready(shape.channels), "size": list(shape.size)},
-            "receptive_field": [json_number(a.size) for a in rf],
-        }
+        ratios = {}
         for key in QUANTITIES:
             r = ratio(_count(result, key), _count(base, key))
-            entry[key] = ready(_count(result, key))
-            entry[f"{key}_ratio"] = None if r is None else as_float(r)
-        out.append(entry)
-    return json_safe(json.dumps(out, indent=2, ensure_ascii=False)) + "\n"
+            ratios[key] = None if r is None else as_float(r)
+        networks.append(
+            {
+                "spec": label,
+                "name": result.name,
+                "input": shape_data(result.input),
+                "output": shape_data(_last_output(result)),
+                "receptive_field": {
+                    "size": [json_number(a.size) for a in rf],
+                    "jump": [json_number(a.jump) for a in rf],
+                    "start": [json_number(a.start) for a in rf],
+                    "padding": [json_number(a.padding) for a in rf],
+                },
+                "totals": totals_data(result),
+                "ratios": ratios,
+            }
+        )
+    return {"schema_version": SCHEMA_VERSION, "networks": networks}
+
+
+def comparison_json(labels: Sequence[str], results: Sequence[NetworkResult]) -> str:
+    """The comparison as JSON text (see :func:`comparison_data`)."""
+    data = comparison_data(labels, results)
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"

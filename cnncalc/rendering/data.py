@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-from cnncalc.results import LayerResult, NetworkResult, alike_key, json_number
+from cnncalc.results import LayerResult, NetworkResult, Shape, alike_key, json_number
 from cnncalc.symbolic import Count, Poly
 
 
@@ -16,31 +16,41 @@ def ready(value: Any) -> Any:
     return str(value) if isinstance(value, Poly) else value
 
 
+def totals_data(result: NetworkResult) -> dict[str, Any]:
+    """The ``totals`` object of a summary (and of each network a comparison lists)."""
+    t = result.totals
+    out: dict[str, Any] = {
+        **count_fields("params", t.params),
+        **count_fields("macs", t.macs),
+        "counting": result.counting,
+    }
+    if result.breakdown:
+        out["breakdown"] = {c: v if type(v) is int else None for c, v in result.breakdown}
+        symbolic = {c: str(v) for c, v in result.breakdown if type(v) is not int}
+        if symbolic:
+            out["breakdown_expr"] = symbolic
+    for key, value in (
+        ("flops", t.flops),
+        ("activations", t.activations),
+        ("param_bytes", t.param_bytes),
+        ("activation_bytes", t.activation_bytes),
+        ("peak_activations", t.peak_activations),
+        ("peak_activation_bytes", t.peak_activations * result.dtype_bytes),
+    ):
+        out.update(count_fields(key, value))
+    out["peak_layer"] = t.peak_layer
+    out.update(count_fields("input_bytes", t.input_bytes))
+    return out
+
+
 def _head(result: NetworkResult) -> dict[str, Any]:
     """The top-level keys before ``layers`` and the ``totals``, in schema order."""
-    t = result.totals
     return {
+        "schema_version": SCHEMA_VERSION,
         "name": result.name,
-        "input": {"channels": ready(result.input.channels), "size": list(result.input.size)},
+        "input": shape_data(result.input),
         "dtype": result.dtype,
-        "totals": {
-            "params": ready(t.params),
-            "macs": ready(t.macs),
-            "counting": result.counting,
-            **(
-                {"breakdown": {c: ready(v) for c, v in result.breakdown}}
-                if result.breakdown
-                else {}
-            ),
-            "flops": ready(t.flops),
-            "activations": ready(t.activations),
-            "param_bytes": ready(t.param_bytes),
-            "activation_bytes": ready(t.activation_bytes),
-            "peak_activations": ready(t.peak_activations),
-            "peak_activation_bytes": ready(t.peak_activations * result.dtype_bytes),
-            "peak_layer": t.peak_layer,
-            "input_bytes": ready(t.input_bytes),
-        },
+        "totals": totals_data(result),
     }
 
 
@@ -63,11 +73,18 @@ def json_safe(text: str) -> str:
     return text if _SURROGATE.search(text) is None else _SURROGATE.sub(_surrogate_escape, text)
 
 
-def _num(value: Count | None) -> str:
-    """JSON for a count: a number, a polynomial as a string, or null."""
+def _num(key: str, value: Count | None) -> str:
+    """JSON fields for a count (:func:`count_fields`): ``"key": 12``, ``"key": null``, or
+    ``"key": null, "key_expr": "2*C"`` for a polynomial."""
     if type(value) is int:
-        return str(value)
-    return "null" if value is None else json.dumps(str(value))
+        return f'"{key}": {value}'
+    if value is None:
+        return f'"{key}": null'
+    return f'"{key}": null, "{key}_expr": {json.dumps(str(value))}'
+
+
+def _shape_json(shape: Shape) -> str:
+    return f'{{{_num("channels", shape.channels)}, "size": {list(shape.size)}}}'
 
 
 _PLAIN = re.compile(r"[\w.\-+@ ]*").fullmatch  # text whose JSON is itself in quotes
@@ -100,11 +117,10 @@ def _layer_json(
     if parts is None:
         parts = cache[key] = (
             f'"type": "{layer.kind}", "hyper": {encode(dict(layer.hyper))}, '
-            f'"output": {{"channels": {_num(layer.output.channels)}, '
-            f'"size": {list(layer.output.size)}}}, "params": {_num(layer.params)}, '
-            f'"params_nonshared": {_num(layer.params_nonshared)}, '
-            f'"params_fc": {_num(layer.params_fc)}, ',
-            f'"macs": {_num(layer.macs)}, "activations": {_num(layer.activations)}, ',
+            f'"output": {_shape_json(layer.output)}, {_num("params", layer.params)}, '
+            f"{_num('params_nonshared', layer.params_nonshared)}, "
+            f"{_num('params_fc', layer.params_fc)}, ",
+            f"{_num('macs', layer.macs)}, {_num('activations', layer.activations)}, ",
         )
     rf = layer.receptive_field
     field = fields.get(id(rf))
@@ -150,7 +166,7 @@ def json_chunks(result: NetworkResult) -> Iterator[str]:
     fields: dict[int, str] = {}
     names: dict[str, str] = {}
     head = [f"  {encode(key)}: {encode(value)}" for key, value in _head(result).items()]
-    yield "{\n" + ",\n".join(head[:3]) + ",\n"
+    yield "{\n" + ",\n".join(head[:4]) + ",\n"
     if result.layers:
         separator = '  "layers": [\n    '
         for layer in result.layers:
@@ -161,7 +177,7 @@ def json_chunks(result: NetworkResult) -> Iterator[str]:
         yield '  "layers": [],\n'
     warnings = ",\n    ".join(encode(w) for w in _warnings(result))
     tail = f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []'
-    yield ",\n".join([*head[3:], tail]) + "\n}\n"
+    yield ",\n".join([*head[4:], tail]) + "\n}\n"
 
 
 def render_json(result: NetworkResult) -> str:
@@ -198,15 +214,90 @@ def csv_field(text: str, text_cell: bool = True) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def render_csv(result: NetworkResult) -> str:
-    """One row per layer, raw integers, the column keys as header; text neutralized and
-    quoted by :func:`csv_field`."""
-    from cnncalc.rendering.cells import Column, cell
+LAYER_KEYS = (
+    "index",
+    "name",
+    "type",
+    "hyper",
+    "output",
+    "params",
+    "params_nonshared",
+    "params_fc",
+    "receptive_field",
+    "macs",
+    "activations",
+    "inputs",
+    "training_only",
+    "shares",
+)
+"""A layer's keys in JSON, in order; CSV columns follow it."""
 
-    columns = tuple(Column)  # every column, in table order
-    text = [c in (Column.NAME, Column.KIND, Column.FROM, Column.SHARES) for c in columns]
-    lines = [",".join(c.value for c in columns)]
-    for layer in result.layers:
-        cells = [cell(layer, c, _raw) for c in columns]
-        lines.append(",".join([csv_field(v, t) for v, t in zip(cells, text, strict=True)]))
+
+def _column_rank(name: str) -> tuple[int, bool]:
+    top = name.split(".")[0]
+    return LAYER_KEYS.index(top.removesuffix("_expr")), top.endswith("_expr")
+
+
+def render_csv(result: NetworkResult) -> str:
+    """One row per layer; the columns are the layer's JSON paths (``output.size.0``,
+    ``hyper.kernel.1``, ``receptive_field.size.0``: one column per axis), integers raw,
+    ``inputs`` joined by ``;``; text neutralized and quoted by :func:`csv_field`."""
+    layers = [flat_columns(layer) for layer in result_data(result)["layers"]]
+    names: dict[str, None] = {}
+    for columns in layers:
+        names.update(dict.fromkeys(columns))
+    header = sorted(names, key=_column_rank) or [
+        k for k in LAYER_KEYS if k not in ("hyper", "output", "receptive_field")
+    ]
+    lines = [",".join(header)]
+    for columns in layers:
+        cells = []
+        for name in header:
+            value = columns.get(name)
+            cells.append(csv_field(csv_cell(value), isinstance(value, str)))
+        lines.append(",".join(cells))
     return "".join(f"{line}\n" for line in lines)
+
+
+SCHEMA_VERSION = 2
+"""The version of every JSON document's layout (``schema_version``); ``cnncalc schema``
+prints the schemas. Version 2: counts are integers or null with a ``*_expr`` text."""
+
+
+def count_fields(key: str, value: Count | None) -> dict[str, Any]:
+    """A count as JSON fields: ``{key: integer}``, or for a polynomial ``{key: null,
+    key_expr: its text}``; None stays null."""
+    if value is None or type(value) is int:
+        return {key: value}
+    return {key: None, f"{key}_expr": str(value)}
+
+
+def shape_data(shape: Shape) -> dict[str, Any]:
+    """A feature map as JSON data: channels (see :func:`count_fields`) and sizes."""
+    return {**count_fields("channels", shape.channels), "size": list(shape.size)}
+
+
+def flat_columns(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """JSON data as CSV columns named by their JSON path: ``input.size.0``; a list of
+    texts is one cell, joined by ``;``."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flat_columns(value, f"{name}."))
+        elif isinstance(value, list) and any(isinstance(v, str) for v in value):
+            out[name] = ";".join(map(str, value))
+        elif isinstance(value, list):
+            out.update(flat_columns({str(i): v for i, v in enumerate(value)}, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell for a JSON value: empty for null, ``true``/``false`` as JSON writes."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

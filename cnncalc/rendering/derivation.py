@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from typing import Any
 
+from cnncalc.errors import CnnCalcError
+from cnncalc.rendering.data import SCHEMA_VERSION
 from cnncalc.symbolic import Count
-from cnncalc.teach.derive import Derivation
+from cnncalc.teach.derive import Derivation, Step
 from cnncalc.teach.grading import Verdict
 
 
@@ -40,7 +42,58 @@ def verdict_text(verdict: Verdict) -> str:
     return text + notes
 
 
+def _step_data(step: Step) -> dict[str, Any]:
+    """A step's result as a number (int or float), else null beside its text:
+    ``result_expr`` for a polynomial, ``result_text`` for words (``25x; 325x``)."""
+    base = {"quantity": step.quantity, "formula": step.formula, "substituted": step.substituted}
+    value = step.result
+    if isinstance(value, str):
+        return {**base, "result": None, "result_text": value}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {**base, "result": value}
+    return {**base, "result": None, "result_expr": str(value)}
+
+
+def _answer(quantity: str, text: str) -> tuple[Any, str | None]:
+    """An answer or correct value as written by a verdict, as JSON: a number, or a list
+    for a size; (None, text) when it is symbolic."""
+    from cnncalc.teach.grading import parse_count, parse_numbers
+
+    try:
+        if "size" in quantity or "field" in quantity or "stride" in quantity:
+            numbers = parse_numbers(text)
+            return [v.numerator if v.denominator == 1 else float(v) for v in numbers], None
+        return parse_count(text), None
+    except CnnCalcError:
+        return None, text
+
+
 def derivation_json(derivation: Derivation, verdicts: list[Verdict]) -> str:
-    """The working and any verdicts as JSON."""
-    data = {"derivation": asdict(derivation), "checks": [asdict(v) for v in verdicts]}
+    """The working and any verdicts as JSON (the ``work`` schema): each step's result
+    and each check's answer and correct value are numbers or lists, never text with
+    thousands separators."""
+    checks = []
+    for v in verdicts:
+        answer, _ = _answer(v.quantity, v.expected)
+        correct, expr = _answer(v.quantity, v.correct)
+        checks.append(
+            {
+                "quantity": v.quantity,
+                "answer": answer,
+                "correct": correct,
+                **({"correct_expr": expr} if expr is not None else {}),
+                "answer_text": v.expected,
+                "right": v.right,
+                "mistakes": list(v.mistakes),
+                "notes": list(v.notes),
+            }
+        )
+    data = {
+        "schema_version": SCHEMA_VERSION,
+        "derivation": {
+            "title": derivation.title,
+            "steps": [_step_data(step) for step in derivation.steps],
+        },
+        "checks": checks,
+    }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

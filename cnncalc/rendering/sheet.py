@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+import json
+from fractions import Fraction
+from typing import Any
+
+from cnncalc.rendering.data import SCHEMA_VERSION, count_fields
 from cnncalc.rendering.derivation import derivation_text, verdict_text
-from cnncalc.teach.sheet import Sheet
+from cnncalc.symbolic import Count
+from cnncalc.teach.sheet import Graded, Sheet
 
 SHEET_HEADERS = ["question", "asked", "layer", "answer", "correct", "verdict"]
 
@@ -40,9 +49,40 @@ def sheet_summary(graded: Sheet) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _number(value: Fraction) -> int | float:
+    return value.numerator if value.denominator == 1 else float(value)
+
+
+def _values(g: Graded) -> dict[str, Any]:
+    """The answer and the correct value as JSON numbers or lists (per axis); a symbolic
+    correct value is null there, its text under ``correct_expr``."""
+    from cnncalc.teach.grading import parse_count, parse_numbers
+
+    result = g.case.result
+    correct: list[Count | Fraction]
+    if g.ask in ("output", "rf", "jump"):
+        answer: Any = [_number(v) for v in parse_numbers(g.verdict.expected)]
+        if g.ask == "rf":
+            correct = [a.size for a in result.receptive_field]
+        elif g.ask == "jump":
+            correct = [a.jump for a in result.receptive_field]
+        else:
+            out = result.output
+            spatial_only = bool(out.size) and len(answer) == len(out.size)
+            correct = [*out.size] if spatial_only else [*out.size, out.channels]
+        values = {"answer": answer, "correct": [v if type(v) is int else None for v in correct]}
+        if any(type(v) is not int for v in correct):
+            values["correct_expr"] = [str(v) for v in correct]
+        return values
+    count: Count = getattr(result, g.ask)
+    return {"answer": parse_count(g.verdict.expected), **count_fields("correct", count)}
+
+
 def sheet_json(graded: Sheet) -> str:
-    """The graded sheet as JSON: counts, then each question's answer and verdict."""
+    """The graded sheet as JSON (the ``check`` schema): counts, then each question's
+    answer and correct value as numbers or per-axis lists, and the verdict."""
     data = {
+        "schema_version": SCHEMA_VERSION,
         "title": graded.title,
         "right": sum(g.verdict.right for g in graded.graded),
         "total": len(graded.graded),
@@ -52,8 +92,8 @@ def sheet_json(graded: Sheet) -> str:
                 "question": g.question,
                 "ask": g.ask,
                 "layer": {"name": g.case.result.name, "index": g.case.result.index},
-                "answer": g.verdict.expected,
-                "correct": g.verdict.correct,
+                **_values(g),
+                "answer_text": g.verdict.expected,
                 "right": g.verdict.right,
                 "mistakes": list(g.verdict.mistakes),
                 "notes": list(g.verdict.notes),
