@@ -10,7 +10,6 @@ from cnncalc.engine import formulas as f
 from cnncalc.engine import modern, resample
 from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem, window_problem
 from cnncalc.engine.memory import inference_peak
-from cnncalc.engine.sizes import explain_mismatch
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
@@ -507,6 +506,14 @@ def _cycle_or_forward(
     return f"'{key}' names '{ref}', which comes later; list every layer after the layers it reads"
 
 
+def _explain_mismatch(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: int) -> str:
+    """Where the paths into a failing merge parted (the solver's explainer, imported only
+    when a merge fails: it costs start-up time)."""
+    from cnncalc.engine.sizes import explain_mismatch
+
+    return explain_mismatch(spec, wiring, layer)
+
+
 def _merge(
     at: _At, tensors: list[tuple[str, _Tensor]], explain: Callable[[], str] = str
 ) -> _Outcome:
@@ -622,7 +629,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         if is_merge(layer.op):
             at = _At(layer, index, name)
             sources = [(ref, tensors[ref]) for ref in refs]
-            out = _merge(at, sources, partial(explain_mismatch, spec, wiring, index - 1))
+            out = _merge(at, sources, partial(_explain_mismatch, spec, wiring, index - 1))
             hyper: tuple[tuple[str, HyperValue], ...] = ()
             numel = out.output.numel
             if isinstance(layer.op, Multiply):  # a broadcast gate has no positions to align
