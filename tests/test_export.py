@@ -266,6 +266,9 @@ def test_zoo_keras_code_parses_and_names_every_layer(name: str) -> None:
     assert_safe(text)
     named = {str(kw.get("name")) for _, _, kw in keras_calls(text)}
     for row in result.layers:
+        if row.shares is not None and row.params:  # calls its owner's layer, named so
+            assert f"# shares the parameters of {row.shares!r}" in text, row.name
+            continue
         assert re.sub(r"[^A-Za-z0-9_.\-]", "_", row.name) in named, row.name
 
 
@@ -471,12 +474,16 @@ def test_shared_layers_in_a_repeat_are_one_module() -> None:
 
 
 def test_sharing_layers_built_differently_are_refused() -> None:
-    # Same weight shapes, another stride: one PyTorch module cannot be both.
-    code, out, err = run_cli(
-        "export", "INPUT(8x8x4) -> CONV(4, 3, p=1, name=a) -> CONV(4, 3, s=2, share=a)"
-    )
-    assert code == 2 and out == ""
-    assert "shares the parameters of 'a'" in err and "Traceback" not in err
+    # Same weight shapes, another stride: one PyTorch module (or Keras layer) cannot be both.
+    for target in ("pytorch", "keras"):
+        code, out, err = run_cli(
+            "export",
+            "INPUT(8x8x4) -> CONV(4, 3, p=1, name=a) -> CONV(4, 3, s=2, share=a)",
+            "--to",
+            target,
+        )
+        assert code == 2 and out == ""
+        assert "shares the parameters of 'a'" in err and "Traceback" not in err
 
 
 @settings(max_examples=30)
@@ -588,3 +595,13 @@ def test_keras_refusals_of_new_kinds(spec: str, words: str) -> None:
     code, out, err = run_cli("export", spec, "--to", "keras")
     assert code == 2 and out == "", err
     assert words in err and "Traceback" not in err
+
+
+def test_keras_sharing_calls_one_layer_twice() -> None:
+    # Keras shares weights by calling one layer object again (the functional API's
+    # shared layers): the siamese encoder's three weighted layers are each built once.
+    spec = load_spec(str(SPECS / "siamese.yaml"))
+    text = export_keras(spec, evaluate(spec))
+    assert [cls for cls, _, _ in keras_calls(text)].count("Conv2D") == 2
+    assert "right_conv1 = left_conv1_layer(inputs)" in text
+    assert re.search(r"right_embed = left_embed_layer\(\w+\)", text)

@@ -447,6 +447,8 @@ def export_keras(spec: NetworkSpec, result: NetworkResult) -> str:
     var: dict[str, str] = {INPUT: "inputs"}
     body: list[str] = []
     reads: dict[str, int] = {}
+    owners = {row.shares for row in result.layers if row.shares is not None and row.params}
+    held: dict[str, tuple[str, str]] = {}  # owner -> its Keras layer's variable, its call
     for row in result.layers:
         for ref in row.inputs:
             reads[ref] = reads.get(ref, 0) + 1
@@ -456,6 +458,8 @@ def export_keras(spec: NetworkSpec, result: NetworkResult) -> str:
             raise refuse(spec, row, "Keras", f"no Keras layer for {row.kind} yet")
         name = keras_name(row.name, names)
         calls = emitter(graph, i, name)
+        if row.params and (row.name in owners or row.shares is not None):
+            calls = _shared(graph, i, calls, held, body, used)
         args = [var[ref] for ref in row.inputs]
         if isinstance(spec.layers[i].op, Multiply):
             args = _gates(graph, i, name, args, body, used)
@@ -487,6 +491,41 @@ def export_keras(spec: NetworkSpec, result: NetworkResult) -> str:
         'if __name__ == "__main__":\n'
         "    build_model().summary()\n"
     )
+
+
+_UNWEIGHTED = ("layers.ZeroPadding", "layers.Cropping", "layers.Flatten", "layers.Reshape")
+
+
+def _shared(
+    graph: Graph,
+    i: int,
+    calls: list[tuple[str, str]],
+    held: dict[str, tuple[str, str]],
+    body: list[str],
+    used: set[str],
+) -> list[tuple[str, str]]:
+    """A layer's calls where its parameters are shared: the owner's weighted layer is kept
+    in a variable; a sharing layer calls that same Keras layer (one set of weights)."""
+    row = graph.result.layers[i]
+    k = max(n for n, (call, _) in enumerate(calls) if not call.startswith(_UNWEIGHTED))
+    call, why = calls[k]
+    bare = re.sub(r"name='[^']*'", "name=...", call)
+    if row.shares is None:
+        variable = identifier(f"{row.name}_layer", used)
+        used.add(variable)
+        held[row.name] = (variable, bare)
+        body.append(f"    {variable} = {call}  # shared by later layers")
+        return [*calls[:k], (variable, why), *calls[k + 1 :]]
+    variable, theirs = held[row.shares]
+    if bare != theirs:
+        raise refuse(
+            graph.spec,
+            row,
+            "Keras",
+            f"it shares the parameters of {row.shares!r}, which Keras does by calling its "
+            f"layer again, but the two are built differently ({bare} here, {theirs} there)",
+        )
+    return [*calls[:k], (variable, f"shares the parameters of {row.shares!r}"), *calls[k + 1 :]]
 
 
 def _gates(
