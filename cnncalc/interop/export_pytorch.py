@@ -1109,11 +1109,14 @@ class _Writer:
         forward_args = ", ".join(f"{held[p]}: torch.Tensor" for p in params)
         forward = [f"    def forward(self, {forward_args}) -> torch.Tensor:"]
         training: list[str] = []
-        built: list[tuple[int | Scope, str, str]] = []  # member, attribute, expression
+        built: dict[str, list[tuple[int | Scope, str]]] = {}  # expression -> members
+        rows = graph.result.layers
         for m, word in zip(scope.members, names, strict=True):
             emitted = self.member(m, f"{path}.{word}" if path else word, "        ")
-            twin = next((w for a, w, e in built if e == emitted.expr and self.twins(a, m)), None)
-            built.append((m, word, emitted.expr))
+            alike = built.setdefault(emitted.expr, [])
+            sharing = any(rows[j].shares for j in self.layers_of(m))
+            twin = next((w for a, w in alike if self.twins(a, m)), None) if sharing else None
+            alike.append((m, word))
             if twin is not None:
                 self.tied.update(self.graph.names[i] for i in self.layers_of(m))
                 init.append(f"        # shares {twin}'s parameters: one module, run twice")
