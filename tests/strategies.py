@@ -474,3 +474,105 @@ SOLVER_SPECS = st.builds(
     SOLVER_TAILS,
 )
 """Grammar text of branching networks on a 24x24x3 input, for the solver's property test."""
+
+
+# Export: chains of the decoder and modern kinds, each piece kept only where the chain
+# so far still evaluates (so every example is a valid network, whatever the sizes).
+
+
+def _decoder_piece(channels: int) -> st.SearchStrategy[str]:
+    """One layer (or small merge) of the decoder and modern kinds, for ``channels``."""
+    c = channels
+    side = st.integers(0, 2)
+    pairs = st.tuples(side, side, side, side).map(lambda p: f"[[{p[0]},{p[1]}],[{p[2]},{p[3]}]]")
+    groups = st.sampled_from([g for g in (1, 2, 4) if c % g == 0])
+    return st.one_of(
+        st.builds(
+            lambda w, k, s, p, op, g, d: (
+                f"DECONV({w * g}, {k}, s={s}, p={p}, op={op}, g={g}, d={d})"
+            ),
+            st.integers(1, 3),
+            st.integers(1, 3),
+            st.integers(1, 3),
+            st.integers(0, 2),
+            st.integers(0, 1),
+            groups,
+            st.integers(1, 2),
+        ),
+        st.builds(lambda w, p: f"DECONV({w}, 3, s=2, p={p})", st.integers(1, 4), pairs),
+        st.builds(
+            lambda s, m: f"UPSAMPLE({s}, {m})",
+            st.sampled_from(["1", "2", "1.5", "0.5", "[2, 3]"]),
+            st.sampled_from(["nearest", "nearest-exact", "bilinear", "bicubic"]),
+        ),
+        st.builds(
+            lambda m: f"UPSAMPLE(2, {m}, align_corners=true)",
+            st.sampled_from(["bilinear", "bicubic"]),
+        ),
+        st.builds(lambda h, w: f"UPSAMPLE(size=[{h},{w}])", st.integers(1, 20), st.integers(1, 20)),
+        st.sampled_from(
+            ["UPSAMPLE(size=input, mode=bilinear)", "CROP(center=input)", "CROP(center=skip)"]
+        ),
+        st.sampled_from(["UPSAMPLE(size=skip)", "PIXEL_SHUFFLE(2)", "PIXEL_UNSHUFFLE(2)"]),
+        st.builds(
+            lambda p, m: f"PAD({p}, {m})",
+            pairs,
+            st.sampled_from(["constant", "reflect", "replicate", "circular"]),
+        ),
+        st.builds(lambda v: f"PAD(1, value={v})", st.sampled_from(["0.5", "-2.0"])),
+        st.builds(lambda p: f"CROP({p})", pairs),
+        st.builds(lambda h, w: f"CROP(center=[{h},{w}])", st.integers(1, 8), st.integers(1, 8)),
+        st.just(f"MUL{{IDENTITY | GAP -> FLATTEN -> FC({c}) -> SIGMOID}}"),
+        st.just(f"MUL{{IDENTITY | GAP -> CONV({c}, 1) -> SIGMOID}}"),
+        st.builds(lambda g: f"CHANNEL_SHUFFLE({g})", groups),
+        st.builds(lambda a, n: f"SLICE({a}, {n})", st.integers(0, c - 1), st.integers(1, c)),
+        st.builds(lambda a: f"SLICE({a})", st.integers(0, c - 1)),
+        st.builds(lambda g: f"SPLIT({g}, {g - 1})", groups),
+        st.builds(
+            lambda a, b: f"LAYERNORM(affine={a}, bias={b})",
+            st.sampled_from(["true", "false"]),
+            st.sampled_from(["true", "false"]),
+        ),
+        st.builds(
+            lambda g, a: f"GROUPNORM({g}, affine={a})", groups, st.sampled_from(["true", "false"])
+        ),
+        st.builds(lambda a: f"INSTANCENORM(affine={a})", st.sampled_from(["true", "false"])),
+        st.sampled_from(["LAYER_SCALE", "DROP_PATH(0.1)", "DROP_PATH"]),
+        st.builds(
+            lambda k, s, p, m: f"DWCONV({k}, {s}, p={p}, m={m})",
+            st.integers(1, 3),
+            st.integers(1, 2),
+            st.sampled_from(["0", "1", "same"]),
+            st.integers(1, 2),
+        ),
+        st.builds(lambda w, k: f"SEPCONV({w}, {k}, p=same)", st.integers(1, 6), st.integers(1, 3)),
+    )
+
+
+@st.composite
+def decoder_chains(draw: st.DrawFn) -> str:
+    """Grammar text of a 2D network of the decoder and modern kinds: a named layer
+    ``skip`` first (for ``size=skip`` and ``center=skip``), then up to five pieces, each
+    kept only where the chain still evaluates."""
+    from cnncalc import evaluate, parse
+    from cnncalc.errors import CnnCalcError
+
+    channels = draw(st.sampled_from([2, 4, 6, 8]))
+    size = draw(st.integers(4, 12))
+    text = f"INPUT({size}x{size}x{channels}) -> CONV({channels}, 3, p=1, name=skip)"
+    for _ in range(draw(st.integers(1, 5))):
+        result = evaluate(parse(text))
+        c = result.layers[-1].output.channels
+        assert isinstance(c, int)
+        piece = draw(_decoder_piece(c))
+        try:
+            candidate = evaluate(parse(f"{text} -> {piece}"))
+        except CnnCalcError:
+            continue
+        activations = candidate.totals.activations
+        if isinstance(activations, int) and activations <= 200_000:  # verify runs it: small
+            text = f"{text} -> {piece}"
+    return text
+
+
+DECODER_CHAINS = decoder_chains()

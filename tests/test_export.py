@@ -24,6 +24,7 @@ from cnncalc.interop.export_keras import export_keras
 from cnncalc.interop.export_pytorch import export_pytorch, identifier
 from tests.clirun import run_cli
 from tests.conftest import ROOT, SPECS, load_spec
+from tests.strategies import DECODER_CHAINS, SHAREABLE_CHAINS
 
 ZOO = sorted(p.name for p in SPECS.glob("*.yaml"))
 GOLDEN = ROOT / "tests" / "golden"
@@ -33,6 +34,20 @@ KERAS_REFUSES = {
     "alexnet2012.yaml": "local response normalisation",
     "zfnet.yaml": "local response normalisation",
 }
+# What Keras lacks, as export says it; a zoo spec not listed above may be refused only so.
+KERAS_REASONS = (
+    "local response normalisation",
+    "no layer that slices channels",
+    "no layer that splits channels",
+    "no layer scale layer",
+    "no stochastic depth layer",
+    "no pixel shuffle layer",
+    "pads only with zeros",
+    "have no groups",
+    "no align_corners",
+    "output_padding smaller than the stride only",
+    "resizes by whole factors",
+)
 # Zoo specs PyTorch cannot express: none today (locally connected layers would be).
 TORCH_REFUSES: dict[str, str] = {}
 
@@ -243,10 +258,17 @@ def test_zoo_keras_code_parses_and_names_every_layer(name: str) -> None:
         with pytest.raises(CnnCalcError, match=KERAS_REFUSES[name]):
             export_keras(spec, result)
         return
-    text = export_keras(spec, result)
+    try:
+        text = export_keras(spec, result)
+    except CnnCalcError as error:  # a zoo spec added since: only a deliberate refusal
+        assert any(reason in str(error) for reason in KERAS_REASONS), error
+        return
     assert_safe(text)
     named = {str(kw.get("name")) for _, _, kw in keras_calls(text)}
     for row in result.layers:
+        if row.shares is not None and row.params:  # calls its owner's layer, named so
+            assert f"# shares the parameters of {row.shares!r}" in text, row.name
+            continue
         assert re.sub(r"[^A-Za-z0-9_.\-]", "_", row.name) in named, row.name
 
 
@@ -339,3 +361,247 @@ def test_verify_agrees_on_padding_and_rounding(size: int, cases: list[tuple[obje
         assume(False)
         return
     assert verify(spec, result).differences == ()
+
+
+# ---------------------------------------------------------------------------------------
+# The decoder and modern kinds, and weight sharing
+
+
+def test_pytorch_code_of_the_new_kinds_without_torch() -> None:
+    # Read off the spec by hand: PyTorch's modules and arguments for each kind.
+    text = torch_code(
+        "INPUT(8x8x4) -> DECONV(8, 3, s=2, p=1, op=1, g=2, d=2) -> UPSAMPLE(2, bilinear) "
+        "-> PIXEL_SHUFFLE(2) -> PAD([[1,2],[0,3]], reflect) -> DWCONV(3, m=2) "
+        "-> GROUPNORM(2) -> INSTANCENORM(affine=true) -> LAYERNORM -> LAYER_SCALE "
+        "-> DROP_PATH(0.1) -> CHANNEL_SHUFFLE(2) -> SLICE(1, 2) -> SPLIT(2, 1)"
+    )
+    assert_safe(text)
+    expected = [
+        "nn.ConvTranspose2d(4, 8, kernel_size=3, stride=2, padding=1, output_padding=1, "
+        "groups=2, dilation=2)",
+        "nn.Upsample(scale_factor=2.0, mode='bilinear', align_corners=False)",
+        "nn.PixelShuffle(2)",
+        "nn.ReflectionPad2d((0, 3, 1, 2))",  # F.pad order: last axis first
+        "nn.GroupNorm(2, ",
+        "nn.InstanceNorm2d(",
+        "LayerNorm2d(",
+        "LayerScale(",
+        "DropPath(0.1)",
+        "nn.ChannelShuffle(2)",
+        "ChannelSlice(1, 2)",
+        "Chunk(2, 1)",
+    ]
+    for piece in expected:
+        assert piece in text, piece
+    # torchvision's StochasticDepth is not assumed (assert_safe allows torch only).
+    assert "class DropPath(nn.Module)" in text
+
+
+def test_dwconv_is_a_grouped_conv() -> None:
+    # Multiplier 2 on 6 channels: in 6, out 12, groups 6 (PyTorch's depthwise conv).
+    text = torch_code("INPUT(8x8x6) -> DWCONV(3, m=2, p=1)")
+    assert "nn.Conv2d(6, 12, kernel_size=3, padding=1, groups=6)" in text
+
+
+def test_asymmetric_transposed_padding_is_cropped() -> None:
+    # PyTorch pads a transposed conv alike on both sides: min(1, 0) = 0 on H and
+    # min(0, 2) = 0 on W, then crop (1, 0) and (0, 2).
+    text = torch_code("INPUT(8x8x4) -> DECONV(4, 3, s=2, p=[[1,0],[0,2]])")
+    assert "nn.ConvTranspose2d(4, 4, kernel_size=3, stride=2), Crop(((1, 0), (0, 2)))" in text
+
+
+def test_sizes_named_by_a_layer_are_read_in_forward() -> None:
+    text = torch_code(
+        "INPUT(8x8x4) -> CONV(4, 3, name=a) -> UPSAMPLE(size=input, mode=bilinear) "
+        "-> CROP(center=a)"
+    )
+    assert "UpsampleLike(mode='bilinear', align_corners=False)" in text
+    assert re.search(r"= self\.upsample1\(\w+, inputs\)", text), text
+    assert re.search(r"= self\.crop1\(\w+, a\)", text), text
+
+
+def test_a_flat_gate_is_viewed_as_a_map() -> None:
+    text = torch_code(
+        "INPUT(8x8x4) -> CONV(8, 3, name=a) -> GAP -> FLATTEN -> FC(8) -> SIGMOID "
+        "-> MULTIPLY(from=[a, sigmoid1])"
+    )
+    assert "class Multiply(nn.Module)" in text
+    assert "t.view(*t.shape, *[1] * (rank - 2))" in text
+
+
+SIAMESE_PARAMS = (1 * 5 * 5 + 1) * 16 + (16 * 3 * 3 + 1) * 32 + (1152 + 1) * 64 + (128 + 1) * 1
+"""specs/siamese.yaml by hand: conv1 5x5x1 -> 16, conv2 3x3x16 -> 32, embed 1152 -> 64 and
+the score 128 -> 1 (weights + biases), the shared encoder once: 78,977."""
+
+
+def test_siamese_twins_are_one_module() -> None:
+    spec = load_spec(str(SPECS / "siamese.yaml"))
+    text = export_pytorch(spec, evaluate(spec)).text
+    assert "        self.right = self.left\n" in text
+    assert text.count("nn.Conv2d(1, 16") == 1
+
+
+def test_siamese_torch_counts_the_shared_encoder_once() -> None:
+    torch = pytest.importorskip("torch")
+    spec = load_spec(str(SPECS / "siamese.yaml"))
+    code = export_pytorch(spec, evaluate(spec))
+    namespace: dict[str, object] = {"__name__": "export"}
+    exec(compile(code.text, "<export>", "exec"), namespace)
+    model = namespace[code.model]()  # type: ignore[operator]
+    assert model.right is model.left
+    assert sum(p.numel() for p in model.parameters()) == SIAMESE_PARAMS == 78_977
+    assert tuple(model(torch.zeros(2, 1, 32, 32)).shape) == (2, 1)
+
+
+def test_verify_catches_an_export_that_does_not_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The export of round 1 built two encoders and verify said "no differences"; PyTorch
+    # then holds 78,977 + the encoder's 416 + 4,640 + 73,792 = 157,825 parameters.
+    pytest.importorskip("torch")
+    from cnncalc.interop import export_pytorch as module
+    from cnncalc.interop.verify import Difference, verify
+
+    monkeypatch.setattr(module._Writer, "twins", lambda self, a, b: False)
+    monkeypatch.setattr(module._Writer, "ties", lambda self: [])
+    spec = load_spec(str(SPECS / "siamese.yaml"))
+    check = verify(spec, evaluate(spec))
+    assert Difference("(total)", "params", "78,977", "157,825") in check.differences
+
+
+def test_shared_layers_in_a_repeat_are_one_module() -> None:
+    text = torch_code("INPUT(8x8x4) -> [CONV(4, 3, p=1, name=cell, share=cell) -> RELU]*3")
+    assert "        self.cell_1 = self.cell_0\n" in text
+    assert "        self.cell_2 = self.cell_0\n" in text
+
+
+def test_sharing_layers_built_differently_are_refused() -> None:
+    # Same weight shapes, another stride: one PyTorch module (or Keras layer) cannot be both.
+    for target in ("pytorch", "keras"):
+        code, out, err = run_cli(
+            "export",
+            "INPUT(8x8x4) -> CONV(4, 3, p=1, name=a) -> CONV(4, 3, s=2, share=a)",
+            "--to",
+            target,
+        )
+        assert code == 2 and out == ""
+        assert "shares the parameters of 'a'" in err and "Traceback" not in err
+
+
+@settings(max_examples=30)
+@given(SHAREABLE_CHAINS)
+def test_verify_agrees_on_shared_chains(pair: tuple[str, str]) -> None:
+    pytest.importorskip("torch")
+    from cnncalc.interop.verify import verify
+
+    _, text = pair
+    assume("LOCAL" not in text)  # PyTorch has no locally connected layer
+    spec = parse(text)
+    assert verify(spec, evaluate(spec)).differences == ()
+
+
+@given(DECODER_CHAINS)
+def test_decoder_chains_export_without_torch(text: str) -> None:
+    spec = parse(text)
+    result = evaluate(spec)
+    assert_safe(export_pytorch(spec, result).text)
+    try:
+        keras = export_keras(spec, result)
+    except CnnCalcError as error:
+        assert any(reason in str(error) for reason in KERAS_REASONS), error
+        return
+    assert_safe(keras)
+
+
+@settings(max_examples=40)
+@given(DECODER_CHAINS)
+def test_verify_agrees_on_decoder_and_modern_kinds(text: str) -> None:
+    pytest.importorskip("torch")
+    from cnncalc.interop.verify import verify
+
+    spec = parse(text)
+    assert verify(spec, evaluate(spec)).differences == ()
+
+
+# Keras, for the new kinds: layers and arguments read off the spec by hand.
+
+
+def test_keras_transposed_conv_crops_its_padding() -> None:
+    # Keras's 'valid' with output_padding given is (n - 1)*s + k + op: PyTorch's length
+    # before padding; PyTorch's padding 1 then becomes a crop of 1 per side.
+    spec = parse("INPUT(8x8x4) -> DECONV(6, 3, s=2, p=1, op=1)")
+    calls = keras_calls(export_keras(spec, evaluate(spec)))
+    assert calls == [
+        (
+            "Conv2DTranspose",
+            [6, 3],
+            {"strides": 2, "output_padding": 1, "name": "conv_transpose1_full"},
+        ),
+        ("Cropping2D", [((1, 1), (1, 1))], {"name": "conv_transpose1"}),
+    ]
+
+
+def test_keras_gate_shuffle_norms_and_resizing() -> None:
+    spec = parse(
+        "INPUT(8x8x4) -> CONV(8, 3, name=a) -> GAP -> FLATTEN -> FC(8) -> SIGMOID "
+        "-> MULTIPLY(from=[a, sigmoid1]) -> CHANNEL_SHUFFLE(2) -> LAYERNORM -> GROUPNORM(4) "
+        "-> INSTANCENORM -> UPSAMPLE(2) -> UPSAMPLE(size=[5, 7], mode=bilinear) "
+        "-> CROP(center=[3, 3]) -> PAD(1) -> DWCONV(3, m=2)"
+    )
+    calls = keras_calls(export_keras(spec, evaluate(spec)))
+    by_name = {kw["name"]: (cls, args, kw) for cls, args, kw in calls}
+    assert by_name["multiply1_gate1"][:2] == ("Reshape", [(1, 1, 8)])
+    assert by_name["multiply1"][0] == "Multiply"
+    # 6x6x8 in two groups: 6x6x2x4, swap the last two axes, back to 6x6x8.
+    assert by_name["channel_shuffle1_groups"][:2] == ("Reshape", [(6, 6, 2, 4)])
+    assert by_name["channel_shuffle1_swap"][:2] == ("Permute", [(1, 2, 4, 3)])
+    assert by_name["channel_shuffle1"][:2] == ("Reshape", [(6, 6, 8)])
+    assert by_name["layernorm1"][:2] == ("LayerNormalization", [])
+    assert by_name["groupnorm1"][:2] == ("GroupNormalization", [4])
+    # Instance norm: one group per channel, no affine (PyTorch's default).
+    assert by_name["instancenorm1"] == (
+        "GroupNormalization",
+        [8],
+        {"center": False, "scale": False, "name": "instancenorm1"},
+    )
+    assert by_name["upsample1"][:2] == ("UpSampling2D", [2])
+    assert by_name["upsample2"] == (
+        "Resizing",
+        [5, 7],
+        {"interpolation": "bilinear", "name": "upsample2"},
+    )
+    # centre crop 5x7 -> 3x3: (5 - 3)//2 = 1 left, 1 right; (7 - 3)//2 = 2, 2.
+    assert by_name["crop1"][:2] == ("Cropping2D", [((1, 1), (2, 2))])
+    assert by_name["pad1"][:2] == ("ZeroPadding2D", [((1, 1), (1, 1))])
+    assert by_name["dwconv1"] == (
+        "DepthwiseConv2D",
+        [3],
+        {"depth_multiplier": 2, "name": "dwconv1"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("INPUT(8x8x4) -> PIXEL_SHUFFLE(2)", "no pixel shuffle layer"),
+        ("INPUT(8x8x4) -> SLICE(1)", "no layer that slices channels"),
+        ("INPUT(8x8x4) -> SPLIT(2)", "no layer that splits channels"),
+        ("INPUT(8x8x4) -> LAYER_SCALE", "no layer scale layer"),
+        ("INPUT(8x8x4) -> DROP_PATH(0.1)", "no stochastic depth layer"),
+        ("INPUT(8x8x4) -> PAD(1, reflect)", "pads only with zeros"),
+        ("INPUT(8x8x4) -> DECONV(4, 3, g=2)", "have no groups"),
+        ("INPUT(8x8x4) -> UPSAMPLE(2, bilinear, align_corners=true)", "no align_corners"),
+    ],
+)
+def test_keras_refusals_of_new_kinds(spec: str, words: str) -> None:
+    code, out, err = run_cli("export", spec, "--to", "keras")
+    assert code == 2 and out == "", err
+    assert words in err and "Traceback" not in err
+
+
+def test_keras_sharing_calls_one_layer_twice() -> None:
+    # Keras shares weights by calling one layer object again (the functional API's
+    # shared layers): the siamese encoder's three weighted layers are each built once.
+    spec = load_spec(str(SPECS / "siamese.yaml"))
+    text = export_keras(spec, evaluate(spec))
+    assert [cls for cls, _, _ in keras_calls(text)].count("Conv2D") == 2
+    assert "right_conv1 = left_conv1_layer(inputs)" in text
+    assert re.search(r"right_embed = left_embed_layer\(\w+\)", text)

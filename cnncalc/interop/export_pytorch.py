@@ -27,15 +27,30 @@ from cnncalc.spec import (
     AdaptivePool,
     Add,
     BatchNorm,
+    ChannelShuffle,
+    ChannelSlice,
+    ChannelSplit,
     Concat,
     Conv,
+    ConvTranspose,
+    Crop,
     Dense,
+    DepthwiseConv,
     Dropout,
+    DropPath,
     Flatten,
     GlobalPool,
+    GroupNorm,
     Identity,
+    InstanceNorm,
+    LayerNorm,
+    LayerScale,
+    Multiply,
     NetworkSpec,
+    Pad,
+    PixelShuffle,
     Pool,
+    Upsample,
 )
 from cnncalc.symbolic import Poly
 
@@ -98,7 +113,12 @@ _MODULE_ATTRIBUTES = frozenset(
         "zero_grad",
     ]
 )
-_GENERATED = frozenset({"torch", "nn", "OrderedDict", "self", "x", "Add", "Concat", "super"})
+_GENERATED = frozenset(
+    {"torch", "nn", "OrderedDict", "self", "x", "super", "Add", "Concat", "Multiply", "Crop"}
+    | {"CenterCrop", "UpsampleLike", "ChannelSlice", "Chunk", "LayerNorm2d", "LayerScale"}
+    | {"DropPath"}
+)
+"""Names the generated code defines or imports: no layer takes one."""
 
 
 def identifier(text: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
@@ -291,14 +311,24 @@ class Graph:
             return self.result.input
         return self.result.layers[self.position[name]].output
 
+    def reads(self, index: int) -> list[str]:
+        """The values layer ``index`` reads: its inputs, then the layer whose size an
+        upsample's ``size`` or a crop's ``center`` names (its forward takes that too)."""
+        refs = list(self.result.layers[index].inputs)
+        op = self.spec.layers[index].op
+        named = op.size if isinstance(op, Upsample) else op.center if isinstance(op, Crop) else None
+        if isinstance(named, str):
+            refs.append(named)
+        return refs
+
     def inputs(self, member: int | Scope) -> list[str]:
         """Values a member reads from outside itself, in order of first use."""
         if not isinstance(member, Scope):
-            return list(self.result.layers[member].inputs)
+            return self.reads(member)
         inside = {self.names[i] for i in member.layers()}
         out: list[str] = []
         for i in member.layers():
-            for ref in self.result.layers[i].inputs:
+            for ref in self.reads(i):
                 if ref not in inside and ref not in out:
                     out.append(ref)
         return out
@@ -325,8 +355,8 @@ def build_graph(spec: NetworkSpec, result: NetworkResult) -> Graph:
     root = _group(list(range(len(names))), names, "", 0)
     graph = Graph(spec, result, names, root, output, {n: i for i, n in enumerate(names)})
     readers: dict[str, set[int]] = {}
-    for i, row in enumerate(result.layers):
-        for ref in row.inputs:
+    for i in range(len(names)):
+        for ref in graph.reads(i):
             readers.setdefault(ref, set()).add(i)
 
     def settle(scope: Scope) -> None:
@@ -425,20 +455,42 @@ def _torch_pad(pads: tuple[tuple[int, int], ...], value: str | None) -> str:
 
 
 class Emitted:
-    """A layer's module expression and a comment for the line above it."""
+    """A layer's module expression and a comment for the line above it; the helper
+    classes it uses; where its parameters sit within it (``weights``: a submodule path,
+    empty for the module itself) and that module's own expression, so that a layer
+    sharing them can reuse that very module."""
 
-    def __init__(self, expr: str, comment: str = "") -> None:
+    def __init__(
+        self,
+        expr: str,
+        comment: str = "",
+        helpers: tuple[str, ...] = (),
+        weights: str = "",
+        holder: str | None = None,
+    ) -> None:
         self.expr = expr
         self.comment = comment
+        self.helpers = helpers
+        self.weights = weights
+        self.holder = expr if holder is None else holder
 
 
 Emitter = Callable[[Graph, int], Emitted]
 
 
 def _conv(graph: Graph, i: int) -> Emitted:
-    layer, row = graph.spec.layers[i], graph.result.layers[i]
-    op = layer.op
-    assert isinstance(op, Conv) and row.window is not None
+    op = graph.spec.layers[i].op
+    if isinstance(op, DepthwiseConv):  # groups = input channels
+        channels = graph.shape_in(i).channels
+        assert isinstance(channels, int)  # check_exportable refuses symbols
+        op = op.as_conv(channels)
+    assert isinstance(op, Conv)
+    return _conv_of(graph, i, op)
+
+
+def _conv_of(graph: Graph, i: int, op: Conv) -> Emitted:
+    row = graph.result.layers[i]
+    assert row.window is not None
     if not op.shared:
         raise refuse(graph.spec, row, "PyTorch", "PyTorch has no locally connected layer")
     source = graph.shape_in(i)
@@ -458,7 +510,8 @@ def _conv(graph: Graph, i: int) -> Emitted:
     conv = f"nn.Conv{dims}d({', '.join(args)})"
     if plan.native is not None:
         return Emitted(conv)
-    return Emitted(f"nn.Sequential({_torch_pad(plan.explicit, None)}, {conv})", f"{plan.why}")
+    pad = _torch_pad(plan.explicit, None)
+    return Emitted(f"nn.Sequential({pad}, {conv})", f"{plan.why}", weights="1", holder=conv)
 
 
 def _pool(graph: Graph, i: int) -> Emitted:
@@ -581,6 +634,163 @@ def _dropout(graph: Graph, i: int) -> Emitted:
     return Emitted(f"nn.Dropout({op.p!r})")
 
 
+def _conv_transpose(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, ConvTranspose)
+    source = graph.shape_in(i)
+    dims = len(source.size)
+    native = tuple(min(left, right) for left, right in op.padding.pairs)
+    args = [str(source.channels), str(op.filters), f"kernel_size={_ints(op.kernel)}"]
+    if any(s != 1 for s in op.stride):
+        args.append(f"stride={_ints(op.stride)}")
+    if any(native):
+        args.append(f"padding={_ints(native)}")
+    if any(op.output_padding):
+        args.append(f"output_padding={_ints(op.output_padding)}")
+    if op.groups != 1:
+        args.append(f"groups={op.groups}")
+    if not op.bias:
+        args.append("bias=False")
+    if any(d != 1 for d in op.dilation):
+        args.append(f"dilation={_ints(op.dilation)}")
+    deconv = f"nn.ConvTranspose{dims}d({', '.join(args)})"
+    extra = tuple(
+        (left - p, right - p) for (left, right), p in zip(op.padding.pairs, native, strict=True)
+    )
+    if not any(left or right for left, right in extra):
+        return Emitted(deconv)
+    return Emitted(
+        f"nn.Sequential({deconv}, Crop({extra!r}))",
+        "asymmetric padding: PyTorch's ConvTranspose removes the same on both sides; "
+        "the rest is cropped",
+        ("Crop",),
+        weights="0",
+        holder=deconv,
+    )
+
+
+def _upsample(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, Upsample)
+    args = [f"mode={op.mode!r}"]
+    if op.mode not in ("nearest", "nearest-exact"):
+        args.append(f"align_corners={op.align_corners}")
+    if isinstance(op.size, str):
+        return Emitted(
+            f"UpsampleLike({', '.join(args)})",
+            f"to the size of {op.size!r}, read in forward",
+            ("UpsampleLike",),
+        )
+    if op.scale is not None:
+        scale = op.scale[0] if len(set(op.scale)) == 1 else op.scale
+        first = f"scale_factor={scale!r}"
+    else:
+        assert op.size is not None
+        first = f"size={_ints(op.size)}"
+    return Emitted(f"nn.Upsample({', '.join([first, *args])})")
+
+
+def _pixel_shuffle(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, PixelShuffle)
+    return Emitted(f"nn.Pixel{'Unshuffle' if op.inverse else 'Shuffle'}({op.factor})")
+
+
+_PAD_MODULES = {
+    "reflect": "ReflectionPad",
+    "replicate": "ReplicationPad",
+    "circular": "CircularPad",
+}
+
+
+def _pad(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, Pad)
+    dims = len(graph.shape_in(i).size)
+    pairs = op.padding.pairs[:dims]
+    if op.mode == "constant":
+        return Emitted(_torch_pad(pairs, None if op.value == 0 else repr(op.value)))
+    flat = ", ".join(f"{left}, {right}" for left, right in reversed(pairs))
+    return Emitted(f"nn.{_PAD_MODULES[op.mode]}{dims}d(({flat}))")
+
+
+def _crop(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, Crop)
+    if isinstance(op.center, str):
+        return Emitted(
+            "CenterCrop()", f"to the size of {op.center!r}, read in forward", ("CenterCrop",)
+        )
+    if op.center is not None:
+        return Emitted(f"CenterCrop({tuple(op.center)!r})", "", ("CenterCrop",))
+    pairs = op.cropping.pairs[: len(graph.shape_in(i).size)]
+    return Emitted(f"Crop({tuple(pairs)!r})", "", ("Crop",))
+
+
+def _channel_shuffle(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, ChannelShuffle)
+    return Emitted(f"nn.ChannelShuffle({op.groups})")
+
+
+def _channel_slice(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, ChannelSlice)
+    return Emitted(
+        f"ChannelSlice({op.start}, {graph.result.layers[i].output.channels})", "", ("ChannelSlice",)
+    )
+
+
+def _split(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, ChannelSplit)
+    return Emitted(f"Chunk({op.parts}, {op.index})", "", ("Chunk",))
+
+
+def _layernorm(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, LayerNorm)
+    source = graph.shape_in(i)
+    args = [str(source.channels)]
+    if not op.affine:
+        args.append("elementwise_affine=False")
+    elif not op.bias:
+        args.append("bias=False")
+    if not source.size:
+        return Emitted(f"nn.LayerNorm({', '.join(args)})")
+    return Emitted(f"LayerNorm2d({', '.join(args)})", "", ("LayerNorm2d",))
+
+
+def _groupnorm(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, GroupNorm)
+    affine = "" if op.affine else ", affine=False"
+    return Emitted(f"nn.GroupNorm({op.groups}, {graph.shape_in(i).channels}{affine})")
+
+
+def _instancenorm(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, InstanceNorm)
+    source = graph.shape_in(i)
+    affine = ", affine=True" if op.affine else ""
+    return Emitted(f"nn.InstanceNorm{len(source.size)}d({source.channels}{affine})")
+
+
+def _layer_scale(graph: Graph, i: int) -> Emitted:
+    source = graph.shape_in(i)
+    return Emitted(f"LayerScale({source.channels}, {len(source.size)})", "", ("LayerScale",))
+
+
+def _drop_path(graph: Graph, i: int) -> Emitted:
+    op = graph.spec.layers[i].op
+    assert isinstance(op, DropPath)
+    return Emitted(f"DropPath({op.p!r})", "", ("DropPath",))
+
+
+def _helper(name: str, expr: str) -> Emitter:
+    return lambda graph, i: Emitted(expr, "", (name,))
+
+
 TORCH_EMITTERS: dict[type, Emitter] = {
     Conv: _conv,
     Pool: _pool,
@@ -595,6 +805,21 @@ TORCH_EMITTERS: dict[type, Emitter] = {
     Identity: _simple("nn.Identity()"),
     Add: _simple("Add()"),
     Concat: _simple("Concat()"),
+    Multiply: _helper("Multiply", "Multiply()"),
+    ChannelShuffle: _channel_shuffle,
+    ChannelSlice: _channel_slice,
+    ChannelSplit: _split,
+    LayerNorm: _layernorm,
+    GroupNorm: _groupnorm,
+    InstanceNorm: _instancenorm,
+    LayerScale: _layer_scale,
+    DropPath: _drop_path,
+    DepthwiseConv: _conv,
+    ConvTranspose: _conv_transpose,
+    Upsample: _upsample,
+    PixelShuffle: _pixel_shuffle,
+    Pad: _pad,
+    Crop: _crop,
 }
 """One entry per op class: the module that computes it. New kinds add one entry."""
 
@@ -610,6 +835,114 @@ _HELPERS = {
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
         return torch.cat(inputs, dim=1)
+''',
+    "Multiply": '''class Multiply(nn.Module):
+    """Elementwise product of its inputs, broadcast; a flat (N, C) gate multiplies a map
+    as (N, C, 1, 1), the .view a squeeze-and-excitation block writes."""
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        rank = max(t.dim() for t in inputs)
+        out = None
+        for t in inputs:
+            if t.dim() == 2 < rank:
+                t = t.view(*t.shape, *[1] * (rank - 2))
+            out = t if out is None else out * t
+        assert out is not None
+        return out
+''',
+    "Crop": '''class Crop(nn.Module):
+    """Cropping (left, right) per spatial axis."""
+
+    def __init__(self, sides: tuple[tuple[int, int], ...]) -> None:
+        super().__init__()
+        self.sides = sides
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for axis, (left, right) in enumerate(self.sides, start=2):
+            x = x.narrow(axis, left, x.shape[axis] - left - right)
+        return x
+''',
+    "CenterCrop": '''class CenterCrop(nn.Module):
+    """A centred crop to a size, or to the spatial size of a second input; the odd
+    element is cut on the right: left = (n - size) // 2."""
+
+    def __init__(self, size: tuple[int, ...] | None = None) -> None:
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor, like: torch.Tensor | None = None) -> torch.Tensor:
+        size = self.size if like is None else tuple(like.shape[2:])
+        assert size is not None
+        for axis, m in enumerate(size, start=2):
+            x = x.narrow(axis, (x.shape[axis] - m) // 2, m)
+        return x
+''',
+    "UpsampleLike": '''class UpsampleLike(nn.Module):
+    """Interpolation to the spatial size of a second input."""
+
+    def __init__(self, mode: str, align_corners: bool | None = None) -> None:
+        super().__init__()
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        return nn.functional.interpolate(
+            x, size=like.shape[2:], mode=self.mode, align_corners=self.align_corners
+        )
+''',
+    "ChannelSlice": '''class ChannelSlice(nn.Module):
+    """``length`` channels from ``start`` (torch.narrow on the channel axis)."""
+
+    def __init__(self, start: int, length: int) -> None:
+        super().__init__()
+        self.start = start
+        self.length = length
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.narrow(1, self.start, self.length)
+''',
+    "Chunk": '''class Chunk(nn.Module):
+    """Part ``index`` of the channels cut into ``parts`` equal parts (torch.chunk)."""
+
+    def __init__(self, parts: int, index: int) -> None:
+        super().__init__()
+        self.parts = parts
+        self.index = index
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.chunk(self.parts, dim=1)[self.index]
+''',
+    "LayerNorm2d": '''class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels at each position, as torchvision's ConvNeXt writes it:
+    channels moved last, normalised, moved back (any number of spatial axes)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.movedim(1, -1)).movedim(-1, 1)
+''',
+    "LayerScale": '''class LayerScale(nn.Module):
+    """One learned factor per channel, of shape (C, 1, 1) for 2D maps; ConvNeXt's 1e-6 start."""
+
+    def __init__(self, channels: int, spatial_axes: int, init: float = 1e-6) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.full((channels, *[1] * spatial_axes), init))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gamma
+''',
+    "DropPath": '''class DropPath(nn.Module):
+    """Stochastic depth: in training, each sample's branch is dropped with probability p
+    (the rest scaled by 1/(1 - p)); identity at inference."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = 1.0 - self.p
+        mask = x.new_empty((x.shape[0], *[1] * (x.dim() - 1))).bernoulli_(keep)
+        return x * mask / keep if keep > 0.0 else x * mask
 ''',
 }
 
@@ -633,9 +966,11 @@ class _Writer:
         self.graph = graph
         self.classes: dict[str, str] = {}  # body text -> class name
         self.order: list[str] = []  # class texts in order of definition
-        self.used_classes: set[str] = {"Add", "Concat"}
+        self.used_classes: set[str] = set(_HELPERS)
         self.paths: dict[str, str] = {}
         self.helpers: set[str] = set()
+        self.emitted: dict[str, Emitted] = {}  # layer name -> its module
+        self.tied: set[str] = set()  # sharing layers whose module is already the owner's
         self.prefixes = {  # names of blocks: their output layer answers to them
             name.rsplit(".", 1)[0] for name in graph.names if "." in name
         }
@@ -662,8 +997,12 @@ class _Writer:
             raise refuse(self.graph.spec, row, "PyTorch", f"no PyTorch layer for {row.kind} yet")
         if isinstance(op, Add | Concat):
             self.helpers.add(type(op).__name__)
-        self.paths[self.graph.names[i]] = path
-        return self.leaf_text(i, emitter(self.graph, i))
+        name = self.graph.names[i]
+        self.paths[name] = path
+        emitted = emitter(self.graph, i)
+        self.helpers.update(emitted.helpers)
+        self.emitted[name] = emitted
+        return self.leaf_text(i, emitted)
 
     def leaf_text(self, i: int, emitted: Emitted) -> Emitted:
         """The comment says the layer's name where its identifier does not."""
@@ -671,7 +1010,7 @@ class _Writer:
         tail = name.split(".")[-1]
         shown = "" if identifier(tail) == tail or name in self.prefixes else f"{name!r}"
         note = ": ".join(part for part in (shown, emitted.comment) if part)
-        return Emitted(emitted.expr, note)
+        return Emitted(emitted.expr, note, emitted.helpers, emitted.weights, emitted.holder)
 
     def member(self, m: int | Scope, path: str, indent: str) -> Emitted:
         """The expression building a member, at ``path``."""
@@ -716,6 +1055,51 @@ class _Writer:
         self.order.append(f"class {word}(nn.Module):\n{body}")
         return word
 
+    def layers_of(self, member: int | Scope) -> list[int]:
+        return member.layers() if isinstance(member, Scope) else [member]
+
+    def twins(self, first: int | Scope, second: int | Scope) -> bool:
+        """True when ``second`` (built alike) may be the very module ``first`` is: each of
+        its layers with parameters shares them with the same layer of ``first``."""
+        rows = self.graph.result.layers
+        a, b = self.layers_of(first), self.layers_of(second)
+        if len(a) != len(b) or not any(rows[j].shares for j in b):
+            return False
+        for i, j in zip(a, b, strict=True):
+            mine, theirs = rows[j], rows[i]
+            if (mine.params or theirs.params) and mine.shares != (theirs.shares or theirs.name):
+                return False
+        return True
+
+    def ties(self) -> list[str]:
+        """Lines of the model's ``__init__`` that make each layer sharing parameters (not
+        already its owner's module) reuse the owner's module, so torch holds them once."""
+        lines = []
+        graph = self.graph
+        for row in graph.result.layers:
+            if row.shares is None or not row.params or row.name in self.tied:
+                continue
+            mine, theirs = self.emitted[row.name], self.emitted[row.shares]
+            if mine.holder != theirs.holder:
+                raise refuse(
+                    graph.spec,
+                    row,
+                    "PyTorch",
+                    f"it shares the parameters of {row.shares!r}, which PyTorch does by "
+                    f"reusing its module, but the two are built differently ({mine.holder} "
+                    f"here, {theirs.holder} there)",
+                )
+            target = ".".join(p for p in (self.paths[row.name], mine.weights) if p)
+            source = ".".join(p for p in (self.paths[row.shares], theirs.weights) if p)
+            lines.append(f"        # {row.name!r} shares the parameters of {row.shares!r}")
+            if all(part.isidentifier() for part in f"{target}.{source}".split(".")):
+                lines.append(f"        self.{target} = self.{source}")
+            else:
+                lines.append(
+                    f"        self.set_submodule({target!r}, self.get_submodule({source!r}))"
+                )
+        return lines
+
     def module_body(self, scope: Scope, path: str, root: bool = False) -> str:
         graph = self.graph
         names = local_names(graph, scope, _MODULE_ATTRIBUTES | _GENERATED)
@@ -725,11 +1109,22 @@ class _Writer:
         forward_args = ", ".join(f"{held[p]}: torch.Tensor" for p in params)
         forward = [f"    def forward(self, {forward_args}) -> torch.Tensor:"]
         training: list[str] = []
+        built: dict[str, list[tuple[int | Scope, str]]] = {}  # expression -> members
+        rows = graph.result.layers
         for m, word in zip(scope.members, names, strict=True):
             emitted = self.member(m, f"{path}.{word}" if path else word, "        ")
-            if emitted.comment:
-                init.append(f"        # {emitted.comment}")
-            init.append(f"        self.{word} = {emitted.expr}")
+            alike = built.setdefault(emitted.expr, [])
+            sharing = any(rows[j].shares for j in self.layers_of(m))
+            twin = next((w for a, w in alike if self.twins(a, m)), None) if sharing else None
+            alike.append((m, word))
+            if twin is not None:
+                self.tied.update(self.graph.names[i] for i in self.layers_of(m))
+                init.append(f"        # shares {twin}'s parameters: one module, run twice")
+                init.append(f"        self.{word} = self.{twin}")
+            else:
+                if emitted.comment:
+                    init.append(f"        # {emitted.comment}")
+                init.append(f"        self.{word} = {emitted.expr}")
             args = ", ".join(held[ref] for ref in graph.inputs(m))
             line = f"{held[graph.value(m)]} = self.{word}({args})"
             if graph.training_only(m):
@@ -738,6 +1133,8 @@ class _Writer:
                 training.append(held[graph.value(m)])
             else:
                 forward.append(f"        {line}")
+        if root:
+            init.extend(self.ties())
         out = held[graph.value(scope)] if not root else held[graph.names[graph.output]]
         if root and training:
             forward.append("        if self.training:")
@@ -765,6 +1162,7 @@ def export_pytorch(spec: NetworkSpec, result: NetworkResult) -> TorchCode:
             "            OrderedDict(\n                [\n"
             + "\n".join(inner)
             + "\n                ]\n            )\n        )\n"
+            + "".join(line + "\n" for line in writer.ties())
         )
     else:
         model_text = f"class {model}(nn.Module):\n" + writer.module_body(graph.root, "", True)

@@ -53,7 +53,9 @@ def verify(spec: NetworkSpec, result: NetworkResult) -> Verification:
     """Run the PyTorch export of ``spec`` once on zeros (weights left uninitialised: only
     sizes are compared; batch 1 in eval mode; batch 2 in training
     mode when the network has training-only parts, so they run and batch norm has two
-    values) and compare with ``result``, layer by layer."""
+    values) and compare with ``result``, layer by layer, and the model's parameters
+    (each shared one once) with cnncalc's total. A module shared by several layers is
+    hooked once and gives its calls to them in order."""
     code = export_pytorch(spec, result)
     params, activations = result.totals.params, result.totals.activations
     assert isinstance(params, int) and isinstance(activations, int)  # export refuses symbols
@@ -71,40 +73,55 @@ def verify(spec: NetworkSpec, result: NetworkResult) -> Verification:
     training = any(row.training_only for row in result.layers)
     batch = 2 if training else 1
     model.train(training)
-    modules = dict(model.named_modules())
-    owner = {path: name for name, path in code.paths.items()}
+    # every path, a shared module's too (named_modules would give it once)
+    modules = dict(model.named_modules(remove_duplicate=False))
     shapes: dict[str, tuple[int, ...]] = {}
     macs: dict[str, int] = {}
+    current = [""]  # the layer running now: its conv and linear MACs are its own
+    uses: dict[int, list[str]] = {}  # a module -> the layers it computes, in order
+    for row in result.layers:
+        uses.setdefault(id(modules[code.paths[row.name]]), []).append(row.name)
 
-    def record(name: str) -> Any:
-        def hook(module: Any, inputs: Any, output: Any) -> None:
-            shapes[name] = tuple(output.shape)[1:]
+    def enter(names: list[str]) -> Any:
+        calls = [0]
+
+        def hook(module: Any, inputs: Any) -> None:
+            current[0] = names[calls[0] % len(names)]  # a shared module runs once per use
+            calls[0] += 1
 
         return hook
 
-    def count(name: str) -> Any:
-        def hook(module: Any, inputs: Any, output: Any) -> None:
+    def record(module: Any, inputs: Any, output: Any) -> None:
+        shapes[current[0]] = tuple(output.shape)[1:]
+
+    def count(module: Any, inputs: Any, output: Any) -> None:
+        if isinstance(module, torch.nn.Linear):
+            per_output, weights = output.numel() // batch, module.in_features
+        elif isinstance(module, conv_transposes):  # each input value meets each kernel tap
+            per_output = inputs[0].numel() // batch
+            weights = module.out_channels // module.groups * prod(module.kernel_size)
+        else:
             per_output = output.numel() // batch
-            if isinstance(module, torch.nn.Linear):
-                weights = module.in_features
-            else:
-                weights = module.in_channels // module.groups * prod(module.kernel_size)
-            macs[name] = macs.get(name, 0) + per_output * weights
+            weights = module.in_channels // module.groups * prod(module.kernel_size)
+        macs[current[0]] = macs.get(current[0], 0) + per_output * weights
 
-        return hook
-
-    for name, path in code.paths.items():
-        modules[path].register_forward_hook(record(name))
-    weighted = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d, torch.nn.Linear)
-    for path, module in modules.items():
-        if not isinstance(module, weighted):
-            continue
-        parts = path.split(".")
-        for end in range(len(parts), 0, -1):
-            layer = owner.get(".".join(parts[:end]))
-            if layer is not None:
-                module.register_forward_hook(count(layer))
-                break
+    conv_transposes = (torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d, torch.nn.ConvTranspose3d)
+    weighted = (
+        torch.nn.Conv1d,
+        torch.nn.Conv2d,
+        torch.nn.Conv3d,
+        torch.nn.Linear,
+        *conv_transposes,
+    )
+    for row in result.layers:
+        module = modules[code.paths[row.name]]
+        names = uses.pop(id(module), None)
+        if names is not None:  # one pair of hooks per module, however many layers use it
+            module.register_forward_pre_hook(enter(names))
+            module.register_forward_hook(record)
+    for module in model.modules():  # each module once
+        if isinstance(module, weighted):
+            module.register_forward_hook(count)
     shape = (batch, result.input.channels, *result.input.size)
     with torch.no_grad():
         model(torch.zeros(shape))
@@ -126,6 +143,9 @@ def verify(spec: NetworkSpec, result: NetworkResult) -> Verification:
         layer_macs = macs.get(row.name, 0)
         if layer_macs != row.macs:
             differences.append(Difference(row.name, "MACs", f"{row.macs:,}", f"{layer_macs:,}"))
+    total = sum(p.numel() for p in model.parameters())  # each shared parameter once
+    if total != params:
+        differences.append(Difference("(total)", "params", f"{params:,}", f"{total:,}"))
     return Verification(len(result.layers), str(torch.__version__), tuple(differences))
 
 
