@@ -384,3 +384,40 @@ def test_explainer_follows_the_decoder_path() -> None:
     with pytest.raises(CnnCalcError) as error:
         cnncalc.evaluate(cnncalc.parse(scaled.replace("572x1", "300x300x1")))
     assert "u3 doubles 37 to 74; fixes: input H = 296 or 304, size=e3 at u3," in str(error.value)
+
+
+def test_explainer_says_why_a_crop_to_a_layer_does_not_fit() -> None:
+    # padded U-Net of depth 3, ceil-mode pools, crop-and-copy, H = 300: e3 is 75, the pool
+    # gives ceil((75 - 2)/2) + 1 = 38, u3 doubles it to 76 > 75; every pool input must be
+    # even (ceil(e/2)*2 = e + 1 for odd e): H = 0 (mod 8), so 296 and 304
+    text = unet_text(3, padded=True, crop=True, ceil=True).replace("572x1", "300x300x1")
+    with pytest.raises(CnnCalcError) as error:
+        cnncalc.evaluate(cnncalc.parse(text))
+    assert (
+        str(error.value)
+        .splitlines()[0]
+        .endswith(
+            "layer 13 (k3): the centre crop to 76 on axis H is larger than the input size 75; "
+            "on axis H the paths part after e3 (75): the skip from e3 is 75; maxpool3: "
+            "ceil((75 - 2)/2) + 1 = 38 adds a window past the end; u3 doubles 38 to 76; "
+            "fixes: input H = 296 or 304"
+        )
+    )
+
+
+@settings(max_examples=20)
+@given(UNETS, st.integers(40, 400))
+def test_unet_explainer_suggests_sizes_that_work(text: str, length: int) -> None:
+    """A U-Net failing at a merge or a crop to a layer says where the paths parted, and
+    the input sizes it suggests run (brute force)."""
+    try:
+        cnncalc.evaluate(cnncalc.parse(text.replace("572x1", f"{length}x1")))
+    except CnnCalcError as error:
+        message = str(error).splitlines()[0]
+        if "needs inputs of one" not in message and "centre crop" not in message:
+            return
+        assert "; on axis L the paths part after " in message
+        suggested = re.search(r"fixes: input L = (\d+)(?: or (\d+))?", message)
+        for size in filter(None, suggested.groups() if suggested else ()):
+            resized = cnncalc.parse(text.replace("572x1", f"{size}x1"))
+            assert brute(resized, 0, int(size), int(size), False) == [int(size)]

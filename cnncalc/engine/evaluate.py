@@ -10,7 +10,7 @@ from cnncalc.engine import formulas as f
 from cnncalc.engine import modern, resample
 from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem, window_problem
 from cnncalc.engine.memory import inference_peak
-from cnncalc.engine.sizes import explain_mismatch
+from cnncalc.engine.sizes import explain_crop, explain_mismatch
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
     AxisField,
@@ -33,6 +33,7 @@ from cnncalc.spec import (
     Axes,
     BatchNorm,
     Conv,
+    Crop,
     Dense,
     DepthwiseConv,
     Dropout,
@@ -136,6 +137,22 @@ class _At:
     def fail(self, message: str) -> CnnCalcError:
         error = self.layer.origin.error(f"{self.where()}: {message}")
         return error if isinstance(error, CnnCalcError) else CnnCalcError(str(error))
+
+
+class _CropAt(_At):
+    """A crop centred to a layer's size: a crop larger than its input says why the sizes
+    parted (:func:`cnncalc.engine.sizes.explain_crop`)."""
+
+    __slots__ = ("explain",)
+
+    def __init__(self, layer: LayerSpec, index: int, name: str, explain: Callable[[], str]):
+        super().__init__(layer, index, name)
+        self.explain = explain
+
+    def fail(self, message: str) -> CnnCalcError:
+        if message.startswith("the centre crop to"):
+            message += self.explain()
+        return super().fail(message)
 
 
 def _axis(dims: int, i: int) -> str:
@@ -642,7 +659,10 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             )
             known = memo.get((layer.op, source.shape, target))
             if known is None:
-                out = _outcome(_At(layer, index, name), source.shape, target)
+                at = _At(layer, index, name)
+                if isinstance(layer.op, Crop) and target is not None:  # centred to a layer
+                    at = _CropAt(layer, index, name, partial(explain_crop, spec, wiring, index - 1))
+                out = _outcome(at, source.shape, target)
                 known = memo[layer.op, source.shape, target] = (
                     out,
                     tuple(out.hyper.items()),

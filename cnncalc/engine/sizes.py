@@ -711,7 +711,27 @@ UPSAMPLING = (ConvTranspose, Upsample, PixelShuffle)
 """Kinds that multiply a length: where a decoder path's mismatch shows."""
 
 
-def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str:
+def explain_crop(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: int) -> str:
+    """Why crop ``layer`` (0-based), centred to a named layer's size, finds its input
+    smaller than that size: as :func:`explain_mismatch` says it for a merge."""
+    try:
+        for axis in range(spec.input.dims):
+            net = AxisNet(spec, wiring, axis)
+            values = net.run(spec.input.size[axis])[0]
+            source, ref = net.sources[layer][0], net.refs[layer]
+            if ref is not None and values[source] < values[ref]:
+                return _parting(net, values, source, ref, layer, crop=True)
+    except CnnCalcError:
+        pass
+    return ""
+
+
+def _parting(
+    net: AxisNet, values: list[int], a: int, b: int, layer: int, crop: bool = False
+) -> str:
+    """Where the lengths of nodes ``a`` and ``b`` part, read by merge ``layer`` (``crop``:
+    crop ``layer`` needs ``a`` at least ``b``), and fixes."""
+
     def origin(node: int) -> int:  # the node this one's length comes from
         ref = net.refs[node - 1]
         return ref if ref is not None else net.sources[node - 1][0]
@@ -727,6 +747,12 @@ def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str
     name = net._node_name
     axis = net.axis_name
     fixes: list[str] = []
+    merged = [s for s in net.sources[layer] if not net.flat[s]]
+
+    def agree(lengths: list[int]) -> bool:
+        if crop:
+            return lengths[a] >= lengths[b]
+        return len({lengths[s] for s in merged}) == 1
 
     def was(node: int) -> int:
         return values[origin(node)]
@@ -742,7 +768,7 @@ def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str
             rounded = rule.rounding(m) if rule is not None else None
             if rule is not None and rounded and (ceil or rule.unseen(m)):
                 if isinstance(op, Pool) and not ceil:
-                    if _mends(net, values[0], node, replace(op, ceil_mode=True), layer):
+                    if _mends(net, values[0], node, replace(op, ceil_mode=True), agree):
                         fixes.append(f"ceil_mode=true at {name(node)}")
                 elif isinstance(op, Conv):
                     fixes.append(f"padding at {name(node)}")
@@ -776,19 +802,22 @@ def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str
         f"{path_text(path_a)}; {path_text(path_b)}"
     )
     short, long_ = (path_a, b) if values[a] < values[b] else (path_b, a)
-    fixes.extend(_decoder_fixes(net, values, short, long_, layer))
+    fixes.extend(_decoder_fixes(net, values, short, long_, agree))
     n = values[0]
     form = closed_form(net, EXPLAIN_WORK)
     if form is not None:
         near = sorted({x for x in (form.below(n), form.above(n)) if x is not None})
         if near:
             fixes.insert(0, f"input {axis} = {' or '.join(map(str, near))}")
-    fixes.append(f"a crop of the larger path before {name(layer + 1)}")
+    if not crop:
+        fixes.append(f"a crop of the larger path before {name(layer + 1)}")
     return f"{text}; fixes: {', '.join(fixes)}"
 
 
-def _mends(net: AxisNet, n: int, node: int, op: LayerOp, merge: int) -> bool:
-    """True when layer ``node`` set to ``op`` makes merge ``merge``'s inputs agree on this
+def _mends(
+    net: AxisNet, n: int, node: int, op: LayerOp, agree: Callable[[list[int]], bool]
+) -> bool:
+    """True when layer ``node`` set to ``op`` makes the node lengths ``agree`` on this
     axis at input length ``n``."""
     layers = list(net.spec.layers)
     layers[node - 1] = replace(layers[node - 1], op=op)
@@ -798,12 +827,15 @@ def _mends(net: AxisNet, n: int, node: int, op: LayerOp, merge: int) -> bool:
         values = AxisNet(spec, wiring, net.axis).run(n)[0]
     except CnnCalcError:
         return False
-    spatial = [s for s in net.sources[merge] if not net.flat[s]]
-    return len({values[s] for s in spatial}) == 1
+    return agree(values)
 
 
 def _decoder_fixes(
-    net: AxisNet, values: list[int], short: list[int], long_: int, merge: int
+    net: AxisNet,
+    values: list[int],
+    short: list[int],
+    long_: int,
+    agree: Callable[[list[int]], bool],
 ) -> list[str]:
     """Fixes on the shorter path's last upsampling layer, when nothing after it changes the
     length: ``output_padding`` (a transposed convolution short by less than its stride),
@@ -821,7 +853,7 @@ def _decoder_fixes(
         axes = op.output_padding
         changed = replace(op, output_padding=(*axes[: net.axis], padding, *axes[net.axis + 1 :]))
         if (padding < stride or padding < dilation) and _mends(
-            net, values[0], last, changed, merge
+            net, values[0], last, changed, agree
         ):  # PyTorch's limit, and the merge's lengths then agree
             return [f"output_padding={padding} at {name}"]
     if isinstance(op, Upsample) and long_ < last:
