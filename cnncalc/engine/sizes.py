@@ -289,11 +289,11 @@ def _pad_rule(op: Pad, axis: int, names: tuple[str, ...]) -> AxisRule:
     def problem(m: int) -> str | None:
         return resample.pad_problem(op.mode, m, left, right, names[axis])
 
-    # every mode fits any length above the padding (the threshold may be generous)
+    # a longer input never breaks padding: every mode fits any length above it
     return AxisRule(
         size=lambda m: f.padded_length(m, left, right),
         problem=problem,
-        threshold=max(left, right) + 1,
+        threshold=1 if problem(1) is None else max(left, right) + 1,
         spatial=True,
     )
 
@@ -707,10 +707,6 @@ def explain_mismatch(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: in
     return ""
 
 
-UPSAMPLING = (ConvTranspose, Upsample, PixelShuffle)
-"""Kinds that multiply a length: where a decoder path's mismatch shows."""
-
-
 def explain_crop(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: int) -> str:
     """Why crop ``layer`` (0-based), centred to a named layer's size, finds its input
     smaller than that size: as :func:`explain_mismatch` says it for a merge."""
@@ -784,7 +780,9 @@ def _parting(
             if isinstance(op, Conv) and op.stride[net.axis] == 1:
                 fixes.append(f"padding at {name(node)}")
         rest = nodes[nodes.index(node) + 1 :]
-        up = next((n for n in rest if isinstance(net.spec.layers[n - 1].op, UPSAMPLING)), None)
+        up = next(
+            (n for n in rest if isinstance(net.spec.layers[n - 1].op, resample.UPSAMPLING)), None
+        )
         if up is not None:  # the decoder carries the lost row on
             m, grown = was(up), values[up]
             how = "doubles" if grown == 2 * m else "takes"
