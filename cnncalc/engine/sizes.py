@@ -854,6 +854,6 @@ def _decoder_fixes(
             net, values[0], last, changed, agree
         ):  # PyTorch's limit, and the merge's lengths then agree
             return [f"output_padding={padding} at {name}"]
-    if isinstance(op, Upsample) and long_ < last:
+    if isinstance(op, Upsample) and op.scale is not None and long_ < last:
         return [f"size={net._node_name(long_)} at {name}"]
     return []
