@@ -576,3 +576,85 @@ def decoder_chains(draw: st.DrawFn) -> str:
 
 
 DECODER_CHAINS = decoder_chains()
+
+
+def unet_text(
+    depth: int, padded: bool, crop: bool, ceil: bool, up: str = "deconv", length: int = 572
+) -> str:
+    """A U-Net on a 1D input of ``length`` (the original of Ronneberger et al. 2015 with
+    ``depth=4``, unpadded, crop, deconv): per level two 3-wide convolutions (``padded``:
+    ``p=1``) then a 2-wide max pool (``ceil``: ceil mode); at the bottom two convolutions;
+    per level up an ``up`` layer (``deconv``: up-conv 2 stride 2; ``scale``: nearest
+    upsampling by 2; ``size``: upsampling to the skip's length), the skip (``crop``:
+    centre-cropped to the up path's length, crop-and-copy) concatenated, two convolutions;
+    a 1-wide convolution last. Levels are named e1.. (skips) and u1.. (up layers)."""
+    p = ", p=1" if padded else ""
+    pool = "MAXPOOL(2, ceil_mode=true)" if ceil else "MAXPOOL(2)"
+    parts = [f"INPUT({length}x1)"]
+    for i in range(1, depth + 1):
+        parts += [f"CONV(4, 3{p})", f"CONV(4, 3{p}, name=e{i})", pool]
+    parts += [f"CONV(4, 3{p})", f"CONV(4, 3{p})"]
+    for i in range(depth, 0, -1):
+        parts.append(
+            {
+                "deconv": f"DECONV(4, 2, s=2, name=u{i})",
+                "scale": f"UPSAMPLE(2, name=u{i})",
+                "size": f"UPSAMPLE(size=e{i}, name=u{i})",
+            }[up]
+        )
+        if crop:
+            parts += [f"CROP(center=u{i}, from=e{i}, name=k{i})", f"CONCAT(from=[k{i}, u{i}])"]
+        else:
+            parts.append(f"CONCAT(from=[e{i}, u{i}])")
+        parts += [f"CONV(4, 3{p})", f"CONV(4, 3{p})"]
+    parts.append("CONV(2, 1)")
+    return " -> ".join(parts)
+
+
+UNETS = st.builds(
+    unet_text,
+    st.integers(2, 5),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(["deconv", "scale", "size"]),
+)
+"""U-Nets of depth 2 to 5 on a 1D input, with and without padding, both rounding modes."""
+
+SOLVER_DECODER_PIECES = st.sampled_from(
+    [
+        "DECONV(4, 2, s=2)",
+        "DECONV(4, 3, s=2, p=1, output_padding=1)",
+        "DECONV(4, 4, s=3, p=4)",
+        "DECONV(4, 2, s=2, d=2, p=3, output_padding=1)",
+        "UPSAMPLE(2)",
+        "UPSAMPLE(1.5)",
+        "UPSAMPLE(0.5)",
+        "UPSAMPLE(0.75, linear)",
+        "PAD(2, reflect)",
+        "PAD(3, circular)",
+        "PAD([[1, 2]], replicate)",
+        "CROP(1)",
+        "CROP([[2, 3]])",
+        "CROP(center=5)",
+        "DWCONV(3, s=2)",
+        "DWCONV(3, p=same, s=2)",
+        "MAXPOOL(2)",
+        "CONV(4, 3)",
+        "ADD{DECONV(4, 2, s=2) | UPSAMPLE(2)}",
+        "CONCAT{MAXPOOL(2) -> UPSAMPLE(2) | IDENTITY}",
+        "CONCAT{CONV(4, 3, name=a) -> MAXPOOL(2) -> DECONV(4, 2, s=2, name=b) "
+        "| CROP(center=b, from=a)}",
+        "ADD{CONV(4, 3, s=2, name=c) -> UPSAMPLE(size=input) | IDENTITY}",
+        "CONCAT{CONV(4, 5, name=f) -> UPSAMPLE(3) -> CROP(center=f) | CONV(4, 5)}",
+        "ADD{CONV(4, 5, name=g) | MAXPOOL(2) -> UPSAMPLE(size=g, mode=linear)}",
+    ]
+)
+"""Decoder pieces (1D): transposed convolutions, upsampling by scale and to a layer's
+length, padding modes, crops (also to a layer's length), depthwise convolutions."""
+
+SOLVER_DECODER_SPECS = st.builds(
+    lambda layers: " -> ".join(["INPUT(24x4)", *layers]),
+    st.lists(SOLVER_DECODER_PIECES, min_size=1, max_size=4, unique=True),
+)
+"""Grammar text of decoder networks on a 1D input of 4 channels, for the solver."""

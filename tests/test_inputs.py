@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import get_args
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cnncalc
@@ -24,7 +24,7 @@ from cnncalc.errors import CnnCalcError, LimitError
 from cnncalc.spec import LayerOp, Merge, NetworkSpec
 from tests.clirun import run_cli
 from tests.conftest import SPECS
-from tests.strategies import SOLVER_SPECS
+from tests.strategies import SOLVER_DECODER_SPECS, SOLVER_SPECS, UNETS, unet_text
 
 
 def brute_both(spec: NetworkSpec, axis: int, low: int, high: int) -> tuple[list[int], list[int]]:
@@ -256,3 +256,168 @@ def test_mismatch_explainer_suggests_sizes_that_work(text: str, length: int) -> 
             resized = cnncalc.parse(text.replace("INPUT(24x24x3)", f"INPUT({size}x3)"))
             if brute(resized, 0, int(size), int(size), False) != [int(size)]:
                 assert cnncalc.valid_inputs(resized, 0).failure is not None
+
+
+# The original U-Net (Ronneberger, Fischer, Brox 2015, Fig. 1): per level two valid 3x3
+# convolutions (-4 in all) and a 2x2 max pool (floor(n/2)), four levels, two convolutions
+# at the bottom; up: up-conv 2x2 stride 2 ((n - 1)*2 + 1 + 1 = 2n), crop-and-copy of the
+# skip to that size, two convolutions (-4). From 572: 568 -> 284 -> 280 -> 140 -> 136 ->
+# 68 -> 64 -> 32 -> 28 at the bottom, then 56 -> 52, 104 -> 100, 200 -> 196, 392 -> 388
+# (the paper's 388x388 output map). Valid sizes, from the bottom up: a decoder level maps
+# b -> 2b - 4 and needs 2b - 4 >= 1 twice over; b = 4 stays 4, b = 3 gives 2 then 0, so
+# the bottom needs b >= 4, its input p4 >= 8, the fourth skip e4 >= 16, p3 = e4 + 4 >= 20,
+# e3 >= 40, p2 >= 44, e2 >= 88, p1 >= 92, e1 >= 184, H = e1 + 4 >= 188; the crops always
+# fit (2*floor(e/2) - 4k <= e). Strict (the paper's tiling rule: every pool input even):
+# e1 = H - 4 even, e2 = (H - 4)/2 - 4 even, ..., down to e4: H - 4 = 0 (mod 2),
+# H - 12 = 0 (mod 4), H - 28 = 0 (mod 8), H - 60 = 0 (mod 16): H = 12 (mod 16); 572 =
+# 35*16 + 12 and 188 = 11*16 + 12.
+UNET = unet_text(4, padded=False, crop=True, ceil=False).replace("572x1", "572x572x1")
+
+
+def test_original_unet_by_hand() -> None:
+    spec = cnncalc.parse(UNET)
+    assert cnncalc.evaluate(spec).layers[-1].output.size == (388, 388)
+    plain = cnncalc.valid_inputs(spec, "H")
+    assert plain.closed is not None and plain.failure is None
+    assert (plain.closed.start, plain.closed.period, plain.closed.residues) == (188, 1, (0,))
+    assert plain.closed.extra == ()
+    assert plain.output(572) == 388
+    strict = cnncalc.valid_inputs(spec, "H", (1, 572), strict=True)
+    assert strict.closed is not None
+    assert (strict.closed.start, strict.closed.period, strict.closed.residues) == (188, 16, (12,))
+    assert strict.sizes == tuple(range(188, 573, 16))
+    assert strict.sizes[-1] == 572
+    # 500: 492 = 30*16 + 12 and 508 = 31*16 + 12; 492 -> 488 -> 244 -> 240 -> 120 -> 116
+    # -> 58 -> 54 -> 27 -> 23 at the bottom, 46 - 4 = 42, 80, 156, 308
+    assert strict.nearest(500) == (492, 508)
+    assert strict.output(492) == 308
+
+
+def test_cli_solves_the_original_unet() -> None:
+    code, out, _ = run_cli("solve", "--spec", UNET, "--strict", "--near", "500")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "H >= 188 and H = 12 (mod 16) (strict: no floor drops input): "
+        "188, 204, 220, 236, 252, 268, ..."
+    )
+    assert "below: 492 (output H 308); above: 508 (output H 324)" in out
+
+
+def test_padded_unet_of_depth_5_by_hand() -> None:
+    # padding 1 keeps sizes through the convolutions; without crops every skip e_i must
+    # equal 2*floor(e_i/2) (ceil mode: 2*ceil(e_i/2)), so each of the five pool inputs
+    # H/2^i is even: H = 0 (mod 32); the deepest pool needs 2 rows: H >= 32
+    for ceil in (False, True):
+        spec = cnncalc.parse(unet_text(5, padded=True, crop=False, ceil=ceil, length=64))
+        for strict in (False, True):
+            closed = cnncalc.valid_inputs(spec, 0, strict=strict).closed
+            assert closed is not None
+            assert (closed.start, closed.period, closed.residues, closed.extra) == (
+                32,
+                32,
+                (0,),
+                (),
+            )
+    # upsampling to the skip's size instead leaves only the pools' minimum (floor mode:
+    # H/2^5 >= 1 needs H >= 32) and, in strict mode, the same even inputs
+    sized = cnncalc.parse(unet_text(5, padded=True, crop=False, ceil=False, up="size"))
+    form = cnncalc.valid_inputs(sized, 0).closed
+    assert form is not None and (form.start, form.period, form.residues) == (32, 1, (0,))
+    form = cnncalc.valid_inputs(sized, 0, strict=True).closed
+    assert form is not None and (form.start, form.period, form.residues) == (32, 32, (0,))
+
+
+def _closed_equals_brute(spec: NetworkSpec, strict: bool, low: int = 1) -> None:
+    """The solver's sizes equal brute force from ``low`` to one period past its threshold,
+    and one period further out."""
+    answer = cnncalc.valid_inputs(spec, 0, (low, 80), strict)
+    high = 80
+    if answer.closed is not None and answer.failure is None:
+        high = max(high, answer.closed.start + answer.closed.period)
+        assert answer.closed.listing(low, high) == brute(spec, 0, low, high, strict)
+        far = range(high + 100, high + 100 + answer.closed.period + 1)
+        assert [n for n in far if n in answer.closed] == brute(
+            spec, 0, far.start, far.stop - 1, strict
+        )
+    else:
+        assert list(answer.sizes) == brute(spec, 0, low, high, strict)
+
+
+@settings(max_examples=12)
+@given(UNETS, st.booleans())
+@example(unet_text(5, padded=False, crop=True, ceil=False), True)
+@example(unet_text(5, padded=False, crop=True, ceil=True, up="size"), False)
+@example(unet_text(5, padded=True, crop=False, ceil=True, up="scale"), False)
+@example(unet_text(2, padded=True, crop=True, ceil=False), True)
+def test_unets_equal_brute_force(text: str, strict: bool) -> None:
+    """U-Nets of depth 2 to 5, padded or not, cropped or not, floor or ceil pooling,
+    up-convolution or upsampling (by 2, or to the skip's size)."""
+    _closed_equals_brute(cnncalc.parse(text), strict)
+
+
+@settings(max_examples=60)
+@given(SOLVER_DECODER_SPECS, st.booleans())
+def test_decoder_specs_equal_brute_force(text: str, strict: bool) -> None:
+    """Transposed convolutions, upsampling (fractional scales, to a layer's size), pixel
+    shuffles, padding modes, crops (to a layer's size) and depthwise convolutions."""
+    _closed_equals_brute(cnncalc.parse(text), strict)
+
+
+def test_explainer_follows_the_decoder_path() -> None:
+    # padded U-Net of depth 3 at H = 300: e1 300, pool 150; e2 150, pool 75; e3 75, pool
+    # floor(75/2) = 37 drops a row, the bottom keeps 37, u3 doubles it to 74 against the
+    # skip e3's 75. Valid: H = 0 (mod 8), so 296 and 304; output_padding 1 (below the
+    # stride 2) makes u3 (37 - 1)*2 + 2 + 1 = 75; ceil mode would give 38 -> 76, no fix
+    text = unet_text(3, padded=True, crop=False, ceil=False).replace("572x1", "300x300x1")
+    with pytest.raises(CnnCalcError) as error:
+        cnncalc.evaluate(cnncalc.parse(text))
+    first = str(error.value).splitlines()[0]
+    assert first.endswith(
+        "layer 13 (concat1): concat needs inputs of one spatial size, got e3 75x75x4, "
+        "u3 74x74x4; on axis H the paths part after e3 (75): the skip from e3 is 75; "
+        "maxpool3: floor((75 - 2)/2) + 1 = 37 drops 1 row; u3 doubles 37 to 74; "
+        "fixes: input H = 296 or 304, output_padding=1 at u3, a crop of the larger path "
+        "before concat1"
+    )
+    # nearest upsampling by 2 instead: upsample to the skip's size
+    scaled = unet_text(3, padded=True, crop=False, ceil=False, up="scale")
+    with pytest.raises(CnnCalcError) as error:
+        cnncalc.evaluate(cnncalc.parse(scaled.replace("572x1", "300x300x1")))
+    assert "u3 doubles 37 to 74; fixes: input H = 296 or 304, size=e3 at u3," in str(error.value)
+
+
+def test_explainer_says_why_a_crop_to_a_layer_does_not_fit() -> None:
+    # padded U-Net of depth 3, ceil-mode pools, crop-and-copy, H = 300: e3 is 75, the pool
+    # gives ceil((75 - 2)/2) + 1 = 38, u3 doubles it to 76 > 75; every pool input must be
+    # even (ceil(e/2)*2 = e + 1 for odd e): H = 0 (mod 8), so 296 and 304
+    text = unet_text(3, padded=True, crop=True, ceil=True).replace("572x1", "300x300x1")
+    with pytest.raises(CnnCalcError) as error:
+        cnncalc.evaluate(cnncalc.parse(text))
+    assert (
+        str(error.value)
+        .splitlines()[0]
+        .endswith(
+            "layer 13 (k3): the centre crop to 76 on axis H is larger than the input size 75; "
+            "on axis H the paths part after e3 (75): the skip from e3 is 75; maxpool3: "
+            "ceil((75 - 2)/2) + 1 = 38 adds a window past the end; u3 doubles 38 to 76; "
+            "fixes: input H = 296 or 304"
+        )
+    )
+
+
+@settings(max_examples=20)
+@given(UNETS, st.integers(40, 400))
+def test_unet_explainer_suggests_sizes_that_work(text: str, length: int) -> None:
+    """A U-Net failing at a merge or a crop to a layer says where the paths parted, and
+    the input sizes it suggests run (brute force)."""
+    try:
+        cnncalc.evaluate(cnncalc.parse(text.replace("572x1", f"{length}x1")))
+    except CnnCalcError as error:
+        message = str(error).splitlines()[0]
+        if "needs inputs of one" not in message and "centre crop" not in message:
+            return
+        assert "; on axis L the paths part after " in message
+        suggested = re.search(r"fixes: input L = (\d+)(?: or (\d+))?", message)
+        for size in filter(None, suggested.groups() if suggested else ()):
+            resized = cnncalc.parse(text.replace("572x1", f"{size}x1"))
+            assert brute(resized, 0, int(size), int(size), False) == [int(size)]

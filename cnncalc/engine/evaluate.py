@@ -32,6 +32,7 @@ from cnncalc.spec import (
     Axes,
     BatchNorm,
     Conv,
+    Crop,
     Dense,
     DepthwiseConv,
     Dropout,
@@ -135,6 +136,22 @@ class _At:
     def fail(self, message: str) -> CnnCalcError:
         error = self.layer.origin.error(f"{self.where()}: {message}")
         return error if isinstance(error, CnnCalcError) else CnnCalcError(str(error))
+
+
+class _CropAt(_At):
+    """A crop centred to a layer's size: a crop larger than its input says why the sizes
+    parted (:func:`cnncalc.engine.sizes.explain_crop`)."""
+
+    __slots__ = ("explain",)
+
+    def __init__(self, layer: LayerSpec, index: int, name: str, explain: Callable[[], str]):
+        super().__init__(layer, index, name)
+        self.explain = explain
+
+    def fail(self, message: str) -> CnnCalcError:
+        if message.startswith("the centre crop to"):
+            message += self.explain()
+        return super().fail(message)
 
 
 def _axis(dims: int, i: int) -> str:
@@ -514,6 +531,13 @@ def _explain_mismatch(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: i
     return explain_mismatch(spec, wiring, layer)
 
 
+def _explain_crop(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: int) -> str:
+    """Why a centre crop to a layer's size does not fit (imported only when one fails)."""
+    from cnncalc.engine.sizes import explain_crop
+
+    return explain_crop(spec, wiring, layer)
+
+
 def _merge(
     at: _At, tensors: list[tuple[str, _Tensor]], explain: Callable[[], str] = str
 ) -> _Outcome:
@@ -649,7 +673,12 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             )
             known = memo.get((layer.op, source.shape, target))
             if known is None:
-                out = _outcome(_At(layer, index, name), source.shape, target)
+                at = _At(layer, index, name)
+                if isinstance(layer.op, Crop) and target is not None:  # centred to a layer
+                    at = _CropAt(
+                        layer, index, name, partial(_explain_crop, spec, wiring, index - 1)
+                    )
+                out = _outcome(at, source.shape, target)
                 known = memo[layer.op, source.shape, target] = (
                     out,
                     tuple(out.hyper.items()),

@@ -138,13 +138,10 @@ def _conv_transpose(op: ConvTranspose, shape: Shape, fail: Fail) -> Resampled:
                 f"output_padding {op_} on axis {_axis(dims, i)} must be smaller than the stride "
                 f"({s}) or the dilation ({d}), as PyTorch requires"
             )
-        length = f.conv_transpose_output_length(n, k, s, pl, pr, d, op_)
-        if length < 1:
-            raise fail(
-                f"output size on axis {_axis(dims, i)} would be {length}: "
-                f"({n} - 1)*{s} - {pl} - {pr} + {d}*({k} - 1) + {op_} + 1"
-            )
-        out.append(length)
+        problem = conv_transpose_problem(n, k, s, pl, pr, d, op_, _axis(dims, i))
+        if problem:
+            raise fail(problem)
+        out.append(f.conv_transpose_output_length(n, k, s, pl, pr, d, op_))
         steps.append(f.transposed_rf_step(f.effective_kernel(k, d), s, pl))
     size = tuple(out)
     output = Shape(op.filters, size)
@@ -247,11 +244,9 @@ def _pixel_shuffle(op: PixelShuffle, shape: Shape, fail: Fail) -> Resampled:
         steps: tuple[Step, ...] = tuple(step for _ in shape.size)
     else:
         for i, n in enumerate(shape.size):
-            if n % r:
-                raise fail(
-                    f"pixel_unshuffle by {r} needs sizes divisible by {r}, but axis "
-                    f"{_axis(2, i)} is {n}"
-                )
+            problem = unshuffle_problem(n, r, _axis(2, i))
+            if problem:
+                raise fail(problem)
         output = Shape(shape.channels * r * r, tuple(n // r for n in shape.size))
         steps = tuple((r, r, 0) for _ in shape.size)
     return Resampled(output, {"factor": r}, steps)
@@ -262,17 +257,9 @@ def _pad(op: Pad, shape: Shape, fail: Fail) -> Resampled:
     dims = len(shape.size)
     pairs = op.padding.pairs[:dims]
     for i, (n, (left, right)) in enumerate(zip(shape.size, pairs, strict=True)):
-        widest = max(left, right)
-        if op.mode == "reflect" and widest >= n:
-            raise fail(
-                f"reflect padding {widest} on axis {_axis(dims, i)} must be smaller than the "
-                f"input size {n}, as PyTorch requires"
-            )
-        if op.mode == "circular" and widest > n:
-            raise fail(
-                f"circular padding {widest} on axis {_axis(dims, i)} would wrap around more "
-                f"than once (the input size is {n}), which PyTorch refuses"
-            )
+        problem = pad_problem(op.mode, n, left, right, _axis(dims, i))
+        if problem:
+            raise fail(problem)
     size = tuple(
         f.padded_length(n, left, right) for n, (left, right) in zip(shape.size, pairs, strict=True)
     )
@@ -298,22 +285,73 @@ def _crop(op: Crop, shape: Shape, target: Shape | None, fail: Fail) -> Resampled
         _sizes("center", center, shape, fail)
         pairs = tuple(f.center_crop_sides(n, m) for n, m in zip(shape.size, center, strict=True))
         for i, (n, m) in enumerate(zip(shape.size, center, strict=True)):
-            if m > n:
-                raise fail(
-                    f"the centre crop to {m} on axis {_axis(dims, i)} is larger than the "
-                    f"input size {n}"
-                )
+            problem = center_crop_problem(n, m, _axis(dims, i))
+            if problem:
+                raise fail(problem)
     else:
         pairs = op.cropping.pairs[:dims]
     size = tuple(n - left - right for n, (left, right) in zip(shape.size, pairs, strict=True))
-    for i, (n, (left, right), m) in enumerate(zip(shape.size, pairs, size, strict=True)):
-        if m < 1:
-            raise fail(
-                f"cropping {left} + {right} on axis {_axis(dims, i)} leaves nothing of the "
-                f"input size {n}"
-            )
+    for i, (n, (left, right)) in enumerate(zip(shape.size, pairs, strict=True)):
+        problem = crop_problem(n, left, right, _axis(dims, i))
+        if problem:
+            raise fail(problem)
     hyper: dict[str, HyperValue] = {"cropping": pairs}
     if center is not None:
         hyper["center"] = center
     steps = tuple((1, 1, -left) for left, _ in pairs)
     return Resampled(Shape(shape.channels, size), hyper, steps)
+
+
+# The size checks, one axis at a time: the engine raises them, the input-size solver
+# (cnncalc.engine.sizes) asks them per length.
+
+
+def conv_transpose_problem(
+    n: int, k: int, s: int, pl: int, pr: int, d: int, out_pad: int, axis: str
+) -> str | None:
+    """Why a transposed convolution leaves no output on an axis of input length ``n``."""
+    length = f.conv_transpose_output_length(n, k, s, pl, pr, d, out_pad)
+    if length < 1:
+        return (
+            f"output size on axis {axis} would be {length}: "
+            f"({n} - 1)*{s} - {pl} - {pr} + {d}*({k} - 1) + {out_pad} + 1"
+        )
+    return None
+
+
+def unshuffle_problem(n: int, r: int, axis: str) -> str | None:
+    """Why pixel unshuffle by ``r`` refuses the length ``n``."""
+    if n % r:
+        return f"pixel_unshuffle by {r} needs sizes divisible by {r}, but axis {axis} is {n}"
+    return None
+
+
+def pad_problem(mode: str, n: int, left: int, right: int, axis: str) -> str | None:
+    """Why PyTorch refuses padding ``left``, ``right`` in ``mode`` on the length ``n``
+    (reflect: below the size; circular: at most the size)."""
+    widest = max(left, right)
+    if mode == "reflect" and widest >= n:
+        return (
+            f"reflect padding {widest} on axis {axis} must be smaller than the "
+            f"input size {n}, as PyTorch requires"
+        )
+    if mode == "circular" and widest > n:
+        return (
+            f"circular padding {widest} on axis {axis} would wrap around more "
+            f"than once (the input size is {n}), which PyTorch refuses"
+        )
+    return None
+
+
+def center_crop_problem(n: int, m: int, axis: str) -> str | None:
+    """Why a centre crop of the length ``n`` to ``m`` is refused."""
+    if m > n:
+        return f"the centre crop to {m} on axis {axis} is larger than the input size {n}"
+    return None
+
+
+def crop_problem(n: int, left: int, right: int, axis: str) -> str | None:
+    """Why cropping ``left`` and ``right`` off the length ``n`` is refused."""
+    if n - left - right < 1:
+        return f"cropping {left} + {right} on axis {axis} leaves nothing of the input size {n}"
+    return None

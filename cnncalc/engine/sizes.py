@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import gcd, isqrt, lcm
 
 from cnncalc.engine import formulas as f
+from cnncalc.engine import resample
 from cnncalc.engine.checks import avg_pool3d_problem, window_problem
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec import (
@@ -58,6 +59,8 @@ from cnncalc.spec import (
     Upsample,
     is_merge,
     layer_names,
+    resolve_ref,
+    size_reference,
 )
 
 MAX_WORK = 1_500_000
@@ -99,6 +102,10 @@ class AxisRule:
     growth: int = 1
     spatial: bool = False
     flattens: bool = False
+    matches: Callable[[int, int], str | None] | None = None
+    """Set for a layer whose output length is another node's (an upsample's ``size`` or a
+    crop's ``center`` naming a layer): ``matches(m, r)`` says why it cannot run on input
+    length ``m`` when the named node's length is ``r``; its output is ``r``."""
 
 
 def _rows(count: int) -> str:
@@ -231,23 +238,15 @@ def _conv_transpose_rule(op: ConvTranspose, axis: int, names: tuple[str, ...]) -
         return f.conv_transpose_output_length(m, k, s, pl, pr, d, out_pad)
 
     def problem(m: int) -> str | None:
-        length = size(m)
-        return None if length >= 1 else f"output size on axis {names[axis]} would be {length}"
+        return resample.conv_transpose_problem(m, k, s, pl, pr, d, out_pad, names[axis])
 
     least = max(1, _ceil_div(pl + pr - d * (k - 1) - out_pad, s) + 1)
     return AxisRule(size, problem, threshold=least, period=1, growth=s, spatial=True)
 
 
-def _reference_rule(what: str) -> AxisRule:
-    raise CnnCalcError(
-        f"the input-size solver cannot yet follow {what} matched to another layer's size; "
-        "give the size itself"
-    )
-
-
 def _upsample_rule(op: Upsample, axis: int, names: tuple[str, ...]) -> AxisRule:
-    if isinstance(op.size, str):
-        return _reference_rule("an upsample")
+    if isinstance(op.size, str):  # any input length interpolates to the named length
+        return AxisRule(spatial=True, matches=lambda m, r: None)
     if op.size is not None:
         return _constant(op.size[axis])
     assert op.scale is not None
@@ -279,40 +278,36 @@ def _pixel_shuffle_rule(op: PixelShuffle, axis: int, names: tuple[str, ...]) -> 
         return AxisRule(size=lambda m: m * r, period=1, growth=r, spatial=True)
 
     def problem(m: int) -> str | None:
-        if m % r:
-            return f"pixel_unshuffle by {r} needs sizes divisible by {r} on axis {names[axis]}"
-        return None
+        return resample.unshuffle_problem(m, r, names[axis])
 
     return AxisRule(size=lambda m: m // r, problem=problem, period=r, growth=1, spatial=True)
 
 
 def _pad_rule(op: Pad, axis: int, names: tuple[str, ...]) -> AxisRule:
     left, right = op.padding.pairs[axis]
-    widest = max(left, right)
-    least = 1
-    if op.mode == "reflect":
-        least = widest + 1
-    elif op.mode == "circular":
-        least = max(1, widest)
 
     def problem(m: int) -> str | None:
-        if m < least:
-            return f"{op.mode} padding {widest} does not fit the size {m} on axis {names[axis]}"
-        return None
+        return resample.pad_problem(op.mode, m, left, right, names[axis])
 
-    return AxisRule(size=lambda m: m + left + right, problem=problem, threshold=least, spatial=True)
+    # a longer input never breaks padding: every mode fits any length above it
+    return AxisRule(
+        size=lambda m: f.padded_length(m, left, right),
+        problem=problem,
+        threshold=1 if problem(1) is None else max(left, right) + 1,
+        spatial=True,
+    )
 
 
 def _crop_rule(op: Crop, axis: int, names: tuple[str, ...]) -> AxisRule:
     if isinstance(op.center, str):
-        return _reference_rule("a crop")
+        return AxisRule(
+            spatial=True, matches=lambda m, r: resample.center_crop_problem(m, r, names[axis])
+        )
     if op.center is not None:
         target = op.center[axis]
 
         def too_small(m: int) -> str | None:
-            if m < target:
-                return f"the centre crop to {target} is larger than the size {m}"
-            return None
+            return resample.center_crop_problem(m, target, names[axis])
 
         return AxisRule(
             size=lambda m: target, problem=too_small, threshold=target, growth=0, spatial=True
@@ -320,9 +315,7 @@ def _crop_rule(op: Crop, axis: int, names: tuple[str, ...]) -> AxisRule:
     left, right = op.cropping.pairs[axis]
 
     def problem(m: int) -> str | None:
-        if m - left - right < 1:
-            return f"cropping {left} + {right} leaves nothing of the size {m}"
-        return None
+        return resample.crop_problem(m, left, right, names[axis])
 
     return AxisRule(
         size=lambda m: m - left - right,
@@ -431,6 +424,14 @@ class AxisNet:
         self.names = layer_names(spec.layers)
         node = {"input": 0, **{name: i + 1 for i, name in enumerate(self.names)}}
         self.sources = [tuple(node[ref] for ref in refs) for refs in wiring]
+        self.refs: list[int | None] = []
+        """Per layer: the node whose length it takes (an upsample's size, a crop's
+        centre naming a layer), or None."""
+        for i, layer in enumerate(spec.layers):
+            reference = size_reference(layer.op)
+            self.refs.append(
+                None if reference is None else node[resolve_ref(reference[1], i, self.names)]
+            )
         axis_names = AXIS_NAMES[spec.input.dims]
         self.axis_name = axis_names[axis]
         self.rules: list[AxisRule | None] = [
@@ -473,6 +474,15 @@ class AxisNet:
             elif rule.spatial and self.flat[sources[0]]:
                 problem = f"{self.spec.layers[i].kind} needs a spatial input"
                 values.append(0)
+            elif rule.matches is not None:
+                ref = self.refs[i]
+                assert ref is not None
+                problem = (
+                    f"{self.spec.layers[i].kind} names {self._node_name(ref)}, which is flat"
+                    if self.flat[ref]
+                    else rule.matches(m, values[ref])
+                )
+                values.append(values[ref])
             else:
                 problem = rule.problem(m)
                 if problem is None and self.strict and rule.unseen(m):
@@ -510,7 +520,12 @@ class AxisNet:
                 gain = found[spatial[0]][1] * (p // found[spatial[0]][0])
             else:
                 p, q = found[sources[0]]
-                if q == 0 or (rule.spatial and self.flat[sources[0]]):
+                ref = self.refs[len(found) - 1]
+                if rule.spatial and self.flat[sources[0]]:
+                    gain = 0
+                elif ref is not None:  # the named node's length
+                    p, gain = found[ref] if not self.flat[ref] else (1, 0)
+                elif q == 0:
                     gain = 0
                 else:
                     k = rule.period // gcd(q, rule.period)
@@ -531,8 +546,10 @@ class AxisNet:
         equal growths make the difference of two inputs periodic; unequal ones (``g_hi >
         g_lo``) make it grow: for ``n`` in ``[t + jp, t + (j+1)p)`` it is at least
         ``d(t) + j*(g_hi - g_lo) - g_lo``, positive for good past the ``j`` below. A
-        pinned length (fc in_features) is passed for good once ``v(T) + jQ > pin``.
-        Raises _TooMuch past ``budget`` layer evaluations.
+        pinned length (fc in_features) is passed for good once ``v(T) + jQ > pin``. A
+        layer taking a named node's length (upsample ``size``, crop ``center``) has that
+        node's triple and compares its input with it as a merge does: once one gains more,
+        the comparison is settled. Raises _TooMuch past ``budget`` layer evaluations.
         """
         growth = self.growths()
         T = [1]
@@ -540,18 +557,13 @@ class AxisNet:
         for i, (rule, sources) in enumerate(zip(self.rules, self.sources, strict=True)):
             if self.work > budget:
                 raise _TooMuch
-            t = max(T[s] for s in sources)
+            ref = self.refs[i]
+            t = max(T[s] for s in (*sources, *([] if ref is None else [ref])))
             if rule is None:
-                spatial = [s for s in sources if not self.flat[s]] or [sources[0]]
-                p = lcm(*(growth[s][0] for s in spatial))
-                gains = [growth[s][1] * (p // growth[s][0]) for s in spatial]
-                if len(set(gains)) > 1:
-                    hi = spatial[gains.index(max(gains))]
-                    lo = spatial[gains.index(min(gains))]
-                    values = self.run(t)[0]
-                    gap = max(gains) - min(gains)
-                    j = max(0, (min(gains) - (values[hi] - values[lo])) // gap + 1)
-                    t += p * j
+                t, p = self._compared(t, [s for s in sources if not self.flat[s]] or [sources[0]])
+                cond_p = lcm(cond_p, p)
+            elif ref is not None:  # input and named length compared, as a merge does
+                t, p = self._compared(t, [s for s in (sources[0], ref) if not self.flat[s]])
                 cond_p = lcm(cond_p, p)
             else:
                 s = sources[0]
@@ -568,6 +580,22 @@ class AxisNet:
             T.append(t)
             cond_t = max(cond_t, t)
         return cond_t, cond_p
+
+    def _compared(self, t: int, nodes: list[int]) -> tuple[int, int]:
+        """From ``t`` on, lengths of ``nodes`` (each settled from ``t``) compare alike
+        every ``p`` sizes: ``(t', p)`` (see :meth:`bounds`)."""
+        growth = self.growths()
+        if not nodes:
+            return t, 1
+        p = lcm(*(growth[s][0] for s in nodes))
+        gains = [growth[s][1] * (p // growth[s][0]) for s in nodes]
+        if len(set(gains)) > 1:
+            hi = nodes[gains.index(max(gains))]
+            lo = nodes[gains.index(min(gains))]
+            values = self.run(t)[0]
+            gap = max(gains) - min(gains)
+            t += p * max(0, (min(gains) - (values[hi] - values[lo])) // gap + 1)
+        return t, p
 
     def valid(self, n: int) -> bool:
         """True when every layer runs on input length ``n`` along this axis."""
@@ -679,11 +707,35 @@ def explain_mismatch(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: in
     return ""
 
 
-def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str:
+def explain_crop(spec: NetworkSpec, wiring: list[tuple[str, ...]], layer: int) -> str:
+    """Why crop ``layer`` (0-based), centred to a named layer's size, finds its input
+    smaller than that size: as :func:`explain_mismatch` says it for a merge."""
+    try:
+        for axis in range(spec.input.dims):
+            net = AxisNet(spec, wiring, axis)
+            values = net.run(spec.input.size[axis])[0]
+            source, ref = net.sources[layer][0], net.refs[layer]
+            if ref is not None and values[source] < values[ref]:
+                return _parting(net, values, source, ref, layer, crop=True)
+    except CnnCalcError:
+        pass
+    return ""
+
+
+def _parting(
+    net: AxisNet, values: list[int], a: int, b: int, layer: int, crop: bool = False
+) -> str:
+    """Where the lengths of nodes ``a`` and ``b`` part, read by merge ``layer`` (``crop``:
+    crop ``layer`` needs ``a`` at least ``b``), and fixes."""
+
+    def origin(node: int) -> int:  # the node this one's length comes from
+        ref = net.refs[node - 1]
+        return ref if ref is not None else net.sources[node - 1][0]
+
     def chain(node: int) -> list[int]:
         nodes = [node]
         while nodes[-1]:
-            nodes.append(net.sources[nodes[-1] - 1][0])
+            nodes.append(origin(nodes[-1]))
         return nodes
 
     chain_a, chain_b = chain(a), chain(b)
@@ -691,34 +743,55 @@ def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str
     name = net._node_name
     axis = net.axis_name
     fixes: list[str] = []
+    merged = [s for s in net.sources[layer] if not net.flat[s]]
+
+    def agree(lengths: list[int]) -> bool:
+        if crop:
+            return lengths[a] >= lengths[b]
+        return len({lengths[s] for s in merged}) == 1
+
+    def was(node: int) -> int:
+        return values[origin(node)]
 
     def path_text(nodes: list[int]) -> str:
         if not nodes:
             return f"the skip from {name(common)} is {values[common]}"
         for node in nodes:  # the first rounding that lost input (or added a window)
             rule = net.rules[node - 1]
-            m = values[net.sources[node - 1][0]]
+            m = was(node)
             op = net.spec.layers[node - 1].op
             ceil = isinstance(op, Pool) and bool(op.ceil_mode)
             rounded = rule.rounding(m) if rule is not None else None
             if rule is not None and rounded and (ceil or rule.unseen(m)):
                 if isinstance(op, Pool) and not ceil:
-                    fixes.append(f"ceil_mode=true at {name(node)}")
+                    if _mends(net, values[0], node, replace(op, ceil_mode=True), agree):
+                        fixes.append(f"ceil_mode=true at {name(node)}")
                 elif isinstance(op, Conv):
                     fixes.append(f"padding at {name(node)}")
-                first = f"{name(node)}: {rounded}"
+                parts = [f"{name(node)}: {rounded}"]
                 break
         else:
-            changed = [n for n in nodes if values[n] != values[net.sources[n - 1][0]]]
+            changed = [n for n in nodes if values[n] != was(n)]
             if not changed:
                 return f"{name(nodes[-1])} keeps {values[common]}"
             node = changed[0]
             op = net.spec.layers[node - 1].op
-            first = f"{name(node)}: {values[net.sources[node - 1][0]]} -> {values[node]}"
+            parts = [f"{name(node)}: {was(node)} -> {values[node]}"]
             if isinstance(op, Conv) and op.stride[net.axis] == 1:
                 fixes.append(f"padding at {name(node)}")
+        rest = nodes[nodes.index(node) + 1 :]
+        up = next(
+            (n for n in rest if isinstance(net.spec.layers[n - 1].op, resample.UPSAMPLING)), None
+        )
+        if up is not None:  # the decoder carries the lost row on
+            m, grown = was(up), values[up]
+            how = "doubles" if grown == 2 * m else "takes"
+            parts.append(f"{name(up)} {how} {m} to {grown}")
+            node = up
         end = nodes[-1]
-        return first if end == node else f"{first}; {name(end)} gives {values[end]}"
+        if end != node:
+            parts.append(f"{name(end)} gives {values[end]}")
+        return "; ".join(parts)
 
     path_a = list(reversed(chain_a[: chain_a.index(common)]))
     path_b = list(reversed(chain_b[: chain_b.index(common)]))
@@ -726,11 +799,61 @@ def _parting(net: AxisNet, values: list[int], a: int, b: int, layer: int) -> str
         f"; on axis {axis} the paths part after {name(common)} ({values[common]}): "
         f"{path_text(path_a)}; {path_text(path_b)}"
     )
+    short, long_ = (path_a, b) if values[a] < values[b] else (path_b, a)
+    fixes.extend(_decoder_fixes(net, values, short, long_, agree))
     n = values[0]
     form = closed_form(net, EXPLAIN_WORK)
     if form is not None:
         near = sorted({x for x in (form.below(n), form.above(n)) if x is not None})
         if near:
             fixes.insert(0, f"input {axis} = {' or '.join(map(str, near))}")
-    fixes.append(f"a crop of the larger path before {name(layer + 1)}")
+    if not crop:
+        fixes.append(f"a crop of the larger path before {name(layer + 1)}")
     return f"{text}; fixes: {', '.join(fixes)}"
+
+
+def _mends(
+    net: AxisNet, n: int, node: int, op: LayerOp, agree: Callable[[list[int]], bool]
+) -> bool:
+    """True when layer ``node`` set to ``op`` makes the node lengths ``agree`` on this
+    axis at input length ``n``."""
+    layers = list(net.spec.layers)
+    layers[node - 1] = replace(layers[node - 1], op=op)
+    spec = replace(net.spec, layers=tuple(layers))
+    wiring = [tuple(net._node_name(s) for s in sources) for sources in net.sources]
+    try:
+        values = AxisNet(spec, wiring, net.axis).run(n)[0]
+    except CnnCalcError:
+        return False
+    return agree(values)
+
+
+def _decoder_fixes(
+    net: AxisNet,
+    values: list[int],
+    short: list[int],
+    long_: int,
+    agree: Callable[[list[int]], bool],
+) -> list[str]:
+    """Fixes on the shorter path's last upsampling layer, when nothing after it changes the
+    length: ``output_padding`` (a transposed convolution short by less than its stride),
+    or an upsample's ``size`` naming the longer path's end (an earlier layer)."""
+    lengths = [n for n in short if values[n] != values[net.sources[n - 1][0]]]
+    if not lengths:
+        return []
+    last = lengths[-1]
+    op = net.spec.layers[last - 1].op
+    missing = values[long_] - values[short[-1]]
+    name = net._node_name(last)
+    if isinstance(op, ConvTranspose) and missing > 0:
+        stride, dilation = op.stride[net.axis], op.dilation[net.axis]
+        padding = op.output_padding[net.axis] + missing
+        axes = op.output_padding
+        changed = replace(op, output_padding=(*axes[: net.axis], padding, *axes[net.axis + 1 :]))
+        if (padding < stride or padding < dilation) and _mends(
+            net, values[0], last, changed, agree
+        ):  # PyTorch's limit, and the merge's lengths then agree
+            return [f"output_padding={padding} at {name}"]
+    if isinstance(op, Upsample) and op.scale is not None and long_ < last:
+        return [f"size={net._node_name(long_)} at {name}"]
+    return []
