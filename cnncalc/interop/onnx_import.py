@@ -668,7 +668,7 @@ def _mul(g: Graph, node: Any) -> Item | None:
     if len(data) == 2:
         return Item("multiply")
     const = next((t for t in node.input if t not in g.data), "")
-    dims = g.dims.get(const) or g.known_shape(const)
+    dims = g.dims[const] if const in g.dims else g.known_shape(const)
     count = 1
     for d in dims or []:
         count *= d
@@ -688,7 +688,7 @@ def _mul(g: Graph, node: Any) -> Item | None:
         and add.op_type == "Add"
     ):
         bias = next((t for t in add.input if t != node.output[0]), "")
-        if (g.dims.get(bias) or g.known_shape(bias)) == dims:
+        if (g.dims[bias] if bias in g.dims else g.known_shape(bias)) == dims:
             norm.args["affine"] = True  # the norm's weight and bias, as PyTorch exports them
             g.alias[add.output[0]] = data[0]
             return None
