@@ -197,6 +197,21 @@ def test_bad_onnx_is_a_clear_error(tmp_path: Path, data: Any, message: str) -> N
 # 16x16 acts per position: 16*8 + 8 = 136, 16*16*8 = 2,048 MACs; Conv1D(8, 1, no bias)
 # 16*8 = 128, 2,048 MACs; concat 16x16; global max 16; Dense(4) 16*4 + 4 = 68, 64 MACs.
 # Params 988; MACs 24,640.
+# decoder_keras3.json (Keras's deconv_output_length: without output_padding 'valid' is
+# n*s + max(k - s, 0), 'same' n*s; with it (n - 1)*s + k - 2*pad + output_padding, pad
+# k//2 for 'same'; a Conv2DTranspose has k*k*C_in*filters + filters parameters and, as
+# cnncalc counts, C_in*n_in*filters*k*k MACs): conv 3x3 same 8x8x8, 3*3*3*8 + 8 = 224,
+# 8*8*8*27 = 13,824 MACs; up Conv2DTranspose(4, 3, s2, same) 16x16x4, 3*3*8*4 + 4 = 292,
+# 8*64*4*9 = 18,432; resize UpSampling2D(size=(2, 3)) is a scale: 32x48x4; zpad
+# ((1, 0), (2, 1)) 33x51x4; crop ((2, 1), (1, 3)) 30x47x4; ln and gn gamma+beta 2*4 = 8
+# each; dw DepthwiseConv2D(3, depth_multiplier=2) valid 28x45x8, 3*3*4*2 + 8 = 80,
+# 28*45*8*9 = 90,720; sep SeparableConv2D(6, 3, same): depthwise 3*3*8 = 72 (no bias),
+# 90,720 MACs, pointwise 8*6 + 6 = 54, 28*45*6*8 = 60,480; squeeze 1x1x6; gate Dense(6)
+# per position 6*6 + 6 = 42, 36 MACs; scale = relu6 * gate 28x45x6; pad2 1: 30x47x6;
+# out Conv2DTranspose(2, 3, s2, same, output_padding=1): (30 - 1)*2 + 3 - 2 + 1 = 60,
+# (47 - 1)*2 + 2 = 94; 3*3*6*2 + 2 = 110, 6*30*47*2*9 = 152,280; up3
+# Conv2DTranspose(1, 1, s3, valid): 60*3 + max(1 - 3, 0) = 180, 94*3 = 282; 2 + 1 = 3,
+# 2*60*94 = 11,280. Params 893; MACs 437,772.
 KERAS: dict[str, dict[str, Any]] = {
     "mnist_convnet_keras3": {
         "params": 34_826,
@@ -222,6 +237,27 @@ KERAS: dict[str, dict[str, Any]] = {
             "concat": [32, 16, 16],
             "gap": [32, 1, 1],
             "dense": [10],
+        },
+    },
+    "decoder_keras3": {
+        "params": 893,
+        "macs": 437_772,
+        "shapes": {
+            "conv": [8, 8, 8],
+            "up": [4, 16, 16],
+            "resize": [4, 32, 48],
+            "zpad": [4, 33, 51],
+            "crop": [4, 30, 47],
+            "ln": [4, 30, 47],
+            "gn": [4, 30, 47],
+            "dw": [8, 28, 45],
+            "sep": [6, 28, 45],
+            "relu6": [6, 28, 45],
+            "squeeze": [6, 1, 1],
+            "scale": [6, 28, 45],
+            "pad2": [6, 30, 47],
+            "out": [2, 60, 94],
+            "up3": [1, 180, 282],
         },
     },
     "branches1d_keras3": {
@@ -282,8 +318,8 @@ def test_bad_keras_is_a_clear_error(tmp_path: Path, text: str, message: str) -> 
 
 def test_keras_unknown_layer_is_named() -> None:
     root = json.loads((KERAS_DIR / "mnist_convnet_keras3.json").read_text())
-    root["config"]["layers"][2]["class_name"] = "UpSampling2D"
-    with pytest.raises(CnnCalcError, match="UpSampling2D \\(node 'max_pooling2d'\\)"):
+    root["config"]["layers"][2]["class_name"] = "Lambda"
+    with pytest.raises(CnnCalcError, match="Lambda \\(node 'max_pooling2d'\\)"):
         from cnncalc.interop.keras_import import import_keras
 
         import_keras(json.dumps(root).encode(), "m.json")

@@ -25,7 +25,7 @@ helper = onnx.helper
 def _model(
     nodes: list[Any],
     shape: list[int],
-    inits: dict[str, list[int] | tuple[list[int], list[float]]] | None = None,
+    inits: dict[str, Any] | None = None,
     opset: int = 17,
 ) -> bytes:
     """A one-input graph: ``inits`` maps a name to its dims (no data) or (dims, values)."""
