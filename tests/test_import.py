@@ -443,16 +443,19 @@ def test_from_torch_matches_pytorch() -> None:
         ("mobilenet", models.MobileNet),
         ("oned", models.OneD),
         ("threed", models.ThreeD),
+        ("unet", models.UNet),
+        ("se", models.SEBlock),
+        ("shuffle", models.Shuffle),
     ]:
-        expected = EXPECTED[name]
+        expected = {**EXPECTED[name], "name": name}
         spec = cnncalc.from_torch(cls(), tuple(expected["input"]), fold=False)
         _check(cnncalc.evaluate(spec), expected)
 
 
 def test_from_torch_names_what_it_cannot_model() -> None:
     torch = pytest.importorskip("torch")
-    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Upsample(scale_factor=2))
-    with pytest.raises(CnnCalcError, match="Upsample"):
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Unfold(2))
+    with pytest.raises(CnnCalcError, match="Unfold"):
         cnncalc.from_torch(model, "8x8x3")
     spec = cnncalc.from_torch(model, (3, 8, 8), skip_unknown=True)
     assert cnncalc.evaluate(spec).totals.params == 3 * 3 * 3 * 4 + 4
@@ -477,3 +480,43 @@ def test_keras_dynamic_input_needs_input_option(tmp_path: Path) -> None:
     code, _, err = run_cli("import", str(model), "--input", "28x28x1", "-o", str(tmp_path / "s"))
     assert code == 0, err
     assert cnncalc.evaluate(cnncalc.load(tmp_path / "s", format="yaml")).totals.params == 34_826
+
+
+def test_from_torch_decoder_functions_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class Net(nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.up = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1)
+            self.gamma = nn.Parameter(torch.ones(6, 1, 1))
+            self.norm = nn.GroupNorm(2, 4, affine=False)
+            self.ln = nn.LayerNorm(4)
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x: Any) -> Any:
+            x = self.up(x) * self.gamma
+            x = nn.functional.pad(x, (1, 0, 2, 3), mode="replicate")
+            a, b = x.split([2, 4], 1)
+            x = torch.cat([b.narrow(1, 1, 2), a * 0.5], 1)
+            x = nn.functional.interpolate(self.norm(x), scale_factor=1.5, mode="bilinear")
+            return self.fc(self.ln(x.amax((2, 3))))
+
+    net = Net()
+    result = cnncalc.evaluate(cnncalc.from_torch(net, (4, 5, 7)))
+    functional = nn.functional
+    with torch.no_grad():  # the forward again, step by step, for PyTorch's own shapes
+        up = net.up(torch.zeros(1, 4, 5, 7))
+        x = functional.pad(up * net.gamma, (1, 0, 2, 3), mode="replicate")
+        a, b = x.split([2, 4], 1)
+        x = torch.cat([b.narrow(1, 1, 2), a * 0.5], 1)
+        y = functional.interpolate(net.norm(x), scale_factor=1.5, mode="bilinear")
+        out = net(torch.zeros(1, 4, 5, 7))
+    assert result.totals.params == sum(p.numel() for p in net.parameters())
+    shapes = _shapes(result)
+    assert shapes["up"] == list(up.shape[1:])
+    assert shapes["cat"] == list(x.shape[1:])
+    assert shapes["interpolate"] == list(y.shape[1:])
+    assert shapes["fc"] == list(out.shape[1:])
+    assert [lay.kind for lay in result.layers if lay.name == "mul"] == ["layer_scale"]
