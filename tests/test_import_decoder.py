@@ -6,6 +6,7 @@ pixel shuffle) are checked in tests/test_import.py.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,42 @@ def test_huge_pads_end_cleanly(tmp_path: Path) -> None:
     path.write_bytes(_model([node], [1, 3, 5, 6], {"p": ([8], [0, 0, 10**15, 0, 0, 0, 0, 0])}))
     code, _, err = run_cli("summarize", str(path))
     assert code in (0, 2) and "Traceback" not in err
+
+
+_SHAPE_OPS = ["Add", "Sub", "Mul", "Div", "Concat", "Gather", "Unsqueeze", "Cast"]
+
+
+@given(
+    ops=st.lists(st.sampled_from(_SHAPE_OPS), min_size=1, max_size=5),
+    numbers=st.lists(
+        st.one_of(st.integers(-(2**62), 2**62), st.sampled_from([0, 1, -1])),
+        min_size=8,
+        max_size=8,
+    ),
+)
+def test_folded_shape_constants_never_traceback(ops: list[str], numbers: list[int]) -> None:
+    # Pads computed by a chain of shape arithmetic (as PyTorch exports F.pad): whatever
+    # the numbers (zero divisors, huge values, bad indices), a result or a cnncalc error.
+    nodes = []
+    current = "c0"
+    for i, op in enumerate(ops):
+        out = f"t{i}"
+        if op in ("Add", "Sub", "Mul", "Div", "Concat"):
+            extra = {"axis": 0} if op == "Concat" else {}
+            nodes.append(helper.make_node(op, [current, "c1"], [out], **extra))
+        elif op == "Gather":
+            nodes.append(helper.make_node(op, [current, "i"], [out], axis=0))
+        elif op == "Unsqueeze":
+            nodes.append(helper.make_node(op, [current, "a"], [out]))
+        else:
+            nodes.append(helper.make_node(op, [current], [out], to=onnx.TensorProto.INT64))
+        current = out
+    nodes.append(helper.make_node("Pad", ["x", current], ["y"]))
+    inits: Any = {
+        "c0": ([8], numbers),
+        "c1": ([8], list(reversed(numbers))),
+        "i": ([8], [7, 6, 5, 4, 3, 2, 1, 0]),
+        "a": ([1], [0]),
+    }
+    with contextlib.suppress(cnncalc.CnnCalcError):
+        _run(_model(nodes, [1, 3, 5, 6], inits))

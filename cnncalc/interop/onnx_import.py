@@ -10,6 +10,7 @@ writes it as a cnncalc layer. Everything not in it is listed as unknown.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
@@ -122,11 +123,14 @@ class Graph:
         :data:`_SMALL` numbers; anything else stays unknown."""
         if not node.output:
             return
+        import numpy
+
         try:
-            value = _fold_constant(self, node)
+            with numpy.errstate(all="ignore"):
+                value = _fold_constant(self, node)
         except Exception:
             return  # not a constant cnncalc follows: a handler that needs it says so
-        if value is not None and value.size <= _SMALL:
+        if value is not None and value.size <= _SMALL and bool(numpy.isfinite(value).all()):
             self.dims[node.output[0]] = list(value.shape)
             self.values[node.output[0]] = [float(v) for v in value.reshape(-1)]
 
@@ -143,7 +147,7 @@ class Graph:
         if not self.has_input(node, index):
             return None
         values = self.values.get(node.input[index])
-        if values is None or any(v != int(v) for v in values):
+        if values is None or not all(math.isfinite(v) and v == int(v) for v in values):
             return None
         return [int(v) for v in values]
 
@@ -227,7 +231,7 @@ def _fold_constant(g: Graph, node: Any) -> Any:
         return numpy.array(dims[slice(start, end)], dtype=numpy.int64)
     if op == "ConstantOfShape":
         shape = g.ints_of(node, 0)
-        if shape is None or any(d < 0 for d in shape) or numpy.prod(shape) > _SMALL:
+        if shape is None or any(d < 0 for d in shape) or math.prod(shape) > _SMALL:
             return None
         fill = g.attr(node, "value", None)
         value = float(g.onnx.numpy_helper.to_array(fill).reshape(-1)[0]) if fill else 0.0
@@ -689,7 +693,11 @@ def _mul(g: Graph, node: Any) -> Item | None:
     ):
         bias = next((t for t in add.input if t != node.output[0]), "")
         if (g.dims[bias] if bias in g.dims else g.known_shape(bias)) == dims:
-            norm.args["affine"] = True  # the norm's weight and bias, as PyTorch exports them
+            # the norm's weight and bias, as PyTorch exports them (groupnorm's default)
+            if norm.kind == "groupnorm":
+                del norm.args["affine"]
+            else:
+                norm.args["affine"] = True
             g.alias[add.output[0]] = data[0]
             return None
     if const not in g.initializers and not _from_initializer(g, const):
@@ -1232,9 +1240,30 @@ def _infer(onnx: Any, model: Any) -> Any:
             return model
 
 
+def _skeleton(onnx: Any, model: Any, folded: set[str]) -> Any:
+    """The model without the nodes that made ``folded`` and with its large initializers
+    reduced to their dims (shape inference reads no weights; no copy of them is made)."""
+    copy = onnx.ModelProto()
+    copy.ir_version = model.ir_version
+    copy.opset_import.extend(model.opset_import)
+    graph = copy.graph
+    graph.name = model.graph.name
+    graph.node.extend(n for n in model.graph.node if not any(o in folded for o in n.output))
+    graph.input.extend(model.graph.input)
+    graph.output.extend(model.graph.output)
+    for tensor in model.graph.initializer:
+        if math.prod(tensor.dims) <= _SMALL:
+            graph.initializer.append(tensor)
+        else:
+            graph.initializer.add(name=tensor.name, data_type=tensor.data_type, dims=tensor.dims)
+    return copy
+
+
 def _settled_shapes(onnx: Any, model: Any, given: str | None) -> Any:
     """ONNX's shape inference, run again after the small constants PyTorch computes from
     shapes (pads, slice bounds, sizes) are folded in, so sizes after them are known."""
+    import numpy
+
     inferred = _infer(onnx, model)
     if given is not None:
         return inferred  # a dynamic input: sizes come from cnncalc, not the graph
@@ -1262,18 +1291,17 @@ def _settled_shapes(onnx: Any, model: Any, given: str | None) -> Any:
         if not new:
             break
         folded.update(new)
-        copy = onnx.ModelProto()
-        copy.CopyFrom(model)
-        keep = [n for n in copy.graph.node if not any(out in folded for out in n.output)]
-        del copy.graph.node[:]
-        copy.graph.node.extend(keep)
-        for name in sorted(folded):
-            array = g.array(name)
-            if types.get(name):
-                dtype = onnx.helper.tensor_dtype_to_np_dtype(types[name])
-            else:
-                dtype = "int64" if bool((array == array.astype("int64")).all()) else "float32"
-            copy.graph.initializer.append(onnx.numpy_helper.from_array(array.astype(dtype), name))
+        copy = _skeleton(onnx, model, folded)
+        with numpy.errstate(all="ignore"):  # a huge float cast to int64: never read
+            for name in sorted(folded):
+                array = g.array(name)
+                if types.get(name):
+                    dtype = onnx.helper.tensor_dtype_to_np_dtype(types[name])
+                else:
+                    dtype = "int64" if bool((array == array.astype("int64")).all()) else "float32"
+                copy.graph.initializer.append(
+                    onnx.numpy_helper.from_array(array.astype(dtype), name)
+                )
         inferred = _infer(onnx, copy)
     return inferred
 
