@@ -32,7 +32,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ONNX_DIR = FIXTURES / "onnx"
 KERAS_DIR = FIXTURES / "keras"
 EXPECTED: dict[str, Any] = json.loads((ONNX_DIR / "expected.json").read_text())
-MODELS = ["small", "branches", "oned", "threed", "resnet", "mobilenet"]
+MODELS = ["small", "branches", "oned", "threed", "resnet", "mobilenet", "unet", "se", "shuffle"]
+
+CHANNELS_LAST = {("se", "ln")}
+"""Modules PyTorch runs on a channels-last tensor (ConvNeXt's permuted LayerNorm): its
+recorded shape is (H, W, C); the imported layer's is the same tensor channels first."""
 
 needs_onnx = pytest.mark.skipif(
     not __import__("importlib").util.find_spec("onnx"), reason="onnx is not installed"
@@ -48,6 +52,8 @@ def _check(result: cnncalc.NetworkResult, expected: dict[str, Any]) -> None:
     assert result.totals.macs == expected["macs"]  # cnncalc counts conv, local and fc MACs
     shapes = _shapes(result)
     for module, shape in expected["shapes"].items():
+        if (expected.get("name"), module) in CHANNELS_LAST:
+            shape = [shape[-1], *shape[:-1]]
         if module in shapes:
             assert shapes[module] == shape, module
 
@@ -60,7 +66,7 @@ def _folded_away(module: str, model: str) -> bool:
 @needs_onnx
 @pytest.mark.parametrize("model", MODELS)
 def test_onnx_fixture_matches_pytorch(model: str) -> None:
-    expected = EXPECTED[model]
+    expected = {**EXPECTED[model], "name": model}
     flat = import_file(ONNX_DIR / f"{model}.onnx", fold=False)
     result = cnncalc.evaluate(flat.spec())
     _check(result, expected)
@@ -132,11 +138,11 @@ def test_unknown_operators_are_named(tmp_path: Path) -> None:
     target = tmp_path / "up.yaml"
     code, _, err = run_cli("import", str(ONNX_DIR / "unknown.onnx"), "-o", str(target))
     assert code == 2
-    assert "Resize (node '/up/Resize')" in err and "--skip-unknown" in err
+    assert "CumSum (node '/up/CumSum')" in err and "--skip-unknown" in err
     assert not target.exists()
     code, out, err = run_cli("import", str(ONNX_DIR / "unknown.onnx"), "--skip-unknown")
     assert code == 0
-    assert "counted as zero" in err and "Resize" in out and "identity" in out
+    assert "counted as zero" in err and "CumSum" in out and "identity" in out
 
 
 def _onnx_with(mutate: Any) -> bytes:
@@ -191,6 +197,21 @@ def test_bad_onnx_is_a_clear_error(tmp_path: Path, data: Any, message: str) -> N
 # 16x16 acts per position: 16*8 + 8 = 136, 16*16*8 = 2,048 MACs; Conv1D(8, 1, no bias)
 # 16*8 = 128, 2,048 MACs; concat 16x16; global max 16; Dense(4) 16*4 + 4 = 68, 64 MACs.
 # Params 988; MACs 24,640.
+# decoder_keras3.json (Keras's deconv_output_length: without output_padding 'valid' is
+# n*s + max(k - s, 0), 'same' n*s; with it (n - 1)*s + k - 2*pad + output_padding, pad
+# k//2 for 'same'; a Conv2DTranspose has k*k*C_in*filters + filters parameters and, as
+# cnncalc counts, C_in*n_in*filters*k*k MACs): conv 3x3 same 8x8x8, 3*3*3*8 + 8 = 224,
+# 8*8*8*27 = 13,824 MACs; up Conv2DTranspose(4, 3, s2, same) 16x16x4, 3*3*8*4 + 4 = 292,
+# 8*64*4*9 = 18,432; resize UpSampling2D(size=(2, 3)) is a scale: 32x48x4; zpad
+# ((1, 0), (2, 1)) 33x51x4; crop ((2, 1), (1, 3)) 30x47x4; ln and gn gamma+beta 2*4 = 8
+# each; dw DepthwiseConv2D(3, depth_multiplier=2) valid 28x45x8, 3*3*4*2 + 8 = 80,
+# 28*45*8*9 = 90,720; sep SeparableConv2D(6, 3, same): depthwise 3*3*8 = 72 (no bias),
+# 90,720 MACs, pointwise 8*6 + 6 = 54, 28*45*6*8 = 60,480; squeeze 1x1x6; gate Dense(6)
+# per position 6*6 + 6 = 42, 36 MACs; scale = relu6 * gate 28x45x6; pad2 1: 30x47x6;
+# out Conv2DTranspose(2, 3, s2, same, output_padding=1): (30 - 1)*2 + 3 - 2 + 1 = 60,
+# (47 - 1)*2 + 2 = 94; 3*3*6*2 + 2 = 110, 6*30*47*2*9 = 152,280; up3
+# Conv2DTranspose(1, 1, s3, valid): 60*3 + max(1 - 3, 0) = 180, 94*3 = 282; 2 + 1 = 3,
+# 2*60*94 = 11,280. Params 893; MACs 437,772.
 KERAS: dict[str, dict[str, Any]] = {
     "mnist_convnet_keras3": {
         "params": 34_826,
@@ -216,6 +237,27 @@ KERAS: dict[str, dict[str, Any]] = {
             "concat": [32, 16, 16],
             "gap": [32, 1, 1],
             "dense": [10],
+        },
+    },
+    "decoder_keras3": {
+        "params": 893,
+        "macs": 437_772,
+        "shapes": {
+            "conv": [8, 8, 8],
+            "up": [4, 16, 16],
+            "resize": [4, 32, 48],
+            "zpad": [4, 33, 51],
+            "crop": [4, 30, 47],
+            "ln": [4, 30, 47],
+            "gn": [4, 30, 47],
+            "dw": [8, 28, 45],
+            "sep": [6, 28, 45],
+            "relu6": [6, 28, 45],
+            "squeeze": [6, 1, 1],
+            "scale": [6, 28, 45],
+            "pad2": [6, 30, 47],
+            "out": [2, 60, 94],
+            "up3": [1, 180, 282],
         },
     },
     "branches1d_keras3": {
@@ -276,8 +318,8 @@ def test_bad_keras_is_a_clear_error(tmp_path: Path, text: str, message: str) -> 
 
 def test_keras_unknown_layer_is_named() -> None:
     root = json.loads((KERAS_DIR / "mnist_convnet_keras3.json").read_text())
-    root["config"]["layers"][2]["class_name"] = "UpSampling2D"
-    with pytest.raises(CnnCalcError, match="UpSampling2D \\(node 'max_pooling2d'\\)"):
+    root["config"]["layers"][2]["class_name"] = "Lambda"
+    with pytest.raises(CnnCalcError, match="Lambda \\(node 'max_pooling2d'\\)"):
         from cnncalc.interop.keras_import import import_keras
 
         import_keras(json.dumps(root).encode(), "m.json")
@@ -401,16 +443,19 @@ def test_from_torch_matches_pytorch() -> None:
         ("mobilenet", models.MobileNet),
         ("oned", models.OneD),
         ("threed", models.ThreeD),
+        ("unet", models.UNet),
+        ("se", models.SEBlock),
+        ("shuffle", models.Shuffle),
     ]:
-        expected = EXPECTED[name]
+        expected = {**EXPECTED[name], "name": name}
         spec = cnncalc.from_torch(cls(), tuple(expected["input"]), fold=False)
         _check(cnncalc.evaluate(spec), expected)
 
 
 def test_from_torch_names_what_it_cannot_model() -> None:
     torch = pytest.importorskip("torch")
-    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Upsample(scale_factor=2))
-    with pytest.raises(CnnCalcError, match="Upsample"):
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Unfold(2))
+    with pytest.raises(CnnCalcError, match="Unfold"):
         cnncalc.from_torch(model, "8x8x3")
     spec = cnncalc.from_torch(model, (3, 8, 8), skip_unknown=True)
     assert cnncalc.evaluate(spec).totals.params == 3 * 3 * 3 * 4 + 4
@@ -435,3 +480,43 @@ def test_keras_dynamic_input_needs_input_option(tmp_path: Path) -> None:
     code, _, err = run_cli("import", str(model), "--input", "28x28x1", "-o", str(tmp_path / "s"))
     assert code == 0, err
     assert cnncalc.evaluate(cnncalc.load(tmp_path / "s", format="yaml")).totals.params == 34_826
+
+
+def test_from_torch_decoder_functions_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class Net(nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.up = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1)
+            self.gamma = nn.Parameter(torch.ones(6, 1, 1))
+            self.norm = nn.GroupNorm(2, 4, affine=False)
+            self.ln = nn.LayerNorm(4)
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x: Any) -> Any:
+            x = self.up(x) * self.gamma
+            x = nn.functional.pad(x, (1, 0, 2, 3), mode="replicate")
+            a, b = x.split([2, 4], 1)
+            x = torch.cat([b.narrow(1, 1, 2), a * 0.5], 1)
+            x = nn.functional.interpolate(self.norm(x), scale_factor=1.5, mode="bilinear")
+            return self.fc(self.ln(x.amax((2, 3))))
+
+    net = Net()
+    result = cnncalc.evaluate(cnncalc.from_torch(net, (4, 5, 7)))
+    functional = nn.functional
+    with torch.no_grad():  # the forward again, step by step, for PyTorch's own shapes
+        up = net.up(torch.zeros(1, 4, 5, 7))
+        x = functional.pad(up * net.gamma, (1, 0, 2, 3), mode="replicate")
+        a, b = x.split([2, 4], 1)
+        x = torch.cat([b.narrow(1, 1, 2), a * 0.5], 1)
+        y = functional.interpolate(net.norm(x), scale_factor=1.5, mode="bilinear")
+        out = net(torch.zeros(1, 4, 5, 7))
+    assert result.totals.params == sum(p.numel() for p in net.parameters())
+    shapes = _shapes(result)
+    assert shapes["up"] == list(up.shape[1:])
+    assert shapes["cat"] == list(x.shape[1:])
+    assert shapes["interpolate"] == list(y.shape[1:])
+    assert shapes["fc"] == list(out.shape[1:])
+    assert [lay.kind for lay in result.layers if lay.name == "mul"] == ["layer_scale"]

@@ -324,24 +324,135 @@ def _identity(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
 def _zero_padding(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
     """Kept as a marker: folded into the convolution or pooling that reads it."""
     _channels_last(layer)
+    return [Item("__pad__", {"padding": _sides(layer, "padding", 1)})], inputs[0]
+
+
+def _conv_transpose(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
+    """ConvNDTranspose, sized as Keras's deconv_output_length: without output_padding
+    'valid' gives n*s + max(k - s, 0) and 'same' n*s; with it, (n - 1)*s + k - 2*pad +
+    output_padding, pad 0 ('valid') or k//2 ('same'); k is the dilated kernel."""
+    _channels_last(layer)
     dims = _spatial_of(layer.cls)
-    value = layer.config.get("padding", 1)
+    c = layer.config
+    filters = c.get("filters")
+    if not isinstance(filters, int) or isinstance(filters, bool):
+        raise Cannot(f"filters {filters!r}")
+    kernel = _tuple(c.get("kernel_size"), dims, "kernel_size")
+    stride = _tuple(c.get("strides", 1), dims, "strides")
+    dilation = _tuple(c.get("dilation_rate", 1), dims, "dilation_rate")
+    same = _padding(layer) == "same"
+    given = c.get("output_padding")
+    extra = None if given is None else _tuple(given, dims, "output_padding")
+    pads: list[list[int]] = []
+    extras: list[int] = []
+    for i in range(dims):
+        k_eff = (kernel[i] - 1) * dilation[i] + 1
+        s = stride[i]
+        if extra is not None:
+            pad = k_eff // 2 if same else 0
+            pads.append([pad, pad])
+            extras.append(extra[i])
+        else:
+            total = k_eff - s if same else 0
+            pads.append([max(total, 0) // 2, max(total, 0) - max(total, 0) // 2])
+            extras.append(max(s - k_eff, 0))
+    args: dict[str, Value] = {"filters": filters, "kernel": _compact(kernel)}
+    if any(v != 1 for v in stride):
+        args["stride"] = _compact(stride)
+    if any(v for pair in pads for v in pair):
+        symmetric = all(b == e for b, e in pads)
+        args["padding"] = _compact([b for b, _ in pads]) if symmetric else pads
+    if any(extras):
+        args["output_padding"] = _compact(extras)
+    if any(d != 1 for d in dilation):
+        args["dilation"] = _compact(dilation)
+    if not c.get("use_bias", True):
+        args["bias"] = False
+    return _with_activation(layer, Item("conv_transpose", args), Tensor(inputs[0].spatial, filters))
+
+
+_INTERPOLATION = {"nearest": "nearest", "bilinear": "bilinear", "bicubic": "bicubic"}
+
+
+def _upsampling(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
+    """UpSamplingND: ``size`` is a scale factor per axis, not an output size."""
+    _channels_last(layer)
+    dims = _spatial_of(layer.cls)
+    c = layer.config
+    scale = _tuple(c.get("size", 2), dims, "size")
+    if any(v < 1 for v in scale):
+        raise Cannot(f"size {c.get('size')!r}")
+    mode = c.get("interpolation", "nearest")
+    if mode not in _INTERPOLATION or (mode != "nearest" and dims != 2):
+        raise Cannot(f"interpolation {mode!r}")
+    args: dict[str, Value] = {"scale": _compact(scale)}
+    if mode != "nearest":
+        args["mode"] = _INTERPOLATION[str(mode)]
+    return [Item("upsample", args)], inputs[0]
+
+
+def _sides(layer: Layer, key: str, default: object) -> list[list[int]]:
+    """ZeroPadding's and Cropping's amounts: one number, one per axis, or a pair per axis."""
+    dims = _spatial_of(layer.cls)
+    value = layer.config.get(key, default)
     pairs: list[list[int]] = []
     if isinstance(value, int) and not isinstance(value, bool):
         pairs = [[value, value]] * dims
     elif isinstance(value, list | tuple) and len(value) == dims:
         for v in value:
-            pair = (
-                _tuple(v, 2, "padding")
-                if isinstance(v, list | tuple)
-                else _tuple(v, 1, "padding") * 2
-            )
+            pair = _tuple(v, 2, key) if isinstance(v, list | tuple) else _tuple(v, 1, key) * 2
             pairs.append(pair)
+    elif dims == 1 and isinstance(value, list | tuple) and len(value) == 2:
+        pairs = [_tuple(value, 2, key)]
     else:
-        raise Cannot(f"padding {value!r}")
+        raise Cannot(f"{key} {value!r}")
     if any(p < 0 for pair in pairs for p in pair):
-        raise Cannot(f"padding {value!r}")
-    return [Item("__pad__", {"padding": pairs})], inputs[0]
+        raise Cannot(f"{key} {value!r}")
+    return pairs
+
+
+def _cropping(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
+    _channels_last(layer)
+    return [Item("crop", {"cropping": _sides(layer, "cropping", 0)})], inputs[0]
+
+
+def _multiply(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
+    if len(inputs) < 2:
+        raise Cannot("a Multiply of fewer than two inputs")
+    channels = [t.channels for t in inputs]
+    widest = None if None in channels else max(c or 0 for c in channels)
+    return [Item("multiply")], Tensor(max(t.spatial for t in inputs), widest)
+
+
+def _affine(layer: Layer) -> dict[str, Value]:
+    """A norm's ``scale`` (gamma) and ``center`` (beta) as cnncalc's keys."""
+    scale, center = layer.config.get("scale", True), layer.config.get("center", True)
+    if scale and center:
+        return {}
+    if not scale and not center:
+        return {"affine": False}
+    if scale and layer.cls == "LayerNormalization":
+        return {"bias": False}
+    raise Cannot(f"scale={scale} with center={center}")
+
+
+def _last_axis(layer: Layer, inputs: list[Tensor]) -> None:
+    axis = layer.config.get("axis", -1)
+    if axis not in (-1, [-1], inputs[0].spatial + 1, [inputs[0].spatial + 1]):
+        raise Cannot(f"axis {axis} (only the channel axis, -1)")
+
+
+def _layer_norm(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
+    _last_axis(layer, inputs)
+    return [Item("layernorm", _affine(layer))], inputs[0]
+
+
+def _group_norm(layer: Layer, inputs: list[Tensor]) -> tuple[list[Item], Tensor]:
+    _last_axis(layer, inputs)
+    groups = layer.config.get("groups", 32)
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise Cannot(f"groups {groups!r}")
+    return [Item("groupnorm", {"groups": groups, **_affine(layer)})], inputs[0]
 
 
 LAYERS: dict[str, Handler] = {
@@ -370,6 +481,13 @@ LAYERS: dict[str, Handler] = {
     "Add": _add,
     "Concatenate": _concat,
     **{f"ZeroPadding{n}D": _zero_padding for n in (1, 2, 3)},
+    **{f"Conv{n}DTranspose": _conv_transpose for n in (1, 2, 3)},
+    **{f"Convolution{n}DTranspose": _conv_transpose for n in (2, 3)},
+    **{f"UpSampling{n}D": _upsampling for n in (1, 2, 3)},
+    **{f"Cropping{n}D": _cropping for n in (1, 2, 3)},
+    "Multiply": _multiply,
+    "LayerNormalization": _layer_norm,
+    "GroupNormalization": _group_norm,
 }
 """Keras layer class -> handler: the cnncalc layers it is (none for a pass-through) and
 what it outputs, or :class:`Cannot` with the reason."""
@@ -519,7 +637,11 @@ def import_keras(
     items: list[Item] = []
     unknown: list[Unknown] = []
     previous = (INPUT, Tensor(spatial, channels))
-    pending_pad: dict[str, Value] | None = None
+    pad: Item | None = None  # a ZeroPadding just written, which the next layer may take
+    readers: dict[str, int] = {}
+    for layer in layers:
+        for name in layer.inbound:
+            readers[name] = readers.get(name, 0) + 1
     for layer in layers:
         if layer.cls == "InputLayer":
             continue
@@ -543,25 +665,33 @@ def import_keras(
             )
         refs = [ref for ref, _ in reads]
         if made and made[0].kind == "__pad__":
-            pending_pad = made[0].args
-            made = []
-        elif pending_pad is not None:
-            made = _fold_padding(layer, made, pending_pad, unknown)
-            pending_pad = None
+            pairs = made[0].args["padding"]
+            made[0] = Item("pad", {"padding": _pad_value(pairs)})
+        elif (
+            pad is not None
+            and items
+            and items[-1] is pad
+            and refs == [pad.name]
+            and readers.get(str(pad.name), 0) <= 1
+            and _fold_padding(made, pad)
+        ):
+            items.pop()
+            refs = list(pad.inputs)
+        pad = None
         if not made:
             out[layer.name] = reads[0]
             previous = reads[0]
             continue
-        if made[0].kind not in ("add", "concat"):
+        if made[0].kind not in ("add", "concat", "multiply"):
             refs = refs[:1]
         made[0].inputs = refs
         for i, item in enumerate(made):  # a conv's activation= is its own layer after it
             item.name = item.name or (layer.name if i == 0 else f"{layer.name}.{item.kind}")
         items.extend(made)
+        if made[0].kind == "pad":
+            pad = made[0]
         out[layer.name] = (made[-1].name or layer.name, tensor)
         previous = out[layer.name]
-    if pending_pad is not None:
-        unknown.append(Unknown("ZeroPadding", "(last layer)", "no layer after it to take it"))
     refuse_unknown(unknown, source, skip_unknown)
     _settle_names(items)
     header = [f"Imported from {source} by cnncalc import (Keras {root.get('class_name')} model)"]
@@ -581,24 +711,29 @@ def import_keras(
     )
 
 
-def _fold_padding(
-    layer: Layer, made: list[Item], pad: Mapping[str, Value], unknown: list[Unknown]
-) -> list[Item]:
-    """ZeroPadding before a convolution or pooling with valid padding is its padding."""
+def _pad_value(pairs: Value) -> Value:
+    """Pad amounts as written: one number when every side agrees."""
+    flat = [v for pair in pairs for v in pair] if isinstance(pairs, list) else []
+    return flat[0] if flat and all(v == flat[0] for v in flat) else pairs
+
+
+def _fold_padding(made: list[Item], pad: Item) -> bool:
+    """ZeroPadding read only by a convolution or pooling with valid padding is that
+    layer's padding (True: taken)."""
     head = made[0] if made else None
     if head is None or head.kind not in ("conv", "maxpool", "avgpool") or "padding" in head.args:
-        unknown.append(
-            Unknown("ZeroPadding", layer.name, "only zero padding read by a valid conv or pool")
-        )
-        return made
-    pairs: list[list[int]] = list(pad["padding"]) if isinstance(pad["padding"], list) else []
-    if all(pair[0] == pair[1] for pair in pairs):
+        return False
+    value = pad.args["padding"]
+    pairs = value if isinstance(value, list) else None
+    if pairs is None:
+        head.args["padding"] = value
+    elif all(pair[0] == pair[1] for pair in pairs):
         head.args["padding"] = _compact([pair[0] for pair in pairs])
     else:
         head.args["padding"] = [list(pair) for pair in pairs]
     if head.kind == "maxpool":
         head.note = "Keras pads with zeros before this max pooling (the same sizes)"
-    return made
+    return True
 
 
 def _settle_names(items: list[Item]) -> None:
