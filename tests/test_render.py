@@ -15,7 +15,7 @@ import pytest
 from cnncalc import evaluate
 from cnncalc.rendering.data import ready, render_json
 from cnncalc.rendering.plain import plain_lines
-from cnncalc.results import LayerResult, NetworkResult
+from cnncalc.results import LayerResult, NetworkResult, json_number
 from tests.conftest import SPECS, load_spec
 
 
@@ -32,10 +32,10 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         "params_nonshared": ready(layer.params_nonshared),
         "params_fc": ready(layer.params_fc),
         "receptive_field": {
-            "size": [a.size for a in rf],
-            "jump": [a.jump for a in rf],
-            "start": [a.start for a in rf],
-            "padding": [a.padding for a in rf],
+            "size": [json_number(a.size) for a in rf],
+            "jump": [json_number(a.jump) for a in rf],
+            "start": [json_number(a.start) for a in rf],
+            "padding": [json_number(a.padding) for a in rf],
         },
         "macs": ready(layer.macs),
         "activations": ready(layer.activations),
