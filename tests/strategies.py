@@ -462,6 +462,11 @@ SOLVER_PIECES = st.sampled_from(
         "CONCAT{CONV(4, 3) -> CONV(4, 3) | MAXPOOL(5, 1)}",
         "CONCAT{IDENTITY | CONV(4, 3, p=1)}",
         "ADAPTIVE_AVGPOOL(3)",
+        # multiply broadcasts: a global gate (squeeze-and-excitation) fits any size
+        "MUL{IDENTITY | GAP -> SIGMOID}",
+        "MUL{CONV(4, 3, s=2) -> RELU | CONV(4, 1) -> ADAPTIVE_AVGPOOL(1)}",
+        "MUL{MAXPOOL(2) | AVGPOOL(2)}",
+        "MUL{CONV(4, 3, p=1) | CONV(4, 3) -> ADAPTIVE_AVGPOOL(2)}",
     ]
 )
 """Pieces whose valid input sizes are periodic, thresholded, or empty."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -52,7 +53,7 @@ ZOO = sorted(SPECS.glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", ZOO, ids=[p.stem for p in ZOO])
-def test_zoo_equals_brute_force(path: object) -> None:
+def test_zoo_equals_brute_force(path: Path) -> None:
     spec = cnncalc.load(str(path))
     for axis in range(spec.input.dims):
         answers = [cnncalc.valid_inputs(spec, axis, None, strict) for strict in (False, True)]
@@ -149,6 +150,21 @@ def test_fc_after_flatten_has_exactly_one_size() -> None:
     # 2300 is not 96 * (H - 4) for any H
     wrong = cnncalc.valid_inputs(cnncalc.parse(text.replace("2304", "2300")), "H")
     assert wrong.sizes == () and wrong.failure is not None and "fc1" in wrong.failure
+
+
+def test_multiply_broadcasts_a_global_gate() -> None:
+    # squeeze-and-excitation: conv 3, stride 2, valid gives floor((H - 3)/2) + 1 >= 1 for
+    # H >= 3; the gate (global pooling) is 1 long whatever H, and a length of 1 broadcasts
+    # (PyTorch's rule), so every H >= 3 works and the product is as long as the map
+    text = "INPUT(32x32x4) -> CONV(4, 3, s=2) -> MUL{IDENTITY | GAP -> CONV(4, 1) -> SIGMOID}"
+    answer = cnncalc.valid_inputs(cnncalc.parse(text), "H")
+    assert answer.closed is not None
+    assert (answer.closed.start, answer.closed.period, answer.closed.residues) == (3, 1, (0,))
+    assert answer.output(32) == 15  # floor(29/2) + 1
+    # a gate of 2 broadcasts only where the map is 1 or 2 long: conv 3 p=1 keeps H, so
+    # H = 1 or 2; the gate's conv 3 valid needs H >= 3 (H - 2 >= 1): no size works
+    two = "INPUT(8x8x4) -> MUL{CONV(4, 3, p=1) | CONV(4, 3) -> ADAPTIVE_AVGPOOL(2)}"
+    assert cnncalc.valid_inputs(cnncalc.parse(two), "H", (1, 40)).sizes == ()
 
 
 def test_adaptive_pooling_takes_every_size_from_its_minimum() -> None:

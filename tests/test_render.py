@@ -15,7 +15,7 @@ import pytest
 from cnncalc import evaluate
 from cnncalc.rendering.data import render_json
 from cnncalc.rendering.plain import plain_lines
-from cnncalc.results import LayerResult, NetworkResult
+from cnncalc.results import LayerResult, NetworkResult, json_number
 from cnncalc.symbolic import Poly
 from tests.conftest import SPECS, load_spec
 
@@ -45,10 +45,10 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         **counted("params_nonshared", layer.params_nonshared),
         **counted("params_fc", layer.params_fc),
         "receptive_field": {
-            "size": [a.size for a in rf],
-            "jump": [a.jump for a in rf],
-            "start": [a.start for a in rf],
-            "padding": [a.padding for a in rf],
+            "size": [json_number(a.size) for a in rf],
+            "jump": [json_number(a.jump) for a in rf],
+            "start": [json_number(a.start) for a in rf],
+            "padding": [json_number(a.padding) for a in rf],
         },
         **counted("macs", layer.macs),
         **counted("activations", layer.activations),

@@ -10,9 +10,9 @@ needs none: :func:`cnncalc.spec.is_merge` makes it a merge).
 
 Composing the rules along the graph gives, for every layer, such a triple as a function
 of the network input ``n`` (:meth:`AxisNet.bounds`); every condition (windows fit, output
->= 1, merged lengths equal, in strict mode no floor drops input) is then periodic in ``n``
-from a derived threshold ``T*`` with a period ``P*``, so evaluating ``n < T* + P*`` gives
-the whole valid set in closed form.
+>= 1, merged lengths equal (a multiply's equal or 1), in strict mode no floor drops input)
+is then periodic in ``n`` from a derived threshold ``T*`` with a period ``P*``, so
+evaluating ``n < T* + P*`` gives the whole valid set in closed form.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from cnncalc.spec import (
     LayerNorm,
     LayerOp,
     LayerScale,
+    Multiply,
     NetworkSpec,
     Pad,
     Padding,
@@ -438,6 +439,7 @@ class AxisNet:
             None if is_merge(layer.op) else axis_rule(layer.op, axis, axis_names)
             for layer in spec.layers
         ]
+        self.broadcasts = [isinstance(layer.op, Multiply) for layer in spec.layers]
         flat = [False]
         for rule, sources in zip(self.rules, self.sources, strict=True):
             if rule is None:
@@ -464,13 +466,16 @@ class AxisNet:
             if rule is None:
                 spatial = [s for s in sources if not self.flat[s]]
                 lengths = {values[s] for s in spatial}
+                if self.broadcasts[i]:  # a length of 1 (a squeeze-and-excitation gate) fits any
+                    lengths = lengths - {1} or lengths
                 if len(lengths) > 1:
                     listing = ", ".join(f"{self._node_name(s)} {values[s]}" for s in spatial)
                     problem = (
                         f"{self.spec.layers[i].kind} needs equal lengths on axis "
                         f"{self.axis_name}, got {listing}"
                     )
-                values.append(values[(spatial or sources)[0]])
+                broadcast = self.broadcasts[i] and lengths
+                values.append(max(lengths) if broadcast else values[(spatial or sources)[0]])
             elif rule.spatial and self.flat[sources[0]]:
                 problem = f"{self.spec.layers[i].kind} needs a spatial input"
                 values.append(0)
@@ -513,9 +518,11 @@ class AxisNet:
         if self._growth is not None:
             return self._growth
         found = [(1, 1)]
-        for rule, sources in zip(self.rules, self.sources, strict=True):
+        for i, (rule, sources) in enumerate(zip(self.rules, self.sources, strict=True)):
             if rule is None:
                 spatial = [s for s in sources if not self.flat[s]] or [sources[0]]
+                if self.broadcasts[i]:  # a constant input is a gate: the others set the length
+                    spatial = [s for s in spatial if found[s][1]] or spatial
                 p = lcm(*(found[s][0] for s in spatial))
                 gain = found[spatial[0]][1] * (p // found[spatial[0]][0])
             else:
@@ -560,7 +567,10 @@ class AxisNet:
             ref = self.refs[i]
             t = max(T[s] for s in (*sources, *([] if ref is None else [ref])))
             if rule is None:
-                t, p = self._compared(t, [s for s in sources if not self.flat[s]] or [sources[0]])
+                spatial = [s for s in sources if not self.flat[s]] or [sources[0]]
+                if self.broadcasts[i]:
+                    spatial, t = self._broadcast_sources(spatial, t)
+                t, p = self._compared(t, spatial)
                 cond_p = lcm(cond_p, p)
             elif ref is not None:  # input and named length compared, as a merge does
                 t, p = self._compared(t, [s for s in (sources[0], ref) if not self.flat[s]])
@@ -596,6 +606,20 @@ class AxisNet:
             gap = max(gains) - min(gains)
             t += p * max(0, (min(gains) - (values[hi] - values[lo])) // gap + 1)
         return t, p
+
+    def _broadcast_sources(self, spatial: list[int], t: int) -> tuple[list[int], int]:
+        """A multiply's inputs that must agree, and a threshold from which they do as an
+        add's would: a constant length of 1 broadcasts to any, so it drops out; a growing
+        length is past 1 from the returned threshold on (below, it would broadcast)."""
+        growth = self.growths()
+        values = self.run(t)[0]
+        kept = [s for s in spatial if growth[s][1] or values[s] != 1] or spatial[:1]
+        for s in kept:
+            p, q = growth[s]
+            if q:
+                t += p * max(0, _ceil_div(2 - values[s], q))
+                values = self.run(t)[0]
+        return kept, t
 
     def valid(self, n: int) -> bool:
         """True when every layer runs on input length ``n`` along this axis."""
