@@ -115,11 +115,10 @@ def test_squeeze_excitation_block() -> None:
     last = result.layers[-1]
     assert last.kind == "multiply"
     assert (last.output.channels, last.output.size) == (96, (14, 14))
-    # the gate pools the whole input: every output unit's field is the whole 14x14 map
-    assert [a.size for a in last.receptive_field] == [14, 14]
-    # and output units still step one input pixel apart (the gate has no positions)
-    assert [a.jump for a in last.receptive_field] == [1, 1]
-    assert not result.warnings
+    # the map path is the identity: each output unit's own field is its input pixel
+    # (size 1, jump 1); the gate adds the whole 14x14 map to every unit, which a note says
+    assert [(a.size, a.jump) for a in last.receptive_field] == [(1, 1), (1, 1)]
+    assert [w.message.split(": ", 1)[0] for w in result.warnings] == ["layer 7 (multiply1)"]
 
 
 def test_flat_gate_reads_as_one_by_one() -> None:
@@ -254,20 +253,20 @@ def test_split_and_slice_agree(channels: int, parts: int, index: int) -> None:
 
 
 @given(st.integers(1, 5), st.integers(1, 3), st.integers(0, 2), st.integers(8, 40))
-def test_global_gate_keeps_the_map_s_step(kernel: int, stride: int, pad: int, n: int) -> None:
-    """Behind a global gate every unit sees the whole input (the gate's field, Distill's
-    rule for a global pool), yet units still step as the full-size map does: the gate,
-    broadcast, has no positions to align or to step by."""
+def test_global_gate_keeps_the_map_s_field(kernel: int, stride: int, pad: int, n: int) -> None:
+    """A gate broadcast over the map (squeeze-and-excitation) has no positions: the field
+    after the product is the map path's own (size, jump, centre), as receptive-field
+    tables of SE networks give it, and a note, said once however many gates follow, says
+    that every unit also depends on the whole input through the gate."""
     head = f"INPUT({n}x{n}x4) -> CONV(4, {kernel}, s={stride}, p={pad})"
     try:
         plain = summarize(head).layers[-1]
     except CnnCalcError:
         return
-    result = summarize(f"{head} -> MUL{{IDENTITY | GAP -> SIGMOID}}")
-    gated, pooled = result.layers[-1], result.layers[2]
-    for g, p, q in zip(
-        gated.receptive_field, plain.receptive_field, pooled.receptive_field, strict=True
-    ):
-        assert g.size == max(p.size, q.size) == q.size
-        assert g.jump == p.jump
+    gate = "MUL{IDENTITY | GAP -> SIGMOID}"
+    result = summarize(f"{head} -> {gate} -> RELU -> {gate}")
+    for gated in (result.layers[4], result.layers[-1]):
+        assert gated.receptive_field == plain.receptive_field
     assert not any("not aligned" in w.message for w in result.warnings)
+    notes = [w for w in result.warnings if "gate broadcast over the map" in w.message]
+    assert len(notes) == 1 and notes[0].message.startswith("layer 5 (multiply1)")

@@ -639,7 +639,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     wiring = _graph(spec, names)
     results: list[LayerResult] = []
     notices: list[Notice] = _input_notices(spec.input.size, spec.input.channels)
-    rf_warned = padding_warned = upsampled = False
+    rf_warned = padding_warned = upsampled = gate_noted = False
     # Long chains repeat the same layer on the same input: compute each pair once.
     memo: dict[
         tuple[LayerOp, Shape, Shape | None],
@@ -658,8 +658,10 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
             numel = out.output.numel
             if isinstance(layer.op, Multiply):  # a broadcast gate has no positions to align
                 full = [s for s in sources if s[1].shape.size == out.output.size] or sources
-                aligned = _merge_fields(at, full, out.notices)
-                rf = modern.multiply_fields([t.rf for _, t in sources], aligned)
+                rf = _merge_fields(at, full, out.notices)
+                if len(full) < len(sources) and not gate_noted:
+                    gate_noted = True
+                    out.notices.append(modern.GATE_NOTE)
             else:
                 rf = _merge_fields(at, sources, out.notices)
             extent = out.output.size

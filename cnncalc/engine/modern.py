@@ -14,7 +14,7 @@ from math import prod
 from typing import NamedTuple, Protocol
 
 from cnncalc.engine import formulas as f
-from cnncalc.results import AxisField, HyperValue, Shape
+from cnncalc.results import HyperValue, Shape
 from cnncalc.spec import (
     ChannelShuffle,
     ChannelSlice,
@@ -166,14 +166,9 @@ def multiply(at: Layer, inputs: list[tuple[str, Shape]]) -> tuple[Shape, list[st
     return Shape(dims[0], tuple(n for n in dims[1:] if isinstance(n, int))), notices
 
 
-def multiply_fields(
-    fields: list[tuple[AxisField, ...]], aligned: tuple[AxisField, ...]
-) -> tuple[AxisField, ...]:
-    """Distill's multi-path rule, as add: the largest field over the paths (a global
-    gate's is the whole input), stepping between output units as ``aligned``, the merged
-    field of the inputs at full size (a broadcast gate has no positions of its own)."""
-    merged = []
-    for axis, step in enumerate(aligned):
-        widest = max((rf[axis] for rf in fields if rf), key=lambda a: (a.size, a.padding))
-        merged.append(AxisField(widest.size, step.jump, widest.padding))
-    return tuple(merged)
+GATE_NOTE = (
+    "a gate broadcast over the map (squeeze-and-excitation) makes every output unit depend "
+    "on the whole input; the receptive field shown here and after follows the map's own "
+    "path, as receptive-field tables of such networks do"
+)
+"""Said once per network, at the first multiply whose gate is broadcast."""
