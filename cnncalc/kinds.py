@@ -887,6 +887,13 @@ PYTORCH_ORDER: dict[str, tuple[str, ...]] = {
     **{word: ("padding", "value") for word in _numbered_words("ConstantPad")},
 }
 
+# Keras's UpSampling1D/2D/3D call their scale factor ``size``; written with Keras's
+# spelling, exactly, ``size`` means that (cnncalc's and PyTorch's ``size`` is an output
+# size): UpSampling2D(size=2) doubles H and W, as in Keras.
+KERAS_KEYS: dict[str, dict[str, str]] = {
+    word: {"size": "scale"} for word in ("UpSampling1D", "UpSampling2D", "UpSampling3D")
+}
+
 _BY_WORD: dict[str, Kind] = {word: kind for kind in KINDS for word in (kind.name, *kind.aliases)}
 
 Defaults = Mapping[str, Mapping[str, object]]
@@ -972,7 +979,9 @@ def make_layer(
     if "in_channels" in given:  # given by position in PyTorch's order
         value, where = given.pop("in_channels")
         in_channels = to_channels(value, f"{kind.name} in_channels", dims, where)
+    renamed = KERAS_KEYS.get(word, {})
     for key, value, where in keywords:
+        key = renamed.get(key.lower(), key)
         if key.lower() in INPUT_KEYS:
             in_channels = to_channels(value, f"{kind.name} {key.lower()}", dims, where)
             continue

@@ -465,3 +465,14 @@ def test_every_value_is_writable(pieces: list[str]) -> None:
     assert code in (0, 2), err
     if code == 0:
         json.loads(out)
+
+
+def test_keras_upsampling_size_is_a_scale() -> None:
+    import cnncalc
+
+    # keras.layers.UpSampling2D(size=(2, 2)) repeats rows and columns twice: 8x8 -> 16x16
+    # (Keras docs); cnncalc's own `size` is an output size, as PyTorch's: 8x8 -> 4x4
+    keras = cnncalc.evaluate(cnncalc.parse("INPUT(8x8x3) -> UpSampling2D(size=2)"))
+    assert keras.layers[0].output.size == (16, 16)
+    own = cnncalc.evaluate(cnncalc.parse("INPUT(8x8x3) -> UPSAMPLE(size=4)"))
+    assert own.layers[0].output.size == (4, 4)
