@@ -550,7 +550,8 @@ _MODERN_KINDS: tuple[Kind, ...] = (
 def expand_shorthand(layer: LayerSpec) -> list[LayerSpec]:
     """The ordinary layers a shorthand stands for: ``sepconv`` (named N) becomes a
     ``dwconv`` without bias (named ``N_dw``) and a 1x1 ``conv`` (named N, so ``from: N``
-    reads its output), as Keras's SeparableConv2D computes; any other layer is itself."""
+    reads its output), as Keras's SeparableConv2D computes; any other layer is itself.
+    A sepconv that shares with sepconv M shares each half with M's (``M_dw`` and M)."""
     op = layer.op
     if not isinstance(op, SeparableConv):
         return [layer]
@@ -561,7 +562,7 @@ def expand_shorthand(layer: LayerSpec) -> list[LayerSpec]:
     pointwise = Conv(
         op.filters, ones, ones, Padding("explicit", tuple((0, 0) for _ in ones)), ones, bias=op.bias
     )
-    name = layer.name
+    name, share = layer.name, layer.share
     return [
         LayerSpec(
             "dwconv",
@@ -571,8 +572,9 @@ def expand_shorthand(layer: LayerSpec) -> list[LayerSpec]:
             layer.inputs,
             layer.training_only,
             layer.in_channels,
+            share=f"{share}_dw" if share else None,  # the owner sepconv's depthwise half
         ),
-        LayerSpec("conv", pointwise, name, layer.origin, (), layer.training_only),
+        LayerSpec("conv", pointwise, name, layer.origin, (), layer.training_only, share=share),
     ]
 
 

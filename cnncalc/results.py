@@ -151,8 +151,9 @@ class Totals(NamedTuple):
     activation_bytes: Count
     input_elements: Count
     input_bytes: Count
-    peak_activations: Count = 0
-    """Elements alive at once at the inference peak (``cnncalc.engine.memory``)."""
+    peak_activations: Count | None = 0
+    """Elements alive at once at the inference peak (``cnncalc.engine.memory``); None
+    when the sizes are polynomials in symbols, whose values decide where the peak is."""
     peak_layer: int | None = None
     """1-based index of the layer at the peak; None when the input alone is the peak."""
 

@@ -56,22 +56,22 @@ class SweepRow(NamedTuple):
     variables: tuple[tuple[str, int], ...]
     input: Shape
     totals: Totals
-    peak_activation_bytes: Count
-    inference_bytes: Count
+    peak_activation_bytes: Count | None
+    inference_bytes: Count | None
     """Parameters plus the inference peak, in bytes: what one forward pass holds."""
     output: Shape
     receptive_field: tuple[AxisField, ...]
     layers: int
 
-    def figure(self, name: str) -> Count:
-        """A figure by its name in :data:`FIGURES`."""
+    def figure(self, name: str) -> Count | None:
+        """A figure by its name in :data:`FIGURES` (None: the peak of a symbolic spec)."""
         match name:
             case "flops":
                 return self.totals.flops
             case "peak_activation_bytes" | "inference_bytes" | "layers":
-                value: Count = getattr(self, name)
+                value: Count | None = getattr(self, name)
                 return value
-        found: Count = getattr(self.totals, name)
+        found: Count | None = getattr(self.totals, name)
         return found
 
 
@@ -197,13 +197,14 @@ def _row(result: NetworkResult, variables: tuple[tuple[str, int], ...], count: s
         result = counted_as(result, count)
     t = result.totals
     last = result.layers[-1] if result.layers else None
-    peak_bytes = t.peak_activations * result.dtype_bytes
+    peak = t.peak_activations
+    peak_bytes = None if peak is None else peak * result.dtype_bytes
     return SweepRow(
         variables=variables,
         input=result.input,
         totals=t,
         peak_activation_bytes=peak_bytes,
-        inference_bytes=t.param_bytes + peak_bytes,
+        inference_bytes=None if peak_bytes is None else t.param_bytes + peak_bytes,
         output=last.output if last else result.input,
         receptive_field=last.receptive_field if last else (),
         layers=len(result.layers),

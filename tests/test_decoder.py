@@ -19,6 +19,7 @@ from cnncalc.parsing.expand import parse_grammar
 from cnncalc.parsing.yaml_spec import parse_yaml
 from cnncalc.results import NetworkResult
 from tests.clirun import run_cli
+from tests.strategies import DECODER_CHAINS
 
 
 def _grammar(text: str) -> NetworkResult:
@@ -476,3 +477,23 @@ def test_keras_upsampling_size_is_a_scale() -> None:
     assert keras.layers[0].output.size == (16, 16)
     own = cnncalc.evaluate(cnncalc.parse("INPUT(8x8x3) -> UPSAMPLE(size=4)"))
     assert own.layers[0].output.size == (4, 4)
+
+
+@given(DECODER_CHAINS)
+def test_every_format_writes_decoder_networks(text: str) -> None:
+    """Fractional receptive fields (after upsampling) through every output of summarize,
+    sweep and draw: an answer or a located error, never an internal one (sweep's JSON
+    and the HTML report's chart once failed on them)."""
+    runs = [
+        *(
+            ("summarize", text, "-f", fmt)
+            for fmt in ("table", "json", "csv", "markdown", "html", "latex")
+        ),
+        *(("sweep", text, "-f", fmt) for fmt in ("table", "json", "csv")),
+        ("draw", text),
+        ("draw", text, "--style", "blocks"),
+    ]
+    for argv in runs:
+        code, _, err = run_cli(*argv)
+        assert code in (0, 2), (argv, err)
+        assert "internal error" not in err

@@ -437,3 +437,14 @@ def test_unet_explainer_suggests_sizes_that_work(text: str, length: int) -> None
         for size in filter(None, suggested.groups() if suggested else ()):
             resized = cnncalc.parse(text.replace("572x1", f"{size}x1"))
             assert brute(resized, 0, int(size), int(size), False) == [int(size)]
+
+
+def test_no_size_in_a_scanned_range_claims_no_more() -> None:
+    # no closed form (a fractional scale whose double has a long denominator, repeated),
+    # and nothing in 1..1024 runs: the answer names the range, not every size
+    code, out, _ = run_cli(
+        "solve", "--spec", "INPUT(64x64x3) -> [UPSAMPLE(1.37) -> CONV(3, 3, s=2)]*30"
+    )
+    assert code == 1
+    assert out.startswith("no input size in 1..1024 works on axis H")
+    assert "give --range to look further" in out

@@ -85,3 +85,14 @@ def test_peak_is_bounded_by_the_sum_and_by_every_layer(text: str) -> None:
         assert live >= numel or layer.kind in ("identity", "flatten", "dropout")
     in_place = inference_peak(result, in_place=True).elements
     assert isinstance(in_place, int) and in_place <= found.elements
+
+
+def test_symbolic_peak_is_not_guessed() -> None:
+    # INPUT(32x32xC): conv1 holds 32*32*C + 4,096 while it runs, the relu 8,192: which is
+    # larger depends on C (C = 64 puts the peak at conv1, C = 1 at the relu), so no
+    # figure is given until C has a value
+    text = "INPUT(32x32xC) -> CONV(4, 3, p=1) -> RELU -> FC(10)"
+    result = cnncalc.evaluate(cnncalc.parse(text))
+    assert (result.totals.peak_activations, result.totals.peak_layer) == (None, None)
+    assert peak(text.replace("xC)", "x64)")) == (32 * 32 * 64 + 4_096, 1)
+    assert peak(text.replace("xC)", "x1)")) == (8_192, 2)

@@ -84,7 +84,10 @@ def result_dict(result: NetworkResult) -> dict[str, Any]:
             **counted("param_bytes", t.param_bytes),
             **counted("activation_bytes", t.activation_bytes),
             **counted("peak_activations", t.peak_activations),
-            **counted("peak_activation_bytes", t.peak_activations * result.dtype_bytes),
+            **counted(
+                "peak_activation_bytes",
+                None if t.peak_activations is None else t.peak_activations * result.dtype_bytes,
+            ),
             "peak_layer": t.peak_layer,
             **counted("input_bytes", t.input_bytes),
         },

@@ -242,3 +242,12 @@ def test_bad_shares_in_yaml_are_located(tmp_path: Path) -> None:
         code, out, err = run_cli("summarize", str(path))
         assert (code, out) == (2, ""), err
         assert where in err and message in err, err
+
+
+def test_sepconv_shares_both_halves() -> None:
+    # SEPCONV(8, 3) on 8 channels: depthwise 8*9 = 72 weights (no bias), pointwise
+    # 8*8 + 8 = 72; a second sepconv sharing the first reuses both halves: 144 in all
+    text = "INPUT(8x8x8) -> SEPCONV(8, 3, p=1, name=a) -> SEPCONV(8, 3, share=a)"
+    result = evaluate(parse(text))
+    assert result.totals.params == 144
+    assert [layer.shares for layer in result.layers] == [None, None, "a_dw", "a"]

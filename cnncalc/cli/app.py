@@ -816,7 +816,9 @@ def check(
             emit(sheet_json(graded))
         else:
             if graded.title:
-                emit(graded.title + "\n")
+                from cnncalc.rendering.cells import visible
+
+                emit(visible(graded.title) + "\n")
             _grid(SHEET_HEADERS, sheet_rows(graded))
             emit(sheet_summary(graded))
         if not graded.all_right:

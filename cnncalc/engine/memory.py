@@ -25,9 +25,11 @@ IN_PLACE = frozenset(
 
 
 class Peak(NamedTuple):
-    """The inference peak: elements alive at once, where, and alive at each layer."""
+    """The inference peak: elements alive at once, where, and alive at each layer.
+    ``elements`` is None when the sizes are polynomials in symbols (``INPUT(32x32xC)``):
+    which layer holds the most then depends on the symbols' values."""
 
-    elements: Count
+    elements: Count | None
     layer: int | None
     """1-based index of the layer during which the peak occurs (None: the input alone)."""
     live: tuple[Count, ...]
@@ -84,13 +86,10 @@ def inference_peak(result: NetworkResult, in_place: bool = False) -> Peak:
     for i in range(len(layers)):
         running = running + total(change[i])
         live.append(running)
-    best = max(range(len(live)), key=lambda i: (_order(live[i]), -i))
+    if not all(isinstance(value, int) for value in live):
+        return Peak(None, None, tuple(live))
+    best = max(range(len(live)), key=lambda i: (live[i], -i))
     return Peak(live[best], layers[best].index, tuple(live))
-
-
-def _order(value: Count) -> int:
-    """A sort key for counts; symbolic counts (which have no order) rank as equal."""
-    return value if isinstance(value, int) else 0
 
 
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}

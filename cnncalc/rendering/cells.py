@@ -294,6 +294,8 @@ def human_bytes(value: Count) -> str:
 def _peak(result: NetworkResult) -> str:
     """The inference peak in bytes, and the layer where it occurs."""
     t = result.totals
+    if t.peak_activations is None:
+        return "depends on the symbols' values (give them values: --set)"
     where = next((layer for layer in result.layers if layer.index == t.peak_layer), None)
     at = f" during layer {where.index} ({visible(shorten(where.name))})" if where else ""
     return f"{human_bytes(t.peak_activations * result.dtype_bytes)}{at}"

@@ -35,7 +35,7 @@ def totals_data(result: NetworkResult) -> dict[str, Any]:
         ("param_bytes", t.param_bytes),
         ("activation_bytes", t.activation_bytes),
         ("peak_activations", t.peak_activations),
-        ("peak_activation_bytes", t.peak_activations * result.dtype_bytes),
+        ("peak_activation_bytes", _times(t.peak_activations, result.dtype_bytes)),
     ):
         out.update(count_fields(key, value))
     out["peak_layer"] = t.peak_layer
@@ -262,6 +262,10 @@ def render_csv(result: NetworkResult) -> str:
 SCHEMA_VERSION = 2
 """The version of every JSON document's layout (``schema_version``); ``cnncalc schema``
 prints the schemas. Version 2: counts are integers or null with a ``*_expr`` text."""
+
+
+def _times(value: Count | None, factor: int) -> Count | None:
+    return None if value is None else value * factor
 
 
 def count_fields(key: str, value: Count | None) -> dict[str, Any]:

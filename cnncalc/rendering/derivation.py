@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.rendering.cells import visible
 from cnncalc.rendering.data import SCHEMA_VERSION
 from cnncalc.symbolic import Count
 from cnncalc.teach.derive import Derivation, Step
@@ -18,7 +19,7 @@ def _value(value: Count | float | str) -> str:
 
 def derivation_text(derivation: Derivation) -> str:
     """Each quantity on three lines: name, formula, numbers and result."""
-    lines = [derivation.title]
+    lines = [visible(derivation.title)]
     for step in derivation.steps:
         lines.append(f"  {step.quantity}")
         lines.append(f"    {step.formula}")

@@ -79,7 +79,8 @@ def field_chart(result: NetworkResult) -> Scene:
     shapes.append(
         Path(tuple(at(i, jump) for i, _, jump in points), "orange", width=1.5, dashed=True)
     )
-    shapes.append(Label(left - 6, top + 10, f"{most:,}", 10, "end"))
+    top_text = f"{most:,}" if isinstance(most, int) else str(most)  # a fraction: "7/2"
+    shapes.append(Label(left - 6, top + 10, top_text, 10, "end"))
     shapes.append(Label(left - 6, top + plot_h, "0", 10, "end"))
     shapes.append(Label(left, top + plot_h + 16, "1", 10, "start"))
     shapes.append(Label(left + plot_w, top + plot_h + 16, str(last), 10, "end"))

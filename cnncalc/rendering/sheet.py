@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from fractions import Fraction
-
 import json
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cnncalc.rendering.cells import visible
 from cnncalc.rendering.data import SCHEMA_VERSION, count_fields
 from cnncalc.rendering.derivation import derivation_text, verdict_text
 from cnncalc.symbolic import Count
 from cnncalc.teach.sheet import Graded, Sheet
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 SHEET_HEADERS = ["question", "asked", "layer", "answer", "correct", "verdict"]
 
@@ -23,10 +21,10 @@ def sheet_rows(graded: Sheet) -> list[list[str]]:
     """One row of cells per question."""
     return [
         [
-            g.id,
+            visible(g.id),
             g.verdict.quantity,
-            g.layer,
-            g.verdict.expected,
+            visible(g.layer),
+            visible(g.verdict.expected),
             g.verdict.correct,
             "right" if g.verdict.right else "WRONG",
         ]
@@ -42,7 +40,7 @@ def sheet_summary(graded: Sheet) -> str:
         if not g.verdict.right:
             lines += [
                 "",
-                f"question {g.id}: {g.question}".rstrip(": "),
+                visible(f"question {g.id}: {g.question}".rstrip(": ")),
                 verdict_text(g.verdict).rstrip("\n"),
                 derivation_text(g.case.derivation()).rstrip("\n"),
             ]

@@ -85,6 +85,13 @@ def valid_inputs_text(answer: ValidInputs, near: int | None, listed: bool) -> st
     axis = answer.axis
     strict = " (strict: no floor drops input)" if answer.strict else ""
     if answer.failure is not None:
+        if answer.closed is None:  # only a range was examined: say so, claim no more
+            low, high = answer.range
+            return (
+                f"no input size in {low}..{high} works on axis {axis}{strict}: "
+                f"{answer.failure}; sizes beyond were not examined (no closed form was "
+                "found): give --range to look further\n"
+            )
         return f"no input size works on axis {axis}{strict}: {answer.failure}\n"
     lines = []
     low, high = answer.range

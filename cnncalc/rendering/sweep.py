@@ -15,6 +15,7 @@ from cnncalc.rendering.data import (
     json_safe,
     shape_data,
 )
+from cnncalc.results import json_number
 from cnncalc.sweeps import FIGURES, Sweep, SweepRow
 
 TABLE = (
@@ -64,8 +65,8 @@ def row_data(row: SweepRow) -> dict[str, Any]:
         "output": shape_data(row.output),
         "totals": totals,
         "receptive_field": {
-            "size": [a.size for a in row.receptive_field],
-            "jump": [a.jump for a in row.receptive_field],
+            "size": [json_number(a.size) for a in row.receptive_field],
+            "jump": [json_number(a.jump) for a in row.receptive_field],
         },
     }
 

@@ -20,8 +20,9 @@ LEFT, RIGHT, TOP, BOTTOM = 80.0, 170.0, 40.0, 50.0
 def _figure(row: SweepRow, figure: str) -> int:
     value = row.figure(figure)
     if not isinstance(value, int):
+        shown = "unknown" if value is None else f"a polynomial here ({value})"
         raise CnnCalcError(
-            f"cannot plot {figure}: it is a polynomial here ({value}); give the symbols values",
+            f"cannot plot {figure}: it is {shown} until the symbols have values",
             option="plot",
         )
     return value
