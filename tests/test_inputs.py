@@ -448,3 +448,8 @@ def test_no_size_in_a_scanned_range_claims_no_more() -> None:
     assert code == 1
     assert out.startswith("no input size in 1..1024 works on axis H")
     assert "give --range to look further" in out
+
+
+def test_near_must_be_a_size() -> None:
+    code, _, err = run_cli("solve", "--spec", ENCODER, "--near", "-5")
+    assert code == 2 and err.startswith("cnncalc: error: --near: an input size is 1 or more")

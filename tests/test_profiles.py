@@ -117,3 +117,8 @@ def test_functional_is_checked_and_written_back() -> None:
     code, out, _ = run_cli("expand", "INPUT(8x8x3) -> MAXPOOL(2, functional=true)", "-f", "yaml")
     assert code == 0 and "functional: true" in out
     assert spec.layers[0].functional
+
+
+def test_breakdown_is_refused_where_it_cannot_be_shown() -> None:
+    code, _, err = run_cli("summarize", "specs/alexnet.yaml", "--breakdown", "-f", "csv")
+    assert code == 2 and err.startswith("cnncalc: error: --breakdown: CSV has one row per layer")

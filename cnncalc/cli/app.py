@@ -174,6 +174,12 @@ def summarize(
 
         options = _options(sets, defaults, optional, max_layers, input_size)
         result = evaluate(parse_source(spec_source(spec), options), dtype)
+        if breakdown and fmt is OutputFormat.csv:
+            raise CnnCalcError(
+                "CSV has one row per layer, and the breakdown is a total: it is shown in the "
+                "table, markdown, HTML, LaTeX and JSON",
+                option="breakdown",
+            )
         if count != "torchvision" or breakdown:
             from cnncalc.engine.counting import counted_as
 
@@ -1043,6 +1049,8 @@ def _solve_spec(
     from cnncalc.rendering.solve import valid_inputs_text
     from cnncalc.teach.inputs import parse_range, valid_inputs
 
+    if near is not None and near < 1:
+        raise CnnCalcError(f"an input size is 1 or more, got {near}", option="near")
     net = parse_source(spec_source(spec), Options())
     bounds = parse_range(size_range) if size_range is not None else None
     answer = valid_inputs(net, axis if axis is not None else 0, bounds, strict)

@@ -36,6 +36,8 @@ FLAGS: dict[str, str] = {
     "depth": "--depth",
     "count": "--count",
     "plot": "--plot",
+    "near": "--near",
+    "breakdown": "--breakdown",
     "format": "--format",
     "filters": "--filters",
     "units": "--units",
