@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 from cnncalc.options import MAX_LAYERS, Options
+from cnncalc.record import replace
 from cnncalc.speed import collector_paused
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _options(
         changes["max_layers"] = max_layers
     if input is not None:
         changes["input"] = input
-    return replace(base, **changes) if changes else base  # type: ignore[arg-type]
+    return replace(base, **changes) if changes else base
 
 
 def load(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.record import field, record
 
 MAX_DIGITS = 100
 """The longest whole number a size or count may have: far past any real network, and
@@ -16,7 +16,7 @@ MAX_LAYERS = 1_000_000
 """The default layer budget: a spec expanding beyond it is refused before expansion."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Options:
     """What a caller adds to a spec when loading it.
 

@@ -1,15 +1,16 @@
 """The spec model: what a network is, as written, with every default resolved.
 
-Frozen dataclasses only; no arithmetic beyond validation of types lives here.
+Frozen records only (``cnncalc.record``: dataclasses made cheaply); no arithmetic beyond
+validation of types lives here.
 Both spec formats (YAML and the grammar) produce a :class:`NetworkSpec`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol, TypeGuard
 
+from cnncalc.record import field, record, replace
 from cnncalc.symbolic import Count
 
 Axes = tuple[int, ...]
@@ -34,7 +35,7 @@ class Origin(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@record
 class NoOrigin:
     """Origin of layers built in code (tests, library users)."""
 
@@ -47,7 +48,7 @@ class NoOrigin:
         return "built in code"
 
 
-@dataclass(frozen=True)
+@record
 class Padding:
     """Padding as written: explicit (left, right) per axis, or ``same``/``valid``.
 
@@ -64,7 +65,7 @@ class Padding:
         return all(left == right for left, right in self.pairs)
 
 
-@dataclass(frozen=True)
+@record
 class Conv:
     """A convolution (``shared``) or a locally connected layer (not ``shared``)."""
 
@@ -78,7 +79,7 @@ class Conv:
     shared: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Pool:
     """Max or average pooling over a sliding window."""
 
@@ -90,14 +91,14 @@ class Pool:
     ceil_mode: bool | Literal["caffe"] = False
 
 
-@dataclass(frozen=True)
+@record
 class GlobalPool:
     """Global pooling: one value per channel."""
 
     op: PoolOp
 
 
-@dataclass(frozen=True)
+@record
 class AdaptivePool:
     """Adaptive pooling to a fixed output size, windows as PyTorch computes them."""
 
@@ -105,12 +106,12 @@ class AdaptivePool:
     output: Axes
 
 
-@dataclass(frozen=True)
+@record
 class Flatten:
     """Flattens channels and spatial axes into one feature vector."""
 
 
-@dataclass(frozen=True)
+@record
 class Dense:
     """A fully connected layer (flattens a spatial input itself)."""
 
@@ -118,7 +119,7 @@ class Dense:
     bias: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Activation:
     """An elementwise (or per-position, for softmax) activation function."""
 
@@ -127,56 +128,56 @@ class Activation:
     num_parameters: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Dropout:
     """Dropout with probability ``p`` (no effect on sizes)."""
 
     p: float
 
 
-@dataclass(frozen=True)
+@record
 class BatchNorm:
     """Batch normalisation: 2 learnable parameters per channel when ``affine``."""
 
     affine: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class LRN:
     """Local response normalisation across ``size`` neighbouring channels."""
 
     size: int
 
 
-@dataclass(frozen=True)
+@record
 class Add:
     """Elementwise sum of several inputs of one shape (a residual connection)."""
 
 
-@dataclass(frozen=True)
+@record
 class Concat:
     """Concatenation of several inputs along channels (spatial sizes must agree)."""
 
 
-@dataclass(frozen=True)
+@record
 class Identity:
     """Passes its input on unchanged (an empty branch, a shortcut)."""
 
 
-@dataclass(frozen=True)
+@record
 class Multiply:
     """Elementwise product of its inputs with PyTorch broadcasting (a squeeze-and-excitation
     gate of 1x1xC times an HxWxC map)."""
 
 
-@dataclass(frozen=True)
+@record
 class ChannelShuffle:
     """ShuffleNet's channel shuffle: ``groups`` groups of channels interleaved."""
 
     groups: int
 
 
-@dataclass(frozen=True)
+@record
 class ChannelSlice:
     """``channels`` channels from ``start`` (None: to the last), as ``torch.narrow``."""
 
@@ -184,7 +185,7 @@ class ChannelSlice:
     channels: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ChannelSplit:
     """Part ``index`` of the channels cut into ``parts`` equal parts (ShuffleNet v2's
     ``x.chunk(2, dim=1)``)."""
@@ -193,7 +194,7 @@ class ChannelSplit:
     index: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class LayerNorm:
     """Layer normalisation over the channels at each position (ConvNeXt's channels-last
     LayerNorm, torchvision's LayerNorm2d): ``C`` weights when affine, ``C`` biases more
@@ -203,7 +204,7 @@ class LayerNorm:
     bias: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class GroupNorm:
     """Group normalisation over ``groups`` groups of channels: ``2C`` parameters when
     affine."""
@@ -212,26 +213,26 @@ class GroupNorm:
     affine: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class InstanceNorm:
     """Instance normalisation: ``2C`` parameters when affine (PyTorch's default is not)."""
 
     affine: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class LayerScale:
     """One learned factor per channel (CaiT, ConvNeXt): ``C`` parameters."""
 
 
-@dataclass(frozen=True)
+@record
 class DropPath:
     """Stochastic depth with probability ``p``: no parameters, identity at inference."""
 
     p: float
 
 
-@dataclass(frozen=True)
+@record
 class DepthwiseConv:
     """A depthwise convolution: groups = input channels, ``multiplier`` filters per input
     channel; evaluated as the :class:`Conv` :meth:`as_conv` gives."""
@@ -256,7 +257,7 @@ class DepthwiseConv:
         )
 
 
-@dataclass(frozen=True)
+@record
 class SeparableConv:
     """Keras's SeparableConv2D as written; the parsers expand it into a depthwise
     convolution without bias and a pointwise (1x1) convolution (see
@@ -286,7 +287,7 @@ ModernOp = (
 """The single-input ops of today's networks, evaluated by :mod:`cnncalc.engine.modern`."""
 
 
-@dataclass(frozen=True)
+@record
 class ConvTranspose:
     """A transposed convolution (PyTorch's ConvTranspose, Keras's Conv2DTranspose)."""
 
@@ -300,7 +301,7 @@ class ConvTranspose:
     bias: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Upsample:
     """Interpolation to a scale (per axis), or to a size: given, or (a name) the spatial
     size of that earlier layer."""
@@ -311,7 +312,7 @@ class Upsample:
     align_corners: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class PixelShuffle:
     """Channels to space by ``factor`` (``inverse``: space to channels), on 2D inputs."""
 
@@ -319,7 +320,7 @@ class PixelShuffle:
     inverse: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Pad:
     """Padding by (left, right) per axis, with a constant or by reflect/replicate/circular."""
 
@@ -328,7 +329,7 @@ class Pad:
     value: float = 0.0
 
 
-@dataclass(frozen=True)
+@record
 class Crop:
     """Cropping by (left, right) per axis, or centred to a size: given, or (a name) the
     spatial size of that earlier layer."""
@@ -370,7 +371,7 @@ def is_merge(op: LayerOp) -> TypeGuard[Merge]:
     return isinstance(op, Add | Concat | Multiply)
 
 
-@dataclass(frozen=True)
+@record
 class LayerSpec:
     """One layer: its canonical kind, resolved hyperparameters and optional name."""
 
@@ -409,7 +410,7 @@ class LayerSpec:
         )
 
 
-@dataclass(frozen=True)
+@record
 class InputSpec:
     """The network input: spatial size (0 to 3 axes) and channels."""
 
@@ -422,7 +423,7 @@ class InputSpec:
         return len(self.size)
 
 
-@dataclass(frozen=True)
+@record
 class NetworkSpec:
     """A whole network: input and a chain of layers."""
 
@@ -481,4 +482,4 @@ def rename_reference(op: LayerOp, rename: Mapping[str, str]) -> LayerOp:
     if reference is None or reference[1] not in rename:
         return op
     key, ref = reference
-    return replace(op, **{key: rename[ref]})  # type: ignore[arg-type]
+    return replace(op, **{key: rename[ref]})

@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from itertools import product
 from math import prod
 from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.errors import CnnCalcError, LimitError
 from cnncalc.options import MAX_DIGITS, Options, check_options
+from cnncalc.record import replace
 from cnncalc.results import AxisField, Shape, Totals
 from cnncalc.symbolic import Count
 

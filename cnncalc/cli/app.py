@@ -347,8 +347,7 @@ def _show_work(
     output: Path | None = None,
     filters_assumed: bool = False,
 ) -> None:
-    from dataclasses import replace
-
+    from cnncalc.record import replace
     from cnncalc.rendering.derivation import derivation_json, derivation_text, verdict_text
     from cnncalc.teach.grading import check_params, check_shape, filters_note, parse_count
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from math import gcd, isqrt, lcm
 
 from cnncalc.engine import formulas as f
 from cnncalc.engine import resample
 from cnncalc.engine.checks import avg_pool3d_problem, window_problem
 from cnncalc.errors import CnnCalcError
+from cnncalc.record import record, replace
 from cnncalc.spec import (
     AXIS_NAMES,
     LRN,
@@ -81,7 +81,7 @@ def _same(m: int) -> int:
     return m
 
 
-@dataclass(frozen=True)
+@record
 class AxisRule:
     """How one layer maps its input length ``m`` along one axis.
 
@@ -630,7 +630,7 @@ class AxisNet:
         return None if self.flat[-1] else self.run(n)[0][-1]
 
 
-@dataclass(frozen=True)
+@record
 class ClosedForm:
     """Every valid size: the sizes in ``extra`` (all below ``start``), and every ``n >=
     start`` with ``n mod period`` in ``residues`` (and ``n < stop`` when ``stop`` is set)."""

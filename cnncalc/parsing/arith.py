@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.parsing.tokens import MAX_NESTING, WHOLE, Token, TokenStream
+from cnncalc.record import record
 from cnncalc.spec import Origin
 
 MAX_MAGNITUDE = 10**18
@@ -24,7 +24,7 @@ _IDENT = re.compile(r"[A-Za-z_]\w*")
 _NAME = re.compile(r"\b[A-Za-z_]\w*")
 
 
-@dataclass(frozen=True)
+@record
 class Expr:
     """``f*4``, ``(f+1)//2`` or ``-f``: worked out when the block is used.
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import NamedTuple
 
 from cnncalc.errors import LimitError
 from cnncalc.kinds import to_channels, to_count
 from cnncalc.options import Options, default_triples
+from cnncalc.record import replace
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin, rename_reference
 from cnncalc.symbolic import Poly, substitute
 

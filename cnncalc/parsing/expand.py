@@ -7,8 +7,6 @@ describes) and resolves each layer once through the shared kinds table.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from cnncalc.errors import LimitError, about, did_you_mean
 from cnncalc.kinds import (
     Defaults,
@@ -47,6 +45,7 @@ from cnncalc.parsing.grammar import (
     parse_program,
 )
 from cnncalc.parsing.tokens import GrammarOrigin
+from cnncalc.record import replace
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin, is_merge
 
 # Sizing remembers block uses per arguments; uses with ever new arguments (n*2, n*2+1

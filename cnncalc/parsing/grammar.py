@@ -8,16 +8,15 @@ over the tokens of :mod:`cnncalc.parsing.tokens` builds a small syntax tree;
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cnncalc.kinds import find_kind
 from cnncalc.parsing.arith import ExpressionParser
 from cnncalc.parsing.tokens import WHOLE, GrammarOrigin, Token
+from cnncalc.record import field, record
 
 # The syntax tree. Spans are kept for messages but left out of equality.
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Arg:
     """One argument: ``64``, ``3x3`` or ``s=2``."""
 
@@ -26,7 +25,7 @@ class Arg:
     origin: GrammarOrigin = field(compare=False, repr=False)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Layer:
     """A layer word with optional arguments: ``CONV(64, 3, s=2)``."""
 
@@ -35,7 +34,7 @@ class Layer:
     origin: GrammarOrigin = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     """A bracketed chain: ``[CONV -> RELU]``."""
 
@@ -43,7 +42,7 @@ class Group:
     origin: GrammarOrigin = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Repeat:
     """``item*N``: N an integer or a variable name."""
 
@@ -53,7 +52,7 @@ class Repeat:
     count_origin: GrammarOrigin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Maybe:
     """``item?``: an optional part."""
 
@@ -61,7 +60,7 @@ class Maybe:
     origin: GrammarOrigin = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Branches:
     """``ADD{ a -> b | IDENTITY }``: parallel chains from one input, merged by a layer."""
 
@@ -73,7 +72,7 @@ class Branches:
 Node = Layer | Group | Repeat | Maybe | Branches
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """A block parameter, with its default (None when it must be given)."""
 
@@ -81,7 +80,7 @@ class Param:
     default: object = None
 
 
-@dataclass(frozen=True)
+@record
 class Definition:
     """``DEF name(params) = chain;``: a block used like a layer, ``name(64)``."""
 
@@ -91,7 +90,7 @@ class Definition:
     origin: GrammarOrigin = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Program:
     """A parsed grammar text: block definitions, then the chain of top-level items."""
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cnncalc.errors import GrammarError, GrammarSyntaxError, LimitError
+from cnncalc.record import field, record
 
 MAX_NESTING = 100
 MAX_DIGITS = 1000  # a longer literal is no size anyone means (and int() refuses 4,300)
@@ -132,7 +132,7 @@ def tokenize(source: str, filename: str = "<spec>") -> list[Token]:
     return tokens
 
 
-@dataclass(slots=True)  # made per layer and argument: slots, not frozen, for speed
+@record(frozen=False)  # made per layer and argument: slots, not frozen, for speed
 class GrammarOrigin:
     """A span of grammar text; errors drawn with a caret under it."""
 

@@ -21,12 +21,12 @@ import binascii
 import contextlib
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from cnncalc.errors import LimitError, SpecError
+from cnncalc.record import record
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -67,7 +67,7 @@ _TIMESTAMP = yaml.constructor.SafeConstructor.timestamp_regexp
 _DECIMAL_HINT = "numbers are written in decimal (such as 42, -3 or 0.5); quote it if it is text"
 
 
-@dataclass(slots=True)  # one per key of a document: slots, not frozen, for speed
+@record(frozen=False)  # one per key of a document: slots, not frozen, for speed
 class YamlOrigin:
     """A place in a YAML document: file, 1-based line and key path."""
 

@@ -7,7 +7,6 @@ Reading the document itself (composition, aliases, scalars, origins) is
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, NamedTuple
 
@@ -49,6 +48,7 @@ from cnncalc.parsing.yaml_doc import (
     describe,
     is_null,
 )
+from cnncalc.record import replace
 from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin
 
 TOP_KEYS = (
@@ -410,7 +410,7 @@ class LayerReader:
         self._use_blocks[scope, prefix] = block.name
         named = name_block(body, prefix, inputs, share[0] if share else None)
         if training_only:
-            named = [dataclasses.replace(layer, training_only=True) for layer in named]
+            named = [replace(layer, training_only=True) for layer in named]
         out.extend(named)
 
     def _when(self, value: object, scope: _Scope | None, origin: YamlOrigin) -> bool:

@@ -7,11 +7,11 @@ them out the way a lecture does: ``floor((11 + 2*1 - 2*(3-1) - 1)/2) + 1 = 5``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from math import prod
 from typing import TYPE_CHECKING
 
 from cnncalc.engine import formulas as f
+from cnncalc.record import record, replace
 from cnncalc.results import AxisField, LayerResult, Shape, json_number
 from cnncalc.spec import (
     AXIS_NAMES,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from fractions import Fraction
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One line of working: a quantity, its formula, the numbers put in, the result."""
 
@@ -44,7 +44,7 @@ class Step:
     result: Count | float | str
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """One input of a merge: the layer's name, its output and its receptive field."""
 
@@ -53,7 +53,7 @@ class Source:
     rf: tuple[AxisField, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Derivation:
     """The working for one layer."""
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.record import record
 from cnncalc.results import LayerResult, Shape
 from cnncalc.spec import Conv, Dense, LayerSpec, Pool
 from cnncalc.symbolic import Count
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """Right or wrong, the correct value, the likely mistakes when it can tell, and notes
     on what was assumed."""
@@ -120,7 +120,7 @@ def parse_numbers(text: str) -> list[Fraction]:
     return [v for v in values if v is not None]
 
 
-@dataclass(frozen=True)
+@record
 class Axis:
     """One axis of a window problem and the rounding rule of its layer: ``floor``
     (convolutions, pooling by default), ``torch_ceil`` (PyTorch's ceil_mode: round up, then
@@ -163,7 +163,7 @@ def _uncorrected(a: Axis) -> str:
     return "ceil" if _ceil_mode(a) else "floor"
 
 
-@dataclass(frozen=True)
+@record
 class Slip:
     """A classic mistake: when it can happen on an axis, and the length it gives there."""
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cnncalc.engine import evaluate
 from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.kinds import make_layer
 from cnncalc.parsing.common import OptionOrigin, parse_input_text
+from cnncalc.record import record
 from cnncalc.results import AxisField, LayerResult, NetworkResult, Shape
 from cnncalc.spec import LayerSpec, NetworkSpec
 from cnncalc.teach.derive import Derivation, Source, derive
 
 
-@dataclass(frozen=True)
+@record
 class LayerCase:
     """One layer with its input: what a derivation and a grade need."""
 

@@ -8,11 +8,10 @@ fixes, and ranges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 from cnncalc.engine.evaluate import evaluate, wiring
 from cnncalc.engine.sizes import AxisNet, ClosedForm, axis_index, closed_form
 from cnncalc.errors import CnnCalcError, LimitError
+from cnncalc.record import field, record, replace
 from cnncalc.spec import AXIS_NAMES, Dense, NetworkSpec
 
 MAX_RANGE = 1_000_000
@@ -22,7 +21,7 @@ DEFAULT_RANGE = (1, 1024)
 """The range listed when there is no closed form and none is given."""
 
 
-@dataclass(frozen=True)
+@record
 class ValidInputs:
     """The answer of :func:`valid_inputs` for one axis.
 

@@ -9,12 +9,12 @@ comparisons, output cells times kernel taps (:data:`MAX_WORK`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 
 from cnncalc.engine import formulas as f
 from cnncalc.engine.checks import pool_padding_problem
 from cnncalc.errors import CnnCalcError
+from cnncalc.record import record
 from cnncalc.teach.grading import MAX_DIGITS, bounded_number
 
 Number = int | Fraction
@@ -71,7 +71,7 @@ def parse_volume(text: str, what: str) -> Volume:
     return tuple(channels)
 
 
-@dataclass(frozen=True)
+@record
 class Window:
     """One output value and how it was made."""
 
@@ -81,7 +81,7 @@ class Window:
     value: Number
 
 
-@dataclass(frozen=True)
+@record
 class Operation:
     """The result of one operation: one output matrix per filter (or channel)."""
 

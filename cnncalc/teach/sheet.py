@@ -11,7 +11,6 @@ a spec is refused before it is parsed, so no error quotes a file that is not a s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -22,6 +21,7 @@ from cnncalc.loader import parse_source, read_file, text_source
 from cnncalc.parsing.common import parse_input_text
 from cnncalc.parsing.yaml_doc import Document, YamlOrigin, compose
 from cnncalc.parsing.yaml_spec import read_layer
+from cnncalc.record import record
 from cnncalc.results import Shape
 from cnncalc.spec import NetworkSpec
 from cnncalc.teach.grading import Verdict, check_params, check_shape, parse_numbers
@@ -46,7 +46,7 @@ CONFLICTS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Graded:
     """One graded question."""
 
@@ -62,7 +62,7 @@ class Graded:
         return f"{self.case.result.name} ({self.case.result.index})"
 
 
-@dataclass(frozen=True)
+@record
 class Sheet:
     """A graded sheet."""
 

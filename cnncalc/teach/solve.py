@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cnncalc.engine import formulas as f
 from cnncalc.errors import CnnCalcError, LimitError
+from cnncalc.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Setting:
     """One way to map the input length to the wanted output length."""
 
@@ -20,7 +19,7 @@ class Setting:
     unseen: int  # of those, rows of real input
 
 
-@dataclass(frozen=True)
+@record
 class Bounds:
     """Search bounds; a fixed value pins a hyperparameter."""
 
