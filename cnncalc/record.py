@@ -22,7 +22,6 @@ Type checkers see a dataclass (``dataclass_transform``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform, overload
 
@@ -210,10 +209,14 @@ def _repr(self: Any) -> str:
 
 
 def _frozen_setattr(self: object, name: str, value: object) -> None:
+    from dataclasses import FrozenInstanceError  # only when it is raised: start-up
+
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
 def _frozen_delattr(self: object, name: str) -> None:
+    from dataclasses import FrozenInstanceError
+
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 

@@ -212,6 +212,16 @@ def total(values: Iterable[Count]) -> Count:
 def ratio_text(value: Count, base: Count, style: str = ",.1f") -> str:
     """``value / base`` as ``3,025x`` or ``75,425.5x`` (``style`` formats a fraction);
     ``n/a`` when the ratio is not a number."""
+    if isinstance(value, int) and isinstance(base, int):  # no Fraction: start-up of `conv`
+        if not base:
+            return "n/a"
+        whole, rest = divmod(value, base)
+        if not rest:
+            return f"{whole:,}x"
+        try:
+            return f"{value / base:{style}}x"  # int / int is correctly rounded, as float(r)
+        except OverflowError:
+            return f"~{whole:,}x"
     r = ratio(value, base)
     if r is None:
         return "n/a"

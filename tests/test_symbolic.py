@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from cnncalc import Options
 from cnncalc.parsing.expand import parse_grammar
-from cnncalc.symbolic import Poly, ratio, substitute
+from cnncalc.symbolic import Poly, ratio, ratio_text, substitute
 from tests.conftest import summarize
 
 C = Poly.symbol("C")
@@ -52,3 +52,23 @@ def test_polynomial_arithmetic() -> None:
 def test_polynomials_agree_with_numbers(a: int, b: int, value: int) -> None:
     expr = (a * C + b) * (C + a) - b
     assert substitute(expr, {"C": value}) == (a * value + b) * (value + a) - b
+
+
+@given(st.integers(0, 10**400), st.integers(0, 10**30))
+def test_ratio_text_of_integers_is_the_exact_ratio_rounded(value: int, base: int) -> None:
+    """ratio_text works integers without Fraction (start-up); it must say what the exact
+    ratio says: whole, to one decimal as float(Fraction) rounds it, or ~floor past floats."""
+    from fractions import Fraction
+
+    if base == 0:
+        assert ratio_text(value, base) == "n/a"
+        return
+    exact = Fraction(value, base)
+    if exact.denominator == 1:
+        expected = f"{exact.numerator:,}x"
+    else:
+        try:
+            expected = f"{float(exact):,.1f}x"
+        except OverflowError:
+            expected = f"~{value // base:,}x"
+    assert ratio_text(value, base) == expected

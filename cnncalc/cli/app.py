@@ -349,9 +349,10 @@ def _show_work(
 ) -> None:
     from cnncalc.record import replace
     from cnncalc.rendering.derivation import derivation_json, derivation_text, verdict_text
-    from cnncalc.teach.grading import check_params, check_shape, filters_note, parse_count
 
     verdicts = []
+    if expect is not None or expect_params is not None:  # homework checks: only when asked
+        from cnncalc.teach.grading import check_params, check_shape, filters_note, parse_count
     if expect is not None:
         verdict = check_shape(expect, case.layer, case.input, case.result)
         if filters_assumed and not verdict.right:

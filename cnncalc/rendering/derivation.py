@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.rendering.cells import visible
-from cnncalc.rendering.data import SCHEMA_VERSION
 from cnncalc.symbolic import Count
 from cnncalc.teach.derive import Derivation, Step
-from cnncalc.teach.grading import Verdict
+
+if TYPE_CHECKING:
+    from cnncalc.teach.grading import Verdict
 
 
 def _value(value: Count | float | str) -> str:
@@ -73,6 +73,10 @@ def derivation_json(derivation: Derivation, verdicts: list[Verdict]) -> str:
     """The working and any verdicts as JSON (the ``work`` schema): each step's result
     and each check's answer and correct value are numbers or lists, never text with
     thousands separators."""
+    import json
+
+    from cnncalc.rendering.data import SCHEMA_VERSION
+
     checks = []
     for v in verdicts:
         answer, _ = _answer(v.quantity, v.expected)
