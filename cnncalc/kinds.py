@@ -229,7 +229,7 @@ class Kind(NamedTuple):
     def keys(self) -> list[str]:
         """Every accepted key, aliases included."""
         fields = [k for f in self.fields for k in (f.name, *f.aliases)]
-        return ["name", "from", "training_only", "functional", "share", *fields]
+        return ["name", "from", "training_only", "functional", "share", "frozen", *fields]
 
 
 def _conv(shared: bool) -> Callable[[str, Values], LayerOp]:
@@ -573,8 +573,18 @@ def expand_shorthand(layer: LayerSpec) -> list[LayerSpec]:
             layer.training_only,
             layer.in_channels,
             share=f"{share}_dw" if share else None,  # the owner sepconv's depthwise half
+            frozen=layer.frozen,
         ),
-        LayerSpec("conv", pointwise, name, layer.origin, (), layer.training_only, share=share),
+        LayerSpec(
+            "conv",
+            pointwise,
+            name,
+            layer.origin,
+            (),
+            layer.training_only,
+            share=share,
+            frozen=layer.frozen,
+        ),
     ]
 
 
@@ -976,6 +986,7 @@ def make_layer(
     inputs: tuple[str, ...] = ()
     training_only = False
     functional = False
+    frozen = False
     in_channels: Count | None = None
     share: str | None = None
     if "in_channels" in given:  # given by position in PyTorch's order
@@ -998,6 +1009,9 @@ def make_layer(
             continue
         if key.lower() == "functional":
             functional = _functional(kind, value, dims, where)
+            continue
+        if key.lower() == "frozen":
+            frozen = to_bool(value, "frozen", dims, where)
             continue
         if key.lower() == "name":
             name = to_name(value, where)
@@ -1049,6 +1063,7 @@ def make_layer(
         in_channels,
         functional,
         share,
+        frozen,
     )
 
 
@@ -1062,17 +1077,19 @@ FUNCTIONAL_KINDS = frozenset(
         "gap",
         "gmp",
         "upsample",
+        "flatten",
     }
 )
-"""Kinds PyTorch also offers as functions (``F.relu``, ``F.adaptive_avg_pool2d``)."""
+"""Kinds PyTorch also offers as functions (``F.relu``, ``F.adaptive_avg_pool2d``,
+``torch.flatten``)."""
 
 
 def _functional(kind: Kind, value: object, dims: int, where: Origin) -> bool:
     """``functional: true``: the layer is a function call in the PyTorch model."""
     if kind.name not in FUNCTIONAL_KINDS:
         raise where.error(
-            f"functional applies to activation, pooling and upsample layers, which PyTorch also "
-            f"offers as functions; {kind.name} is not one of them"
+            "functional applies to activation, pooling, upsample and flatten layers, which "
+            f"PyTorch also offers as functions; {kind.name} is not one of them"
         )
     return to_bool(value, "functional", dims, where)
 

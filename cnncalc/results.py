@@ -120,6 +120,16 @@ class LayerResult(NamedTuple):
     shares: str | None = None
     """The layer whose parameters this one reuses (the owner, at the end of any chain of
     shares); its ``params`` are then counted once, in the owner's row, in the totals."""
+    frozen: bool = False
+    """Its parameters are not trained (``frozen: true``): non-trainable parameters."""
+    buffers: Count = 0
+    """State that is not a parameter: batch norm's running mean and variance (PyTorch's
+    buffers; Keras counts them as non-trainable parameters)."""
+
+    @property
+    def trainable(self) -> Count:
+        """Its trainable parameters: all of them, unless frozen."""
+        return 0 if self.frozen else self.params
 
 
 def alike_key(layer: LayerResult) -> tuple[object, ...]:
@@ -138,6 +148,8 @@ def alike_key(layer: LayerResult) -> tuple[object, ...]:
         layer.macs,
         layer.activations,
         layer.shares,
+        layer.frozen,
+        layer.buffers,
     )
 
 
@@ -156,6 +168,12 @@ class Totals(NamedTuple):
     when the sizes are polynomials in symbols, whose values decide where the peak is."""
     peak_layer: int | None = None
     """1-based index of the layer at the peak; None when the input alone is the peak."""
+    trainable_params: Count = 0
+    """Parameters that training updates (each counted once, as ``params``)."""
+    non_trainable_params: Count = 0
+    """Parameters of frozen layers; ``trainable_params + non_trainable_params == params``."""
+    buffers: Count = 0
+    """Elements of state that are not parameters (batch norm's running statistics)."""
 
     @property
     def flops(self) -> Count:
@@ -177,6 +195,12 @@ class NetworkResult(NamedTuple):
     """The counting profile of the MACs (``cnncalc.engine.counting.PROFILES``)."""
     breakdown: tuple[tuple[str, Count], ...] = ()
     """MACs per operation class (conv, linear, bias, ...), when asked for."""
+    batch: int = 1
+    """Samples per pass: the MACs, activations, input and peak are for this many."""
+    layout: str = "hwc"
+    """How human-readable output writes shapes (:data:`LAYOUTS`)."""
+    footer: tuple[str, ...] = ()
+    """Another tool's footer lines (``--style``), shown in place of cnncalc's totals."""
 
     def _repr_html_(self) -> str | None:
         """Jupyter's view: the summary as an HTML table (see :data:`DISPLAYS`)."""
@@ -234,6 +258,7 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
             inputs=first.inputs,
             training_only=training_only,
             shares=_owners(members, depth),
+            buffers=total(layer.buffers for layer in members),
         )
 
     def flush() -> None:
@@ -283,3 +308,67 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
         result.dtype,
         result.dtype_bytes,
     )
+
+
+LAYOUTS = ("hwc", "nchw", "nhwc")
+"""Shape layouts: the lecture's ``55x55x96`` (spatial sizes then channels, no batch),
+PyTorch's ``1x96x55x55`` (torchinfo's order) and Keras's ``1x55x55x96``."""
+
+
+def shape_text(shape: Shape, layout: str = "hwc", batch: int = 1) -> str:
+    """A shape as ``layout`` writes it. ``nchw`` and ``nhwc`` put the batch first; a 1D
+    map is ``NxCxL`` or ``NxLxC``, a 3D one ``NxCxDxHxW`` or ``NxDxHxWxC``, and a flat
+    vector ``NxC`` in both (PyTorch's and Keras's shapes after a flatten or a linear
+    layer)."""
+    if layout == "nchw":
+        return "x".join(map(str, (batch, shape.channels, *shape.size)))
+    if layout == "nhwc":
+        return "x".join(map(str, (batch, *shape.size, shape.channels)))
+    return shape.text()
+
+
+MAX_BATCH = 1_000_000
+"""The largest batch ``--batch`` takes (counts stay exact integers at any size; this
+keeps a typo from printing figures of no use)."""
+
+
+def check_view(batch: int, layout: str) -> None:
+    """A batch from 1 to :data:`MAX_BATCH` and a known layout, or a CnnCalcError."""
+    from cnncalc.errors import CnnCalcError, did_you_mean
+
+    if not 1 <= batch <= MAX_BATCH:
+        raise CnnCalcError(
+            f"the batch must be from 1 to {MAX_BATCH:,}, got {batch:,}"
+            if abs(batch) < 10**30
+            else f"the batch must be from 1 to {MAX_BATCH:,}",
+            option="batch",
+        )
+    if layout not in LAYOUTS:
+        raise CnnCalcError(
+            f"unknown layout '{layout}'{did_you_mean(layout, LAYOUTS)}; known: "
+            f"{', '.join(LAYOUTS)}",
+            option="layout",
+        )
+
+
+def batched(result: NetworkResult, batch: int) -> NetworkResult:
+    """The result for ``batch`` samples at once: the MACs, activations, input and peak
+    (totals, breakdown and every layer) times ``batch``; parameters and buffers stay."""
+    check_view(batch, result.layout)
+    if batch == 1:
+        return result
+    t = result.totals
+    totals = t._replace(
+        macs=t.macs * batch,
+        activations=t.activations * batch,
+        activation_bytes=t.activation_bytes * batch,
+        input_elements=t.input_elements * batch,
+        input_bytes=t.input_bytes * batch,
+        peak_activations=None if t.peak_activations is None else t.peak_activations * batch,
+    )
+    layers = tuple(
+        layer._replace(macs=layer.macs * batch, activations=layer.activations * batch)
+        for layer in result.layers
+    )
+    breakdown = tuple((cls, value * batch) for cls, value in result.breakdown)
+    return result._replace(layers=layers, totals=totals, breakdown=breakdown, batch=batch)

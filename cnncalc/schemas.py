@@ -53,6 +53,9 @@ _VERSION = {"const": SCHEMA_VERSION}
 def _totals() -> dict[str, Any]:
     counts, exprs = _counts(
         "params",
+        "trainable_params",
+        "non_trainable_params",
+        "buffers",
         "macs",
         "flops",
         "activations",
@@ -78,7 +81,9 @@ def _totals() -> dict[str, Any]:
 
 
 def _layer() -> dict[str, Any]:
-    counts, exprs = _counts("params", "params_nonshared", "params_fc", "macs", "activations")
+    counts, exprs = _counts(
+        "params", "params_nonshared", "params_fc", "macs", "activations", "buffers"
+    )
     return _object(
         {
             "index": _INT,
@@ -91,6 +96,7 @@ def _layer() -> dict[str, Any]:
             "inputs": {"type": "array", "items": {"type": "string"}},
             "training_only": {"type": "boolean"},
             "shares": {"type": ["string", "null"]},
+            "frozen": {"type": "boolean"},
         },
         exprs,
     )
@@ -119,6 +125,7 @@ def _summarize() -> dict[str, Any]:
             "name": {"type": ["string", "null"]},
             "input": _shape(),
             "dtype": {"type": "string"},
+            "batch": {"type": "integer", "minimum": 1},
             "layers": {"type": "array", "items": _layer()},
             "totals": _totals(),
             "warnings": {"type": "array", "items": warning},

@@ -393,6 +393,9 @@ class LayerSpec:
     share: str | None = None
     """The name of an earlier layer whose parameters this one reuses (``share: conv1``);
     None when it has its own."""
+    frozen: bool = False
+    """Its parameters are not trained (``frozen: true``; PyTorch's ``requires_grad=False``,
+    Keras's ``trainable=False``): they count as non-trainable."""
 
     def placed(self, origin: Origin) -> LayerSpec:
         """The same layer written at another place (cheaper than ``dataclasses.replace``,
@@ -407,6 +410,7 @@ class LayerSpec:
             self.in_channels,
             self.functional,
             self.share,
+            self.frozen,
         )
 
 

@@ -78,6 +78,8 @@ def test_summarize_json_schema_and_numbers() -> None:
         "inputs",
         "training_only",
         "shares",
+        "frozen",
+        "buffers",
     }
     assert set(layer["receptive_field"]) == {"size", "jump", "start", "padding"}
     assert layer["output"] == {"channels": 64, "size": [224, 224]}

@@ -109,7 +109,7 @@ def test_unknown_profile_is_a_located_error() -> None:
 def test_functional_is_checked_and_written_back() -> None:
     code, _, err = run_cli("summarize", "INPUT(8x8x3) -> CONV(4, functional=true)")
     assert code == 2
-    assert "functional applies to activation, pooling and upsample layers" in err
+    assert "functional applies to activation, pooling, upsample and flatten layers" in err
     assert "^" in err  # located under the argument
     code, out, _ = run_cli("format", "INPUT(8x8x3) -> relu(functional=true)")
     assert (code, out.strip()) == (0, "INPUT(8x8x3) -> RELU(functional=true)")

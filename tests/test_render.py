@@ -55,6 +55,8 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         "inputs": list(layer.inputs),
         "training_only": layer.training_only,
         "shares": layer.shares,
+        "frozen": layer.frozen,
+        **counted("buffers", layer.buffers),
     }
 
 
@@ -68,9 +70,13 @@ def result_dict(result: NetworkResult) -> dict[str, Any]:
         "name": result.name,
         "input": shape(result.input),
         "dtype": result.dtype,
+        "batch": result.batch,
         "layers": [layer_dict(layer) for layer in result.layers],
         "totals": {
             **counted("params", t.params),
+            **counted("trainable_params", t.trainable_params),
+            **counted("non_trainable_params", t.non_trainable_params),
+            **counted("buffers", t.buffers),
             **counted("macs", t.macs),
             "counting": result.counting,
             **(

@@ -165,15 +165,50 @@ def summarize(
         bool,
         typer.Option("--breakdown", help="Show the MACs per operation class in the totals."),
     ] = False,
+    style: Annotated[
+        str,
+        typer.Option(
+            "--style",
+            metavar="TOOL",
+            help="The footer torchinfo, keras or torchsummary prints under its summary, with "
+            "its labels, numbers and units (table and markdown); cnncalc: its own (default).",
+        ),
+    ] = "cnncalc",
+    batch: Annotated[
+        int,
+        typer.Option(
+            "--batch",
+            metavar="N",
+            help="Samples per pass: MACs, FLOPs, activations, input and peak memory are for "
+            "N samples (parameters stay); 1 to 1,000,000.",
+        ),
+    ] = 1,
+    layout: Annotated[
+        str,
+        typer.Option(
+            "--layout",
+            metavar="LAYOUT",
+            help="How shapes are written: hwc (55x55x96, the default), nchw (1x96x55x55, "
+            "PyTorch's order) or nhwc (1x55x55x96, Keras's); the batch comes first.",
+        ),
+    ] = "hwc",
     output: OutputOpt = None,
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
     with _reporting():
         from cnncalc.api import evaluate
         from cnncalc.loader import parse_source
+        from cnncalc.results import batched, check_view
 
+        check_view(batch, layout)
+        _check_style(style, fmt, breakdown)
         options = _options(sets, defaults, optional, max_layers, input_size)
         result = evaluate(parse_source(spec_source(spec), options), dtype)
+        footer: tuple[str, ...] = ()
+        if style != "cnncalc":  # from every layer, for one sample: each tool's own rule
+            from cnncalc.rendering.styles import footer_of
+
+            footer = footer_of(result, style, batch)
         if breakdown and fmt is OutputFormat.csv:
             raise CnnCalcError(
                 "CSV has one row per layer, and the breakdown is a total: it is shown in the "
@@ -190,7 +225,33 @@ def summarize(
             from cnncalc.results import collapse_blocks
 
             result = collapse_blocks(result, depth)
+        result = batched(result, batch)._replace(layout=layout, footer=footer)
         _write_result(result, fmt, output)
+
+
+_STYLED_FORMATS = ("table", "markdown")
+"""The formats ``--style`` applies to: the others have no footer of that kind."""
+
+
+def _check_style(style: str, fmt: OutputFormat, breakdown: bool) -> None:
+    """``--style`` names a known footer, for a format that shows one, without
+    ``--breakdown`` (a line of cnncalc's own footer)."""
+    from cnncalc.rendering.styles import check_style
+
+    check_style(style)
+    if style == "cnncalc":
+        return
+    if fmt.value not in _STYLED_FORMATS:
+        raise CnnCalcError(
+            f"--style prints {style}'s footer in the table and markdown formats; "
+            f"{fmt.value} has no such footer",
+            option="style",
+        )
+    if breakdown:
+        raise CnnCalcError(
+            f"--breakdown is a part of cnncalc's own footer, which --style {style} replaces",
+            option="style",
+        )
 
 
 class ExpandFormat(StrEnum):

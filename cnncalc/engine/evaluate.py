@@ -755,9 +755,12 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 layer.training_only,
                 layer.functional,
                 owner,
+                layer.frozen,
+                _buffers(layer.op, out.output),
             )
         )
     params = total(r.params for r in results if r.shares is None)  # each parameter once
+    frozen = total(r.params for r in results if r.shares is None and r.frozen)
     run = [r for r in results if not r.training_only]  # what inference computes
     activations = total(r.activations for r in run)
     totals = Totals(
@@ -768,6 +771,9 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         activation_bytes=activations * nbytes,
         input_elements=input_shape.numel,
         input_bytes=input_shape.numel * nbytes,
+        trainable_params=params - frozen,
+        non_trainable_params=frozen,
+        buffers=total(r.buffers for r in results if r.shares is None),
     )
     symbols = _symbols((spec.input.channels, totals.params, totals.macs, totals.activations))
     if symbols:
@@ -785,6 +791,12 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
     return result._replace(
         totals=totals._replace(peak_activations=peak.elements, peak_layer=peak.layer)
     )
+
+
+def _buffers(op: LayerOp, output: Shape) -> Count:
+    """Elements of state a layer keeps that are not parameters: batch norm's running
+    statistics (its output has its input's channels)."""
+    return f.batchnorm_buffers(output.channels) if isinstance(op, BatchNorm) else 0
 
 
 def _any_share(spec: NetworkSpec) -> bool:

@@ -143,6 +143,13 @@ def batchnorm_params(channels: Count, affine: bool) -> Count:
     return 2 * channels if affine else 0
 
 
+def batchnorm_buffers(channels: Count) -> Count:
+    """Running statistics of batch normalisation: ``2C`` (mean and variance per channel),
+    updated in training, not by gradients: PyTorch's buffers, Keras's non-trainable
+    weights. PyTorch's one-element ``num_batches_tracked`` counter is left out."""
+    return 2 * channels
+
+
 def exact(value: Exact) -> Exact:
     """A fraction that is whole becomes an int, so integer fields stay ints."""
     return value.numerator if value.denominator == 1 else value

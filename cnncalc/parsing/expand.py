@@ -50,6 +50,9 @@ from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin, is_merge
 
 # Sizing remembers block uses per arguments; uses with ever new arguments (n*2, n*2+1
 # nested) defeat that, so the work is bounded too: real networks take hundreds of steps.
+_USE_KEYS = ("name", "from", "training_only", "share", "frozen")
+"""What a block use takes besides its parameters."""
+
 MAX_SIZING_STEPS = 100_000
 
 Bindings = dict[str, object]
@@ -171,16 +174,18 @@ class _Expander:
 
     def _arguments(
         self, node: Layer, block: Definition, bindings: Bindings | None
-    ) -> tuple[Bindings, str | None, tuple[str, ...], bool, str | None]:
+    ) -> tuple[Bindings, str | None, tuple[str, ...], bool, str | None, bool]:
         """The parameters a block use binds (positional, then by name), its name, the
         layers it reads (``from=``; none: the layer before it), whether it only trains
-        (``training_only=``) and the use it shares parameters with (``share=``), each
-        checked as on a layer and as YAML checks them."""
+        (``training_only=``), the use it shares parameters with (``share=``) and whether
+        its parameters are frozen (``frozen=``), each checked as on a layer and as YAML
+        checks them."""
         bound: Bindings = {}
         use_name = None
         inputs: tuple[str, ...] = ()
         training_only = False
         share = None
+        frozen = False
         names = [p.name for p in block.params]
         for i, arg in enumerate(node.args):
             value = arg.value if bindings is None else _bind(arg.value, bindings, arg.origin)
@@ -198,12 +203,14 @@ class _Expander:
                 training_only = to_bool(value, "training_only", 0, arg.origin)
             elif arg.key == "share":
                 share = to_share(value, arg.origin)
+            elif arg.key == "frozen":
+                frozen = to_bool(value, "frozen", 0, arg.origin)
             elif arg.key in names:
                 bound[arg.key] = value
             else:
                 raise arg.origin.error(
                     f"{block.name} has no parameter '{arg.key}'"
-                    f"{did_you_mean(arg.key, [*names, 'name', 'from', 'training_only', 'share'])}; "
+                    f"{did_you_mean(arg.key, [*names, *_USE_KEYS])}; "
                     f"its parameters: {', '.join(names) or 'none'}"
                 )
         for param in block.params:
@@ -214,7 +221,7 @@ class _Expander:
                 if isinstance(default, Expr):  # of numbers alone: DEF b(f=2*32)
                     default = evaluate(default, {}, node.origin)
                 bound[param.name] = default
-        return bound, use_name, inputs, training_only, share
+        return bound, use_name, inputs, training_only, share, frozen
 
     # Sizes: what expansion will produce, worked out without expanding and refused as
     # soon as any part passes the budget. Block uses are remembered per arguments, so
@@ -360,7 +367,9 @@ class _Expander:
     ) -> list[LayerSpec]:
         """A block's layers with its arguments bound, named under the use's name and
         reading the layers ``from=`` names (as a YAML block use's ``from``)."""
-        inner, use_name, inputs, training_only, share = self._arguments(node, block, bindings)
+        inner, use_name, inputs, training_only, share, frozen = self._arguments(
+            node, block, bindings
+        )
         self.active.append(block.name)
         try:
             layers = self.expand(block.body, resolve, make, inner)
@@ -378,6 +387,8 @@ class _Expander:
         named = name_block(layers, prefix, inputs, share)
         if training_only:
             named = [replace(layer, training_only=True) for layer in named]
+        if frozen:
+            named = [replace(layer, frozen=True) for layer in named]
         return named
 
     def _expand_branches(

@@ -95,7 +95,7 @@ def _format_layer(node: Layer, blocks: frozenset[str] = frozenset()) -> str:
             parts.append(f"name={_quote(str(arg.value))}")
         elif arg.key.lower() in ("from", "inputs"):
             parts.append(f"from={_scalar_text(arg.value)}")
-        elif arg.key.lower() in ("training_only", "functional", "inplace", *INPUT_KEYS):
+        elif arg.key.lower() in ("training_only", "functional", "frozen", "inplace", *INPUT_KEYS):
             parts.append(f"{arg.key.lower()}={_scalar_text(arg.value)}")
         elif arg.key.lower() == "share":
             parts.append(f"share={_quote(str(arg.value))}")
@@ -225,6 +225,8 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
         parts.append("training_only=true")
     if layer.functional:
         parts.append("functional=true")
+    if layer.frozen:
+        parts.append("frozen=true")
     if layer.share is not None:
         parts.append(f"share={_quote(layer.share)}")
     if layer.in_channels is not None:
@@ -265,6 +267,8 @@ def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
             body["training_only"] = True
         if layer.functional:
             body["functional"] = True
+        if layer.frozen:
+            body["frozen"] = True
         if layer.share is not None:
             body["share"] = layer.share
         if layer.in_channels is not None:

@@ -373,6 +373,7 @@ class LayerReader:
         name: str | None = None
         inputs: tuple[str, ...] = ()
         training_only = False
+        frozen = False
         share: tuple[str, YamlOrigin] | None = None
         taken = True
         for key, (value, key_origin) in args.items():
@@ -388,11 +389,13 @@ class LayerReader:
                 inputs = layer_refs(value, key_origin)
             elif key == "share":
                 share = (to_share(value, key_origin), key_origin)
+            elif key == "frozen":
+                frozen = to_bool(value, "frozen", self.make.dims, key_origin)
             elif key in params:
                 params[key] = value
             else:
                 known = ", ".join(params) or "none"
-                special = ["name", "from", "training_only", "when", "share"]
+                special = ["name", "from", "training_only", "when", "share", "frozen"]
                 raise key_origin.error(
                     f"block '{block.name}' has no parameter '{key}'"
                     f"{did_you_mean(key, [*params, *special])}; its parameters: {known}"
@@ -411,6 +414,8 @@ class LayerReader:
         named = name_block(body, prefix, inputs, share[0] if share else None)
         if training_only:
             named = [replace(layer, training_only=True) for layer in named]
+        if frozen:
+            named = [replace(layer, frozen=True) for layer in named]
         out.extend(named)
 
     def _when(self, value: object, scope: _Scope | None, origin: YamlOrigin) -> bool:

@@ -6,7 +6,15 @@ import re
 from collections.abc import Callable
 from enum import Enum
 
-from cnncalc.results import AxisField, LayerResult, NetworkResult, Window, alike_key
+from cnncalc.results import (
+    AxisField,
+    LayerResult,
+    NetworkResult,
+    Shape,
+    Window,
+    alike_key,
+    shape_text,
+)
 from cnncalc.symbolic import Count, total
 
 # Characters a terminal acts on or that reorder or break the text around them: C0 and C1
@@ -153,8 +161,14 @@ def _padding(layer: LayerResult) -> str:
     return "" if window is None else padding_text(window.padding, window.padding_mode)
 
 
-def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] = number) -> str:
-    """The text of one cell; ``fmt`` writes integers (with separators, or raw for CSV)."""
+def cell(
+    layer: LayerResult,
+    column: Column,
+    fmt: Callable[[Count | None], str] = number,
+    shape: Callable[[Shape], str] = Shape.text,
+) -> str:
+    """The text of one cell; ``fmt`` writes integers (with separators, or raw for CSV),
+    ``shape`` writes shapes (:func:`shapes_of`)."""
     match column:
         case Column.INDEX:
             return str(layer.index)
@@ -171,7 +185,7 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
         case Column.DILATION:
             return _window_axes(layer, lambda w: w.dilation)
         case Column.OUTPUT:
-            return layer.output.text()
+            return shape(layer.output)
         case Column.PARAMS:
             if layer.shares is not None and layer.params != 0 and fmt is number:  # not CSV
                 return f"{fmt(layer.params)} (shared with {layer.shares})"
@@ -194,6 +208,13 @@ def cell(layer: LayerResult, column: Column, fmt: Callable[[Count | None], str] 
             return " + ".join(layer.inputs)
         case Column.SHARES:
             return layer.shares or ""
+
+
+def shapes_of(result: NetworkResult) -> Callable[[Shape], str]:
+    """How ``result``'s shapes are written (its layout and batch, :func:`shape_text`)."""
+    if result.layout == "hwc":
+        return Shape.text
+    return lambda shape: shape_text(shape, result.layout, result.batch)
 
 
 def is_graph(result: NetworkResult) -> bool:
@@ -227,6 +248,7 @@ def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[
     are written once, keyed by object identity while ``result`` holds the objects.
     """
     rows = [input_cells(result, columns)]
+    shape = shapes_of(result)
     own = [(i, c) for i, c in enumerate(columns) if c in _OWN]
     field = [(i, c) for i, c in enumerate(columns) if c in _FIELD]
     alike: dict[tuple[object, ...], list[str]] = {}
@@ -237,7 +259,7 @@ def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[
         shared = alike.get(key)
         if shared is None:
             shared = alike[key] = [
-                "" if c in _OWN or c in _FIELD else cell(layer, c) for c in columns
+                "" if c in _OWN or c in _FIELD else cell(layer, c, shape=shape) for c in columns
             ]
         rf = fields.get(id(layer.receptive_field))
         if rf is None:
@@ -259,11 +281,11 @@ def input_cells(result: NetworkResult, columns: tuple[Column, ...]) -> list[str]
         Column.INDEX: "0",
         Column.NAME: "input",
         Column.KIND: "input",
-        Column.OUTPUT: result.input.text(),
+        Column.OUTPUT: shapes_of(result)(result.input),
         Column.RF: "1" if dims else "",
         Column.JUMP: "1" if dims else "",
         Column.START: "0" if dims else "",
-        Column.ACTIVATIONS: number(result.input.numel),
+        Column.ACTIVATIONS: number(result.totals.input_elements),
     }
     return [values.get(c, "") for c in columns]
 
@@ -312,8 +334,9 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
     reused = total(layer.params for layer in result.layers if layer.shares is not None)
     note = [("shared params", f"{both(reused)} reused by layers that share (counted once)")]
     return [
-        ("input", f"{result.input.text()} = {number(t.input_elements)} values"),
+        ("input", f"{_input_text(result)} = {number(t.input_elements)} values"),
         ("params", both(t.params)),
+        *_trainable_lines(result, both),
         *(note if reused != 0 else []),
         (f"MACs{counting}", both(t.macs)),
         *((f"  {cls}", both(value)) for cls, value in result.breakdown),
@@ -324,3 +347,24 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
         (f"inference peak ({result.dtype})", _peak(result)),
         (f"input memory ({result.dtype})", human_bytes(t.input_bytes)),
     ]
+
+
+def _input_text(result: NetworkResult) -> str:
+    """The input's shape, with the batch in front in the lecture's layout (``4 x 32x32x3``)."""
+    text = shapes_of(result)(result.input)
+    return f"{result.batch} x {text}" if result.batch != 1 and result.layout == "hwc" else text
+
+
+def _trainable_lines(result: NetworkResult, both: Callable[[Count], str]) -> list[tuple[str, str]]:
+    """The trainable split when some parameters are frozen, and the buffers (batch norm's
+    running statistics) when there are any: short footers otherwise."""
+    t = result.totals
+    lines = []
+    if t.non_trainable_params != 0:
+        lines += [
+            ("trainable params", both(t.trainable_params)),
+            ("non-trainable params", f"{both(t.non_trainable_params)} (frozen)"),
+        ]
+    if t.buffers != 0:
+        lines.append(("buffers", f"{both(t.buffers)} (running statistics, not params)"))
+    return lines

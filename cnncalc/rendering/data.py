@@ -21,6 +21,9 @@ def totals_data(result: NetworkResult) -> dict[str, Any]:
     t = result.totals
     out: dict[str, Any] = {
         **count_fields("params", t.params),
+        **count_fields("trainable_params", t.trainable_params),
+        **count_fields("non_trainable_params", t.non_trainable_params),
+        **count_fields("buffers", t.buffers),
         **count_fields("macs", t.macs),
         "counting": result.counting,
     }
@@ -50,6 +53,7 @@ def _head(result: NetworkResult) -> dict[str, Any]:
         "name": result.name,
         "input": shape_data(result.input),
         "dtype": result.dtype,
+        "batch": result.batch,
         "totals": totals_data(result),
     }
 
@@ -139,9 +143,11 @@ def _layer_json(
     inputs = ", ".join([names.get(ref) or _text(ref, encode) for ref in layer.inputs])
     ending = "true" if layer.training_only else "false"
     shares = "null" if layer.shares is None else _text(layer.shares, encode)
+    frozen = "true" if layer.frozen else "false"
     return (
         f'{{"index": {layer.index}, "name": {name}, {parts[0]}{field}{parts[1]}'
-        f'"inputs": [{inputs}], "training_only": {ending}, "shares": {shares}}}'
+        f'"inputs": [{inputs}], "training_only": {ending}, "shares": {shares}, '
+        f'"frozen": {frozen}, {_num("buffers", layer.buffers)}}}'
     )
 
 
@@ -166,7 +172,7 @@ def json_chunks(result: NetworkResult) -> Iterator[str]:
     fields: dict[int, str] = {}
     names: dict[str, str] = {}
     head = [f"  {encode(key)}: {encode(value)}" for key, value in _head(result).items()]
-    yield "{\n" + ",\n".join(head[:4]) + ",\n"
+    yield "{\n" + ",\n".join(head[:5]) + ",\n"
     if result.layers:
         separator = '  "layers": [\n    '
         for layer in result.layers:
@@ -229,6 +235,8 @@ LAYER_KEYS = (
     "inputs",
     "training_only",
     "shares",
+    "frozen",
+    "buffers",
 )
 """A layer's keys in JSON, in order; CSV columns follow it."""
 

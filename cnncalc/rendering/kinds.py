@@ -29,11 +29,11 @@ def kinds_text(kinds: Sequence[Kind]) -> str:
         lines.append(f"    MACs: {kind.macs}")
     lines.append("")
     lines.append(
-        "Every layer also takes name, from (its inputs), training_only and share (reuse an "
-        "earlier layer's parameters);"
+        "Every layer also takes name, from (its inputs), training_only, share (reuse an "
+        "earlier layer's parameters) and frozen (its parameters are not trained);"
     )
     lines.append(
-        "activation, pooling and upsample layers take functional (a function call in PyTorch:"
-        " F.relu)."
+        "activation, pooling, upsample and flatten layers take functional (a function call in "
+        "PyTorch: F.relu, torch.flatten)."
     )
     return "\n".join(lines) + "\n"

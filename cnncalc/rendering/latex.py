@@ -38,7 +38,10 @@ def render_latex(result: NetworkResult) -> str:
             f"\\multicolumn{{{width}}}{{l}}{{{latex_text(label)}: {latex_text(value)}}} \\\\"
         )
     lines += ["\\bottomrule", "\\end{tabular}"]
-    footer = f"Input {result.input.text()}, batch 1, {result.dtype}; {CONVENTION}."
+    convention = CONVENTION
+    if result.batch != 1:
+        convention = convention.replace("per sample", f"for the batch of {result.batch}")
+    footer = f"Input {result.input.text()}, batch {result.batch}, {result.dtype}; {convention}."
     lines.append(f"\\par\\smallskip{{\\footnotesize {latex_text(footer)}}}")
     for warning in result.warnings:
         lines.append(f"\\par{{\\footnotesize Warning: {latex_text(warning.message)}}}")

@@ -57,7 +57,10 @@ def render_markdown(result: NetworkResult) -> str:
     rows = table_rows(result, columns)
     lines += ["| " + " | ".join(_escape(v) for v in row) + " |" for row in rows]
     lines.append("")
-    lines += [f"- **{label}**: {_escape(value)}" for label, value in totals_lines(result)]
+    if result.footer:  # another tool's footer (--style), line for line
+        lines += ["```text", *result.footer, "```"]
+    else:
+        lines += [f"- **{label}**: {_escape(value)}" for label, value in totals_lines(result)]
     if result.warnings:
         lines += ["", "**Warnings**", ""]
         lines += [f"- {_escape(w.message)}" for w in result.warnings]

@@ -98,12 +98,13 @@ def table_text(result: NetworkResult) -> TableText:
     )
     totals = totals_lines(result)
     label_width = max(len(label) for label, _ in totals)
+    footer = [(line, "") for line in result.footer]  # another tool's lines, as it prints
     return TableText(
         None if result.name is None else visible(result.name),
         grid.header,
         grid.rule,
         grid.rows,
-        [(label.ljust(label_width), value) for label, value in totals],
+        footer or [(label.ljust(label_width), value) for label, value in totals],
         [f"  - {visible(warning.message)}" for warning in result.warnings],
         SHORTENED_NOTE if grid.shortened else None,
     )
@@ -119,7 +120,7 @@ def plain_lines(result: NetworkResult) -> Iterator[str]:
     yield from text.rows
     yield ""
     for label, value in text.totals:
-        yield f"{label}  {value}"
+        yield f"{label}  {value}" if value else label
     if text.note:
         yield ""
         yield text.note

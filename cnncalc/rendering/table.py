@@ -34,6 +34,9 @@ def table_lines(result: NetworkResult, no_color: bool = False) -> list[Text]:
     lines += [Text(row) for row in text.rows[1:]]
     lines.append(Text(""))
     for label, value in text.totals:
+        if not value:  # another tool's footer line (--style), as it prints it
+            lines.append(Text(label))
+            continue
         lines.append(Text.assemble(styled(label, "bold"), "  ", value))
     if text.note:
         lines += [Text(""), Text(text.note)]
