@@ -203,8 +203,13 @@ _UNSAFE = re.compile(
 breaks (NEL, U+2028/9), surrogates, the byte order mark and non-characters."""
 
 
+_LONE = re.compile("[\ud800-\udfff]")
+
+
 def _escape(char: str) -> str:
     code = ord(char)
+    if 0xD800 <= code < 0xE000:  # a lone surrogate (JSON may hold one) is no character
+        code = 0xFFFD
     if code < 0x100:
         return f"\\x{code:02x}"
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
@@ -329,7 +334,7 @@ def unique_names(raw: Sequence[str]) -> list[str]:
     taken: set[str] = set()
     out = []
     for text in raw:
-        base = text or "layer"
+        base = _LONE.sub("\ufffd", text) or "layer"  # as the YAML reads it back
         if base == INPUT or base.startswith("@"):  # '@' starts cnncalc's own references
             base = "input_layer" if base == INPUT else "_" + base
         candidate, n = base, 1
