@@ -392,6 +392,9 @@ class LayerSpec:
     share: str | None = None
     """The name of an earlier layer whose parameters this one reuses (``share: conv1``);
     None when it has its own."""
+    shared_by_use: bool = False
+    """``share`` comes from the block use around the layer (a use shares layer by layer,
+    also layers without parameters), not from the layer itself."""
 
     def placed(self, origin: Origin) -> LayerSpec:
         """The same layer written at another place (cheaper than ``dataclasses.replace``,
@@ -406,6 +409,7 @@ class LayerSpec:
             self.in_channels,
             self.functional,
             self.share,
+            self.shared_by_use,
         )
 
 
@@ -482,3 +486,35 @@ def rename_reference(op: LayerOp, rename: Mapping[str, str]) -> LayerOp:
         return op
     key, ref = reference
     return replace(op, **{key: rename[ref]})  # type: ignore[arg-type]
+
+
+_NO_PARAMETERS = (
+    Pool,
+    GlobalPool,
+    AdaptivePool,
+    Flatten,
+    Dropout,
+    Identity,
+    ChannelShuffle,
+    ChannelSlice,
+    ChannelSplit,
+    DropPath,
+    Upsample,
+    PixelShuffle,
+    Pad,
+    Crop,
+    LRN,
+    Add,
+    Concat,
+    Multiply,
+)
+
+
+def holds_no_parameters(op: LayerOp) -> bool:
+    """True for an op that has no parameters whatever its input (a pool, a merge, an
+    activation without learned slopes, a norm without affine); the engine counts them."""
+    if isinstance(op, Activation):
+        return op.num_parameters == 0
+    if isinstance(op, BatchNorm | LayerNorm | GroupNorm | InstanceNorm):
+        return not op.affine
+    return isinstance(op, _NO_PARAMETERS)

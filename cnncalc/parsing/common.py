@@ -234,7 +234,10 @@ def name_block(
         if len(block_input) == 1:
             renamed["input"] = block_input[0]
         op = rename_reference(layer.op, renamed)
-        out.append(replace(layer, name=name, inputs=tuple(refs), share=owner, op=op))
+        by_use = share is not None or layer.shared_by_use
+        out.append(
+            replace(layer, name=name, inputs=tuple(refs), share=owner, op=op, shared_by_use=by_use)
+        )
     if out:
         out[-1] = replace(out[-1], name=prefix)
     return out

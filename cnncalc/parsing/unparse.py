@@ -25,6 +25,7 @@ from cnncalc.spec import (
     NetworkSpec,
     NoOrigin,
     Padding,
+    holds_no_parameters,
     layer_names,
     resolve_ref,
 )
@@ -225,7 +226,7 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
         parts.append("training_only=true")
     if layer.functional:
         parts.append("functional=true")
-    if layer.share is not None:
+    if _shares(layer):
         parts.append(f"share={_quote(layer.share)}")
     if layer.in_channels is not None:
         parts.append(f"in_channels={layer.in_channels}")
@@ -265,7 +266,7 @@ def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
             body["training_only"] = True
         if layer.functional:
             body["functional"] = True
-        if layer.share is not None:
+        if _shares(layer):
             body["share"] = layer.share
         if layer.in_channels is not None:
             body["in_channels"] = _plain(layer.in_channels)
@@ -292,3 +293,11 @@ def format_yaml(spec: NetworkSpec) -> str:
         width=100,
     )
     return text
+
+
+def _shares(layer: LayerSpec) -> bool:
+    """Whether to write a layer's ``share``: a block use shares layer by layer, but one
+    of its layers without parameters, written alone, is refused (it has none to share)."""
+    if layer.share is None:
+        return False
+    return not (layer.shared_by_use and holds_no_parameters(layer.op))
