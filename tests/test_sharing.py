@@ -145,7 +145,7 @@ def test_block_use_in_a_repeat_shares_layer_by_layer() -> None:
     shares = {layer.name: layer.shares for layer in result.layers}
     assert shares["step.0.conv"] is None
     assert shares["step.1.conv"] == "step.0.conv"
-    assert shares["step.2"] == "step.0"
+    assert shares["step.2"] is None  # the use's relu: no parameters, nothing to share
     assert shares["last.conv"] == "step.0.conv"
     assert result.totals.params == 584  # 3*3*8*8 + 8, once for four uses
 
@@ -156,9 +156,7 @@ def test_expand_prints_share_back() -> None:
         again = [parse_grammar(format_network(spec)), parse_yaml(format_yaml(spec))]
         for other in again:
             assert evaluate(other).totals == evaluate(spec).totals
-            # a block use's layers without parameters share nothing when written alone
-            kept = [None if holds_no_parameters(x.op) else x.share for x in spec.layers]
-            assert [x.share for x in other.layers] == kept
+            assert [x.share for x in other.layers] == [x.share for x in spec.layers]
     code, out, _ = run_cli("format", str(SPECS / "siamese.cnn"))
     assert code == 0 and "share=left" in out
     code, out, _ = run_cli("expand", "-f", "yaml", str(SPECS / "siamese.yaml"))
@@ -312,7 +310,7 @@ def test_share_without_parameters_in_yaml_is_located(tmp_path: Path) -> None:
 
 @given(st.sampled_from([*PARAMLESS, "CONV(4, 1)", "FC(3)", "BN", "PRELU(4)", "LAYERNORM"]))
 def test_ops_without_parameters_have_none(layer: str) -> None:
-    # the expanded text leaves out the share of a used block's layers that hold none
+    # a block use that shares passes no 'share' to its layers that hold none
     spec = parse(f"INPUT(8x8x4) -> {layer}")
     if holds_no_parameters(spec.layers[0].op):
         assert evaluate(spec).totals.params == 0

@@ -10,7 +10,14 @@ from typing import NamedTuple
 from cnncalc.errors import LimitError
 from cnncalc.kinds import to_channels, to_count
 from cnncalc.options import Options, default_triples
-from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin, rename_reference
+from cnncalc.spec import (
+    InputSpec,
+    LayerSpec,
+    NetworkSpec,
+    Origin,
+    holds_no_parameters,
+    rename_reference,
+)
 from cnncalc.symbolic import Poly, substitute
 
 _SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
@@ -226,7 +233,9 @@ def name_block(
             else:
                 refs.append(f"{prefix}.{ref}" if ref in own else ref)
         owner = layer.share
-        if share is not None:
+        if share is not None and holds_no_parameters(layer.op):
+            owner = None  # a layer without parameters has none to share
+        elif share is not None:
             owner = share + name[len(prefix) :] if i < len(layers) - 1 else share
         elif owner in own:
             owner = f"{prefix}.{owner}"

@@ -25,7 +25,6 @@ from cnncalc.spec import (
     NetworkSpec,
     NoOrigin,
     Padding,
-    holds_no_parameters,
     layer_names,
     resolve_ref,
 )
@@ -226,7 +225,7 @@ def format_layer(layer: LayerSpec, dims: int, refs: list[str] | None = None) -> 
         parts.append("training_only=true")
     if layer.functional:
         parts.append("functional=true")
-    if _shares(layer):
+    if layer.share is not None:
         parts.append(f"share={_quote(layer.share)}")
     if layer.in_channels is not None:
         parts.append(f"in_channels={layer.in_channels}")
@@ -266,7 +265,7 @@ def network_yaml_data(spec: NetworkSpec) -> dict[str, Any]:
             body["training_only"] = True
         if layer.functional:
             body["functional"] = True
-        if _shares(layer):
+        if layer.share is not None:
             body["share"] = layer.share
         if layer.in_channels is not None:
             body["in_channels"] = _plain(layer.in_channels)
@@ -293,11 +292,3 @@ def format_yaml(spec: NetworkSpec) -> str:
         width=100,
     )
     return text
-
-
-def _shares(layer: LayerSpec) -> bool:
-    """Whether to write a layer's ``share``: a block use shares layer by layer, but one
-    of its layers without parameters, written alone, is refused (it has none to share)."""
-    if layer.share is None:
-        return False
-    return not (layer.shared_by_use and holds_no_parameters(layer.op))
