@@ -349,3 +349,40 @@ def test_a_layer_fails_alone_exactly_when_it_fails_after_others(
     alone = _fails(f"{head} -> {write(*layer)}")
     before = f"{head} -> " + " -> ".join(write(*p) for p in prefix)
     assert _fails(f"{before} -> {write(*layer)}") == (_fails(before) or alone)
+
+
+# Hyphenated choice words (PyTorch's 'nearest-exact') need no quotes; N-1 still subtracts.
+
+
+def _listed_modes() -> list[str]:
+    from tests.clirun import run_cli
+
+    code, out, _ = run_cli("kinds", "upsample")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.strip().startswith("mode"))
+    return [word.strip() for word in line.split("one of ", 1)[1].split(",")]
+
+
+UPSAMPLE_MODES = _listed_modes()
+MODE_INPUTS = {"linear": "8x3", "trilinear": "4x4x4x3"}  # 1D and 3D modes; others on 2D
+
+
+@given(st.sampled_from(UPSAMPLE_MODES), st.sampled_from([str.lower, str.upper]), st.booleans())
+def test_every_listed_mode_parses_unquoted(mode: str, case: object, spaced: bool) -> None:
+    assert "nearest-exact" in UPSAMPLE_MODES
+    written = case(mode)  # type: ignore[operator]
+    arrow = " -> " if spaced else "->"
+    text = f"INPUT({MODE_INPUTS.get(mode, '8x8x3')}){arrow}UPSAMPLE(2, {written}){arrow}RELU"
+    spec = parse_grammar(text)
+    assert spec.layers[0].op.mode == mode  # type: ignore[union-attr]
+    assert [layer.kind for layer in spec.layers] == ["upsample", "relu"]
+    keyword = parse_grammar(text.replace(f"2, {written}", f"2, mode={written}"))
+    assert keyword.layers == spec.layers
+
+
+@given(st.integers(2, 10**6), st.integers(0, 10**6), st.sampled_from(["-", " - ", "- ", " -"]))
+def test_minus_still_subtracts(n: int, m: int, minus: str) -> None:
+    # CONV(N-1) has N - 1 filters (a block parameter minus a number, or minus another)
+    text = f"DEF b(N, M) = CONV(N{minus}1) -> CONV(N + M{minus}M); INPUT(8x8x3) -> b(N={n}, M={m})"
+    spec = parse_grammar(text)
+    assert [layer.op.filters for layer in spec.layers] == [n - 1, n]  # type: ignore[union-attr]
