@@ -386,3 +386,42 @@ def test_minus_still_subtracts(n: int, m: int, minus: str) -> None:
     text = f"DEF b(N, M) = CONV(N{minus}1) -> CONV(N + M{minus}M); INPUT(8x8x3) -> b(N={n}, M={m})"
     spec = parse_grammar(text)
     assert [layer.op.filters for layer in spec.layers] == [n - 1, n]  # type: ignore[union-attr]
+
+
+# Named parts of a repeat are numbered after the name written there (README: `layer1`
+# repeated gives `layer1.0`, `layer1.1`...), dots and all, the same in both formats.
+
+DOTTED = st.lists(
+    st.from_regex(r"[a-z][a-z0-9_]{0,5}", fullmatch=True), min_size=1, max_size=3
+).map(".".join)
+
+
+@given(DOTTED, st.integers(2, 4), st.booleans(), st.booleans())
+def test_repeated_dotted_names_are_numbered_after_the_name(
+    name: str, times: int, block: bool, earlier: bool
+) -> None:
+    layer = f"b(name={json.dumps(name)})" if block else f"CONV(4, 1, name={json.dumps(name)})"
+    before = f"CONV(4, 1, name={json.dumps(name + '.0')}) -> " if earlier else ""
+    grammar = f"DEF b = CONV(4, 1, name=c) -> RELU; INPUT(8x8x4) -> {before}[{layer}]*{times}"
+    start = 1 if earlier else 0  # a copy written by hand takes the first number
+    expected = [f"{name}.{i}" for i in range(start, start + times)]
+    if block:  # the use's layers, then the use's last layer under the use's name
+        expected = [n for copy in expected for n in (f"{copy}.c", copy)]
+    if earlier:
+        expected = [f"{name}.0", *expected]
+    grammar_spec = parse_grammar(grammar)  # and the same network in YAML:
+    use = {"b": {"name": name}} if block else {"conv": {"filters": 4, "kernel": 1, "name": name}}
+    layers: list[object] = [{"conv": {"filters": 4, "kernel": 1, "name": f"{name}.0"}}] * earlier
+    document = {
+        "input": "8x8x4",
+        "blocks": {"b": {"layers": [{"conv": {"filters": 4, "kernel": 1, "name": "c"}}, "relu"]}},
+        "layers": [*layers, {"repeat": times, "layers": [use]}],
+    }
+    yaml_spec = parse_yaml(json.dumps(document))
+    assert [x.name for x in grammar_spec.layers] == expected
+    assert [x.name for x in yaml_spec.layers] == expected
+
+
+def test_nested_repeats_number_outer_then_inner() -> None:
+    spec = parse_grammar("INPUT(8x8x4) -> [[CONV(4, 1, name=n)]*2]*2")
+    assert [x.name for x in spec.layers] == ["n.0.0", "n.0.1", "n.1.0", "n.1.1"]
