@@ -355,8 +355,14 @@ def to_size_or_layer(value: object, what: str, dims: int, origin: Origin) -> Axe
     return to_axes(value, what, dims, origin)
 
 
+CHOICE_WORDS: set[str] = set()
+"""Every word a kind's field may choose (``nearest-exact``): the grammar's tokens read
+the hyphenated ones as one word, unquoted."""
+
+
 def _choice(*words: str) -> Converter:
     """A converter accepting one of ``words`` (case-insensitive)."""
+    CHOICE_WORDS.update(words)
 
     def convert(value: object, what: str, dims: int, origin: Origin) -> str:
         word = value.strip().lower() if isinstance(value, str) else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
@@ -38,6 +39,8 @@ class Source(NamedTuple):
     text: str
     name: str
     format: Format
+    places: Mapping[int, Sequence[tuple[str, int | None]]] | None = None
+    """An imported model's nodes by line of ``text``: errors name them, not lines."""
 
     @property
     def is_yaml(self) -> bool:
@@ -108,10 +111,12 @@ def read_file(path: str | os.PathLike[str], format: Format | None = None) -> Sou
     if not isinstance(name, str):
         raise CnnCalcError(f"a spec path is text, got {name!r}")
     if format is None and name.lower().endswith(MODEL_SUFFIXES):
-        return Source(import_file(name).text, name, "yaml")
+        imported = import_file(name)
+        return Source(imported.text, name, "yaml", imported.places)
     data = _read_bytes(Path(name))
     if format is None and model_format(name, data) is not None:
-        return Source(import_file(name).text, name, "yaml")
+        imported = import_file(name)
+        return Source(imported.text, name, "yaml", imported.places)
     text = decode(data, name)
     if format is None:
         lower = name.lower()
@@ -182,6 +187,10 @@ def expand_source(source: Source, options: Options | None = None) -> Expansion:
     """Parse spec text with the caller's options, keeping the optional parts it met."""
     options = check_options(options or Options())
     with collector_paused():
+        if source.places is not None:
+            from cnncalc.interop.common import read_imported
+
+            return read_imported(source.text, source.name, source.places, options)
         if source.is_yaml:
             from cnncalc.parsing.yaml_spec import read_yaml
 

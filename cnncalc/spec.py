@@ -396,6 +396,9 @@ class LayerSpec:
     frozen: bool = False
     """Its parameters are not trained (``frozen: true``; PyTorch's ``requires_grad=False``,
     Keras's ``trainable=False``): they count as non-trainable."""
+    shared_by_use: bool = False
+    """``share`` comes from the block use around the layer (a use shares layer by layer,
+    also layers without parameters), not from the layer itself."""
 
     def placed(self, origin: Origin) -> LayerSpec:
         """The same layer written at another place (cheaper than ``dataclasses.replace``,
@@ -411,6 +414,7 @@ class LayerSpec:
             self.functional,
             self.share,
             self.frozen,
+            self.shared_by_use,
         )
 
 
@@ -487,3 +491,35 @@ def rename_reference(op: LayerOp, rename: Mapping[str, str]) -> LayerOp:
         return op
     key, ref = reference
     return replace(op, **{key: rename[ref]})
+
+
+_NO_PARAMETERS = (
+    Pool,
+    GlobalPool,
+    AdaptivePool,
+    Flatten,
+    Dropout,
+    Identity,
+    ChannelShuffle,
+    ChannelSlice,
+    ChannelSplit,
+    DropPath,
+    Upsample,
+    PixelShuffle,
+    Pad,
+    Crop,
+    LRN,
+    Add,
+    Concat,
+    Multiply,
+)
+
+
+def holds_no_parameters(op: LayerOp) -> bool:
+    """True for an op that has no parameters whatever its input (a pool, a merge, an
+    activation without learned slopes, a norm without affine); the engine counts them."""
+    if isinstance(op, Activation):
+        return op.num_parameters == 0
+    if isinstance(op, BatchNorm | LayerNorm | GroupNorm | InstanceNorm):
+        return not op.affine
+    return isinstance(op, _NO_PARAMETERS)

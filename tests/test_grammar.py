@@ -349,3 +349,79 @@ def test_a_layer_fails_alone_exactly_when_it_fails_after_others(
     alone = _fails(f"{head} -> {write(*layer)}")
     before = f"{head} -> " + " -> ".join(write(*p) for p in prefix)
     assert _fails(f"{before} -> {write(*layer)}") == (_fails(before) or alone)
+
+
+# Hyphenated choice words (PyTorch's 'nearest-exact') need no quotes; N-1 still subtracts.
+
+
+def _listed_modes() -> list[str]:
+    from tests.clirun import run_cli
+
+    code, out, _ = run_cli("kinds", "upsample")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.strip().startswith("mode"))
+    return [word.strip() for word in line.split("one of ", 1)[1].split(",")]
+
+
+UPSAMPLE_MODES = _listed_modes()
+MODE_INPUTS = {"linear": "8x3", "trilinear": "4x4x4x3"}  # 1D and 3D modes; others on 2D
+
+
+@given(st.sampled_from(UPSAMPLE_MODES), st.sampled_from([str.lower, str.upper]), st.booleans())
+def test_every_listed_mode_parses_unquoted(mode: str, case: object, spaced: bool) -> None:
+    assert "nearest-exact" in UPSAMPLE_MODES
+    written = case(mode)  # type: ignore[operator]
+    arrow = " -> " if spaced else "->"
+    text = f"INPUT({MODE_INPUTS.get(mode, '8x8x3')}){arrow}UPSAMPLE(2, {written}){arrow}RELU"
+    spec = parse_grammar(text)
+    assert spec.layers[0].op.mode == mode  # type: ignore[union-attr]
+    assert [layer.kind for layer in spec.layers] == ["upsample", "relu"]
+    keyword = parse_grammar(text.replace(f"2, {written}", f"2, mode={written}"))
+    assert keyword.layers == spec.layers
+
+
+@given(st.integers(2, 10**6), st.integers(0, 10**6), st.sampled_from(["-", " - ", "- ", " -"]))
+def test_minus_still_subtracts(n: int, m: int, minus: str) -> None:
+    # CONV(N-1) has N - 1 filters (a block parameter minus a number, or minus another)
+    text = f"DEF b(N, M) = CONV(N{minus}1) -> CONV(N + M{minus}M); INPUT(8x8x3) -> b(N={n}, M={m})"
+    spec = parse_grammar(text)
+    assert [layer.op.filters for layer in spec.layers] == [n - 1, n]  # type: ignore[union-attr]
+
+
+# Named parts of a repeat are numbered after the name written there (README: `layer1`
+# repeated gives `layer1.0`, `layer1.1`...), dots and all, the same in both formats.
+
+DOTTED = st.lists(
+    st.from_regex(r"[a-z][a-z0-9_]{0,5}", fullmatch=True), min_size=1, max_size=3
+).map(".".join)
+
+
+@given(DOTTED, st.integers(2, 4), st.booleans(), st.booleans())
+def test_repeated_dotted_names_are_numbered_after_the_name(
+    name: str, times: int, block: bool, earlier: bool
+) -> None:
+    layer = f"b(name={json.dumps(name)})" if block else f"CONV(4, 1, name={json.dumps(name)})"
+    before = f"CONV(4, 1, name={json.dumps(name + '.0')}) -> " if earlier else ""
+    grammar = f"DEF b = CONV(4, 1, name=c) -> RELU; INPUT(8x8x4) -> {before}[{layer}]*{times}"
+    start = 1 if earlier else 0  # a copy written by hand takes the first number
+    expected = [f"{name}.{i}" for i in range(start, start + times)]
+    if block:  # the use's layers, then the use's last layer under the use's name
+        expected = [n for copy in expected for n in (f"{copy}.c", copy)]
+    if earlier:
+        expected = [f"{name}.0", *expected]
+    grammar_spec = parse_grammar(grammar)  # and the same network in YAML:
+    use = {"b": {"name": name}} if block else {"conv": {"filters": 4, "kernel": 1, "name": name}}
+    layers: list[object] = [{"conv": {"filters": 4, "kernel": 1, "name": f"{name}.0"}}] * earlier
+    document = {
+        "input": "8x8x4",
+        "blocks": {"b": {"layers": [{"conv": {"filters": 4, "kernel": 1, "name": "c"}}, "relu"]}},
+        "layers": [*layers, {"repeat": times, "layers": [use]}],
+    }
+    yaml_spec = parse_yaml(json.dumps(document))
+    assert [x.name for x in grammar_spec.layers] == expected
+    assert [x.name for x in yaml_spec.layers] == expected
+
+
+def test_nested_repeats_number_outer_then_inner() -> None:
+    spec = parse_grammar("INPUT(8x8x4) -> [[CONV(4, 1, name=n)]*2]*2")
+    assert [x.name for x in spec.layers] == ["n.0.0", "n.0.1", "n.1.0", "n.1.1"]

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from cnncalc import evaluate, load, parse
 from cnncalc.parsing.expand import parse_grammar
 from cnncalc.parsing.unparse import format_network, format_yaml
 from cnncalc.parsing.yaml_spec import parse_yaml
 from cnncalc.results import collapse_blocks
+from cnncalc.spec import holds_no_parameters
 from tests.clirun import run_cli
 from tests.conftest import SPECS
 from tests.strategies import SHAREABLE_CHAINS
@@ -143,7 +145,7 @@ def test_block_use_in_a_repeat_shares_layer_by_layer() -> None:
     shares = {layer.name: layer.shares for layer in result.layers}
     assert shares["step.0.conv"] is None
     assert shares["step.1.conv"] == "step.0.conv"
-    assert shares["step.2"] == "step.0"
+    assert shares["step.2"] is None  # the use's relu: no parameters, nothing to share
     assert shares["last.conv"] == "step.0.conv"
     assert result.totals.params == 584  # 3*3*8*8 + 8, once for four uses
 
@@ -251,3 +253,64 @@ def test_sepconv_shares_both_halves() -> None:
     result = evaluate(parse(text))
     assert result.totals.params == 144
     assert [layer.shares for layer in result.layers] == [None, None, "a_dw", "a"]
+
+
+# A layer without parameters has none to share: 'share' on it, or naming it, is refused
+# where it is written, in both formats; a block use still shares layer by layer.
+PARAMLESS = [
+    "RELU",
+    "MAXPOOL(2)",
+    "AVGPOOL(2)",
+    "FLATTEN",
+    "DROPOUT(0.5)",
+    "IDENTITY",
+    "SIGMOID",
+    "UPSAMPLE(2)",
+    "BN(affine=false)",
+]
+
+
+@given(
+    st.sampled_from([p for p in PARAMLESS if p != "FLATTEN"]),  # the next may need a map
+    st.sampled_from([*PARAMLESS, "CONV(4, 1)"]),
+    st.booleans(),
+)
+def test_share_without_parameters_is_refused(first: str, second: str, yaml: bool) -> None:
+    def named(layer: str, extra: str) -> str:
+        if "(" in layer:
+            return layer[:-1] + ", " + extra + ")"
+        return f"{layer}({extra})"
+
+    text = f"INPUT(8x8x4) -> {named(first, 'name=a')} -> {named(second, 'share=a')}"
+    first_kind = parse(text).layers[0].kind
+    if yaml:  # the same network as YAML
+        text = format_yaml(parse(text))
+        assert "share: a" in text
+    code, out, err = run_cli("summarize", text)
+    assert (code, out) == (2, ""), err
+    assert "no parameters to share" in err and "Traceback" not in err
+    assert ("line 4" if yaml else "<inline>:1:") in err
+    if second.startswith("CONV"):
+        assert f"'share' names 'a', a {first_kind} layer" in err
+    else:
+        assert "'share' on this" in err
+
+
+def test_share_without_parameters_in_yaml_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "input: 8x8x4\nlayers:\n  - conv: {filters: 4, name: a}\n"
+        "  - identity: {name: b}\n  - add: {from: [a, b], share: a}\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("summarize", str(path))
+    assert (code, out) == (2, "")
+    assert "line 5" in err and "'share' on this add layer, which has no parameters" in err
+
+
+@given(st.sampled_from([*PARAMLESS, "CONV(4, 1)", "FC(3)", "BN", "PRELU(4)", "LAYERNORM"]))
+def test_ops_without_parameters_have_none(layer: str) -> None:
+    # a block use that shares passes no 'share' to its layers that hold none
+    spec = parse(f"INPUT(8x8x4) -> {layer}")
+    if holds_no_parameters(spec.layers[0].op):
+        assert evaluate(spec).totals.params == 0

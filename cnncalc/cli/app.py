@@ -1207,7 +1207,7 @@ def verify(
 @app.command(
     name="import",
     epilog="Examples:  cnncalc import tests/fixtures/onnx/resnet.onnx  |  "
-    "cnncalc import tests/fixtures/onnx/dynamic.onnx --input 32x32x3  |  "
+    "cnncalc import tests/fixtures/onnx/dynamic.onnx --input 20x20x3  |  "
     "cnncalc summarize tests/fixtures/keras/mnist_convnet_keras3.json",
 )
 def import_command(

@@ -735,6 +735,16 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         owner = None
         if layer.share is not None:
             at = _At(layer, index, name)
+            if out.params == 0 and not layer.shared_by_use:
+                raise at.fail(
+                    f"'share' on this {layer.kind} layer, which has no parameters to share"
+                )
+            j = position.get(layer.share, index)
+            if j < index - 1 and results[j].params == 0 and not layer.shared_by_use:
+                raise at.fail(
+                    f"'share' names '{layer.share}', a {results[j].kind} layer, which has no "
+                    "parameters to share"
+                )
             _check_share(at, spec, names, wiring, tensors, position)
             owner = owners[name] = owners.get(layer.share, layer.share)
         results.append(  # positional: keywords cost a third more in this loop

@@ -4,16 +4,24 @@ folded as ``repeat``)."""
 
 from __future__ import annotations
 
-import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, SpecError
 from cnncalc.spec import INPUT, NetworkSpec
 
+if TYPE_CHECKING:
+    from cnncalc.options import Options
+    from cnncalc.parsing.common import Expansion
+
 Value = int | float | bool | str | list[Any]
+Place = tuple[str, int | None]
+"""A layer's model node as messages name it, and the input channels its weight reads."""
+Places = dict[int, list[Place]]
+"""The places written on each line of an imported spec: one per copy in a ``repeat``."""
 
 MAX_MODEL_BYTES = 1024 * 1024 * 1024
 """The largest model file read (weights included): 1 GiB."""
@@ -40,6 +48,11 @@ class Item:
     """Names of the items it reads; empty: the item before."""
     note: str | None = None
     """A comment written above the layer."""
+    origin: str = ""
+    """The model's node or layer it came from, as messages name it (``node 'x' (Conv)``)."""
+    reads: int | None = None
+    """The input channels (input features, for fc) its weight is made for: checked when
+    the spec is evaluated (:class:`ImportedOrigin`), never written in the YAML."""
 
     def same_layer(self, other: Item) -> bool:
         """True when both are the same layer but for their names (a repeat candidate)."""
@@ -68,13 +81,87 @@ class Imported:
     unknown: list[Unknown] = field(default_factory=list)
     input_size: str | None = None
     """The input as ``HxWxC``; None when the model's is dynamic and none was given."""
+    places: Places = field(default_factory=dict)
+    """The model's nodes written on each line of ``text`` (see :func:`write_yaml`)."""
 
     def spec(self, input: str | None = None) -> NetworkSpec:
-        """The YAML text parsed into a network (``input`` replaces its input size)."""
+        """The YAML text parsed into a network (``input`` replaces its input size); its
+        errors name the model's nodes, not lines of the text."""
         from cnncalc.options import Options
-        from cnncalc.parsing.yaml_spec import read_yaml
 
-        return read_yaml(self.text, self.source, Options(input=input)).spec
+        return read_imported(self.text, self.source, self.places, Options(input=input)).spec
+
+
+@dataclass(frozen=True)
+class ImportedOrigin:
+    """A layer of an imported model: errors name its node or layer in the model file,
+    not a line of the YAML written from it, which the user never saw."""
+
+    filename: str
+    place: str
+
+    def error(self, message: str) -> SpecError:
+        return SpecError(message, self.describe())
+
+    def describe(self) -> str:
+        return f"{self.filename}: {self.place}"
+
+
+def read_imported(
+    text: str, source: str, places: Mapping[int, Sequence[Place]], options: Options | None = None
+) -> Expansion:
+    """An imported spec's YAML parsed into a network whose errors, when it is read and
+    when it is evaluated, name the model's nodes (``places``, from :func:`write_yaml`);
+    a layer whose weight is made for other input channels is refused when evaluated."""
+    from cnncalc.parsing.yaml_spec import read_yaml
+
+    try:
+        expansion = read_yaml(text, source, options)
+    except SpecError as error:
+        line = re.match(re.escape(source) + r", line (\d+)\b", error.where or "")
+        found = places.get(int(line[1])) if line else None
+        if not found or not found[0][0]:
+            raise
+        where = ImportedOrigin(source, found[0][0]).describe()
+        raise SpecError(error.detail, where, option=error.option) from None
+    return expansion._replace(spec=_placed(expansion.spec, source, places))
+
+
+def _placed(spec: NetworkSpec, source: str, places: Mapping[int, Sequence[Place]]) -> NetworkSpec:
+    """``spec`` with each layer's origin its model node, and the input channels its weight
+    reads (several layers on one line: a repeat's copies, one node's layers, in order)."""
+    from cnncalc.parsing.yaml_doc import YamlOrigin
+
+    lines = [lay.origin.line if isinstance(lay.origin, YamlOrigin) else 0 for lay in spec.layers]
+    counts = Counter(lines)
+    seen: Counter[int] = Counter()
+    layers = []
+    for layer, line in zip(spec.layers, lines, strict=True):
+        found = places.get(line)
+        if found:
+            per = max(1, counts[line] // len(found))
+            origin, reads = found[min(seen[line] // per, len(found) - 1)]
+            seen[line] += 1
+            if origin:
+                layer = layer.placed(ImportedOrigin(source, origin))
+            if reads is not None and layer.in_channels is None:
+                layer = replace(layer, in_channels=reads)
+        layers.append(layer)
+    return replace(spec, layers=tuple(layers))
+
+
+WEIGHTED = ("conv", "conv_transpose", "fc")
+"""Kinds whose weight an importer reads the input channels of (:attr:`Item.reads`)."""
+
+MAX_SHOWN = 80
+"""The longest name from a model quoted whole in a message."""
+
+
+def shown(text: str) -> str:
+    """A name from a model as a message shows it: unprintable characters escaped, and
+    cut when very long."""
+    cut = text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
 
 
 def refuse_unknown(unknown: Sequence[Unknown], source: str, skip_unknown: bool) -> None:
@@ -106,7 +193,32 @@ def _scalar(value: Value) -> str:
         and value.lower() not in {"true", "false", "none"}
     ):
         return value
-    return json.dumps(value)  # a JSON string is a YAML scalar too, quoted and escaped
+    return _quoted(value)
+
+
+_UNSAFE = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+"""What YAML does not take as it is, quoted or in a comment: control characters, line
+breaks (NEL, U+2028/9), surrogates, the byte order mark and non-characters."""
+
+
+_LONE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code < 0xE000:  # a lone surrogate (JSON may hold one) is no character
+        code = 0xFFFD
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar that reads back as the same text."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _UNSAFE.sub(lambda m: _escape(m.group()), body) + '"'
 
 
 def _layer_line(item: Item, with_name: bool) -> str:
@@ -122,7 +234,8 @@ def _layer_line(item: Item, with_name: bool) -> str:
 
 
 def _comment(text: str) -> str:
-    return "# " + " ".join(text.split())  # one line, whatever the graph's names hold
+    """One comment line, whatever the graph's names hold (breaks, control characters)."""
+    return "# " + _UNSAFE.sub(lambda m: _escape(m.group()), " ".join(text.split()))
 
 
 def _referenced(items: Sequence[Item]) -> set[int]:
@@ -171,9 +284,12 @@ def write_yaml(
     header: Sequence[str],
     unknown: Sequence[Unknown] = (),
     fold: bool = True,
+    places: Places | None = None,
 ) -> str:
     """The readable YAML spec of imported layers. ``input_size`` None (a dynamic input)
-    leaves ``input`` out, for ``--input`` to give."""
+    leaves ``input`` out, for ``--input`` to give. ``places`` is filled with the model
+    node of each layer line (one per copy on a line in a ``repeat``)."""
+    places = {} if places is None else places
     lines = [_comment(line) for line in header]
     if unknown:
         lines.append(_comment(f"{len(unknown)} operator(s) counted as zero (--skip-unknown):"))
@@ -195,13 +311,17 @@ def write_yaml(
                 lines.append(f"  {_comment(f'{first} .. {last}')}")
             lines.append(f"  - repeat: {copies}")
             lines.append("    layers:")
-            lines.extend(f"      - {_layer_line(item, False)}" for item in items[i : i + period])
+            for j, item in enumerate(items[i : i + period]):
+                lines.append(f"      - {_layer_line(item, False)}")
+                copied = items[i + j : i + period * copies : period]
+                places[len(lines)] = [(c.origin, c.reads) for c in copied]
             i += period * copies
             continue
         item = items[i]
         if item.note:
             lines.append(f"  {_comment(item.note)}")
         lines.append(f"  - {_layer_line(item, True)}")
+        places[len(lines)] = [(item.origin, item.reads)]
         i += 1
     if not items:
         raise ImportError_("the model has no layers cnncalc can model")
@@ -214,9 +334,9 @@ def unique_names(raw: Sequence[str]) -> list[str]:
     taken: set[str] = set()
     out = []
     for text in raw:
-        base = text or "layer"
-        if base == INPUT:
-            base = "input_layer"
+        base = _LONE.sub("\ufffd", text) or "layer"  # as the YAML reads it back
+        if base == INPUT or base.startswith("@"):  # '@' starts cnncalc's own references
+            base = "input_layer" if base == INPUT else "_" + base
         candidate, n = base, 1
         while candidate in taken:
             n += 1

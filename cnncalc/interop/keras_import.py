@@ -20,14 +20,17 @@ from typing import Any
 
 from cnncalc.errors import LimitError
 from cnncalc.interop.common import (
+    WEIGHTED,
     Imported,
     ImportError_,
     Item,
+    Places,
     Unknown,
     Value,
     check_count,
     input_text,
     refuse_unknown,
+    shown,
     unique_names,
     write_yaml,
 )
@@ -58,6 +61,8 @@ class Layer:
     config: Mapping[str, Any]
     name: str
     inbound: list[str] = field(default_factory=list)
+    built: list[int | None] | None = None
+    """The input shape Keras built it for (``build_config``), when the file says."""
 
 
 Handler = Callable[[Layer, list[Tensor]], tuple[list[Item], Tensor]]
@@ -582,7 +587,13 @@ def _layers(root: Mapping[str, Any], source: str) -> tuple[list[Layer], bool]:
             if isinstance(nodes, list) and len(nodes) > 1:
                 raise ImportError_(f"{source}: layer '{name}' is used {len(nodes)} times")
             inbound = _history(nodes)
-        layers.append(Layer(entry["class_name"], cfg, name, inbound))
+        build = entry.get("build_config")
+        built = (
+            _batch_shape({"batch_shape": build.get("input_shape")})
+            if isinstance(build, dict)
+            else None
+        )
+        layers.append(Layer(entry["class_name"], cfg, name, inbound, built))
     return layers, sequential
 
 
@@ -687,6 +698,14 @@ def import_keras(
         made[0].inputs = refs
         for i, item in enumerate(made):  # a conv's activation= is its own layer after it
             item.name = item.name or (layer.name if i == 0 else f"{layer.name}.{item.kind}")
+            item.origin = f"layer '{shown(layer.name)}' ({shown(layer.cls)})"
+        if (
+            made[0].kind in WEIGHTED
+            and layer.built
+            and layer.built[-1] is not None
+            and layer.config.get("data_format") != "channels_first"
+        ):
+            made[0].reads = layer.built[-1]  # the kernel's input channels
         items.extend(made)
         if made[0].kind == "pad":
             pad = made[0]
@@ -696,6 +715,7 @@ def import_keras(
     _settle_names(items)
     header = [f"Imported from {source} by cnncalc import (Keras {root.get('class_name')} model)"]
     name = root["config"].get("name")
+    places: Places = {}
     return Imported(
         write_yaml(
             items,
@@ -704,10 +724,12 @@ def import_keras(
             header=header,
             unknown=unknown,
             fold=fold,
+            places=places,
         ),
         source,
         unknown,
         size,
+        places,
     )
 
 

@@ -21,11 +21,13 @@ from cnncalc.interop.common import (
     Imported,
     ImportError_,
     Item,
+    Places,
     Unknown,
     Value,
     check_count,
     input_text,
     refuse_unknown,
+    shown,
     unique_names,
     write_yaml,
 )
@@ -328,7 +330,7 @@ def _conv(g: Graph, node: Any) -> Item:
         args["groups"] = groups
     if not g.has_input(node, 2):
         args["bias"] = False
-    return Item("conv", args)
+    return Item("conv", args, reads=w[1] * groups)  # W is (M, C/group, kernel...)
 
 
 def _pool(kind: str) -> Callable[[Graph, Any], Item]:
@@ -363,8 +365,11 @@ def _gemm(g: Graph, node: Any) -> Item:
     w = g.weight(node, 1)
     if len(w) != 2:
         raise Cannot(f"weight dims {w} are not a matrix")
-    units = w[0] if g.attr(node, "transB", 0) else w[1]
-    return Item("fc", {"units": units} if g.has_input(node, 2) else {"units": units, "bias": False})
+    units, features = (w[0], w[1]) if g.attr(node, "transB", 0) else (w[1], w[0])
+    args: dict[str, Value] = (
+        {"units": units} if g.has_input(node, 2) else {"units": units, "bias": False}
+    )
+    return Item("fc", args, reads=features)
 
 
 def _matmul(g: Graph, node: Any) -> Item:
@@ -372,7 +377,7 @@ def _matmul(g: Graph, node: Any) -> Item:
     rank = g.rank(node.input[0])
     if len(w) != 2 or rank not in (2, None):
         raise Cannot("only a 2-D input times a constant matrix is a fully connected layer")
-    item = Item("fc", {"units": w[1], "bias": False})
+    item = Item("fc", {"units": w[1], "bias": False}, reads=w[0])
     g.fc_by_output[node.output[0]] = item  # an Add of a constant vector next is its bias
     return item
 
@@ -633,7 +638,7 @@ def _conv_transpose(g: Graph, node: Any) -> Item:
         args["groups"] = groups
     if not g.has_input(node, 2):
         args["bias"] = False
-    return Item("conv_transpose", args)
+    return Item("conv_transpose", args, reads=w[0])
 
 
 def _transpose_pads(
@@ -1193,7 +1198,9 @@ def import_onnx(
             continue
         sources = [producer[t] for t in data_in]
         outputs = made_here if isinstance(made_here, list) else [made_here]
+        where = _text(node.name or (node.output[0] if node.output else f"node {index}"))
         for out, item in zip(node.output, outputs, strict=False):
+            item.origin = f"node '{shown(where)}' ({shown(_text(node.op_type))})"
             mine = sources if item.kind in ("add", "concat", "multiply") else sources[:1]
             item.inputs = [f"#{r}" if isinstance(r, int) else r for r in mine]
             items.append(item)
@@ -1217,8 +1224,11 @@ def import_onnx(
         ),
     ]
     name = _text(model.graph.name) if model.graph.name not in _GENERIC_NAMES else None
-    text = write_yaml(items, input_size, name=name, header=header, unknown=unknown, fold=fold)
-    return Imported(text, source, unknown, input_size)
+    places: Places = {}
+    text = write_yaml(
+        items, input_size, name=name, header=header, unknown=unknown, fold=fold, places=places
+    )
+    return Imported(text, source, unknown, input_size, places)
 
 
 def _same_shape(g: Graph, tensor: str, like: str) -> None:

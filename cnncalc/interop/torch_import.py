@@ -15,11 +15,13 @@ from cnncalc.interop.common import (
     Imported,
     ImportError_,
     Item,
+    Places,
     Unknown,
     Value,
     check_count,
     input_text,
     refuse_unknown,
+    shown,
     unique_names,
     write_yaml,
 )
@@ -655,6 +657,12 @@ def torch_yaml(
         if item.kind not in ("add", "concat", "multiply"):
             sources = sources[:1]
         item.inputs = [f"#{r}" if isinstance(r, int) else r for r in sources]
+        kind = (
+            type(graph_module.get_submodule(node.target)).__name__
+            if node.op == "call_module"
+            else getattr(node.target, "__name__", str(node.target))
+        )
+        item.origin = f"module '{shown(label)}' ({shown(kind)})"
         items.append(item)
         raw_names.append(label)
         producer[node] = len(items) - 1
@@ -666,8 +674,11 @@ def torch_yaml(
         item.inputs = [] if refs == [names[i - 1] if i else INPUT] else refs
     size = input_text(shape[1:], shape[0])
     header = [f"Imported from the PyTorch module {name} by cnncalc.from_torch (torch.fx)"]
-    text = write_yaml(items, size, name=name, header=header, unknown=unknown, fold=fold)
-    return Imported(text, name, unknown, size)
+    places: Places = {}
+    text = write_yaml(
+        items, size, name=name, header=header, unknown=unknown, fold=fold, places=places
+    )
+    return Imported(text, name, unknown, size, places)
 
 
 def from_torch(

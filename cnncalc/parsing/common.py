@@ -10,7 +10,14 @@ from cnncalc.errors import LimitError
 from cnncalc.kinds import to_channels, to_count
 from cnncalc.options import Options, default_triples
 from cnncalc.record import replace
-from cnncalc.spec import InputSpec, LayerSpec, NetworkSpec, Origin, rename_reference
+from cnncalc.spec import (
+    InputSpec,
+    LayerSpec,
+    NetworkSpec,
+    Origin,
+    holds_no_parameters,
+    rename_reference,
+)
 from cnncalc.symbolic import Poly, substitute
 
 _SPLIT = re.compile("\\s*[x\u00d7,]\\s*")
@@ -36,23 +43,47 @@ def parse_input_text(value: object, origin: Origin) -> InputSpec:
     return InputSpec(tuple(spatial), to_channels(parts[-1], "input channels", 0, origin))
 
 
-def _numbered(name: str, i: int) -> str:
-    """``name`` with ``.i`` after its first part: ``layer1`` becomes ``layer1.2`` and
-    ``layer1.conv1`` (inside a block) ``layer1.2.conv1``, as torchvision numbers the
-    blocks of a stage."""
-    first, dot, rest = name.partition(".")
-    return f"{first}.{i}{dot}{rest}"
+def _roots(named: Iterable[str]) -> dict[str, str]:
+    """Where each name of a repeated part takes its number: after the name written in the
+    repeat, dots and all (``features.conv`` gives ``features.conv.2``), which a block
+    use's layers start with (``stage.a.conv1`` of the use ``stage.a``: ``stage.a.2.conv1``,
+    as torchvision numbers the blocks of a stage), and before the numbers of a repeat
+    inside it (``n.0`` of an inner repeat of ``n``: ``n.2.0``)."""
+    names = list(named)
+    written = {_unnumbered(name) for name in names}
+    roots = {}
+    for name in names:
+        parts = name.split(".")
+        roots[name] = next(
+            ".".join(parts[:k]) for k in range(1, len(parts) + 1) if ".".join(parts[:k]) in written
+        )
+    return roots
 
 
-def _first_free(firsts: set[str], before: Iterable[str]) -> int:
+def _unnumbered(name: str) -> str:
+    """``name`` up to its first number (``stage.a.0.conv1`` gives ``stage.a``)."""
+    parts = name.split(".")
+    for k, part in enumerate(parts[1:], start=1):
+        if part.isdigit():
+            return ".".join(parts[:k])
+    return name
+
+
+def _numbered(name: str, root: str, i: int) -> str:
+    """``name`` with ``.i`` after its ``root``."""
+    return f"{root}.{i}{name[len(root) :]}"
+
+
+def _first_free(roots: set[str], before: Iterable[str]) -> int:
     """The first number after those already taken by earlier layers (``layer1.0``
     written by hand before ``repeat: 2`` of ``layer1``: the copies are 1 and 2)."""
     start = 0
     for name in before:
-        first, _, rest = name.partition(".")
-        number = rest.partition(".")[0]
-        if first in firsts and number.isdigit():
-            start = max(start, int(number) + 1)
+        parts = name.split(".")
+        for k in range(1, len(parts)):
+            if parts[k].isdigit() and ".".join(parts[:k]) in roots:
+                start = max(start, int(parts[k]) + 1)
+                break
     return start
 
 
@@ -68,17 +99,18 @@ def suffix_repeated_names(
         return []
     if not any(layer.name for layer in body):
         return body * times
-    named = {layer.name for layer in body if layer.name}
-    start = _first_free({name.partition(".")[0] for name in named}, before)
+    roots = _roots(layer.name for layer in body if layer.name)
+    start = _first_free(set(roots.values()), before)
+    first = {name: _numbered(name, root, start) for name, root in roots.items()}
     out: list[LayerSpec] = []
     for i in range(start, start + times):
-        rename = {name: _numbered(name, i) for name in named}
+        rename = {name: _numbered(name, root, i) for name, root in roots.items()}
         out.extend(
             replace(
                 layer,
                 name=rename.get(layer.name) if layer.name else None,
                 inputs=tuple(rename.get(ref, ref) for ref in layer.inputs),
-                share=_repeated_share(layer, rename, start, i),
+                share=_repeated_share(layer, rename, first.get(layer.share or ""), i == start),
                 op=rename_reference(layer.op, rename),
             )
             for layer in body
@@ -94,15 +126,17 @@ def _owner(layer: LayerSpec) -> LayerSpec:
     return replace(layer, share=None)
 
 
-def _repeated_share(layer: LayerSpec, rename: dict[str, str], start: int, i: int) -> str | None:
-    """A repeated layer's ``share``: its own name means its first copy (each repeat
+def _repeated_share(
+    layer: LayerSpec, rename: dict[str, str], first: str | None, is_first: bool
+) -> str | None:
+    """A repeated layer's ``share``: its own name means its ``first`` copy (each repeat
     shares with the first, which owns the parameters); another layer of the repeated
     part is that layer in the same copy, as ``from``; any other name stays."""
     share = layer.share
     if share is None or share not in rename:
         return share
     if share == layer.name:
-        return None if i == start else _numbered(share, start)
+        return None if is_first else first
     return rename[share]
 
 
@@ -226,7 +260,9 @@ def name_block(
             else:
                 refs.append(f"{prefix}.{ref}" if ref in own else ref)
         owner = layer.share
-        if share is not None:
+        if share is not None and holds_no_parameters(layer.op):
+            owner = None  # a layer without parameters has none to share
+        elif share is not None:
             owner = share + name[len(prefix) :] if i < len(layers) - 1 else share
         elif owner in own:
             owner = f"{prefix}.{owner}"
@@ -234,7 +270,10 @@ def name_block(
         if len(block_input) == 1:
             renamed["input"] = block_input[0]
         op = rename_reference(layer.op, renamed)
-        out.append(replace(layer, name=name, inputs=tuple(refs), share=owner, op=op))
+        by_use = share is not None or layer.shared_by_use
+        out.append(
+            replace(layer, name=name, inputs=tuple(refs), share=owner, op=op, shared_by_use=by_use)
+        )
     if out:
         out[-1] = replace(out[-1], name=prefix)
     return out
@@ -259,9 +298,9 @@ def check_use_share(
     if target == own:  # in a repeat: each copy shares with the first
         return
     other = uses.get((scope, target))
-    first, _, number = target.partition(".")
-    if other is None and number.isdigit():  # a copy made by a repeat: layer1.2
-        other = uses.get((scope, first))
+    written, _, number = target.rpartition(".")
+    if other is None and number.isdigit():  # a copy made by a repeat: layer1.2, stage.a.2
+        other = uses.get((scope, written))
     if other is not None and other != block:
         raise origin.error(
             f"'share' names '{target}', a use of block '{other}'; a use of block '{block}' "

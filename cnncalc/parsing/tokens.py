@@ -10,19 +10,26 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from cnncalc.errors import GrammarError, GrammarSyntaxError, LimitError
+from cnncalc.kinds import CHOICE_WORDS
 from cnncalc.record import field, record
 
 MAX_NESTING = 100
 MAX_DIGITS = 1000  # a longer literal is no size anyone means (and int() refuses 4,300)
 
 _IGNORED = r"(?:[ \t\r\n]+|#[^\n]*)*"  # whitespace and comments before each token
+_HYPHENATED = "|".join(
+    re.escape(word) for word in sorted(CHOICE_WORDS, key=len, reverse=True) if "-" in word
+)
+"""Words of the kinds' choices with a hyphen (``nearest-exact``, PyTorch's spelling): one
+word, unquoted, where ``N-1`` elsewhere is a subtraction and ``->`` an arrow."""
+_WORD = rf"(?i:{_HYPHENATED})(?!\w|-(?!>))|" if _HYPHENATED else ""
 TOKEN_RULES: tuple[tuple[str, str], ...] = (  # the commonest first; DIMS before NUMBER
     ("ARROW", r"->|\u2192"),  # before MINUS
     ("LPAREN", r"\("),
     ("RPAREN", r"\)"),
     ("COMMA", r","),
     ("EQUALS", r"="),
-    ("IDENT", r"[A-Za-z_][A-Za-z0-9_]*"),
+    ("IDENT", _WORD + r"[A-Za-z_][A-Za-z0-9_]*"),
     ("LBRACKET", r"\["),
     ("RBRACKET", r"\]"),
     ("LBRACE", r"\{"),

@@ -24,6 +24,9 @@ def kinds_text(kinds: Sequence[Kind]) -> str:
                 if field.default is None
                 else f"default {str(field.default).lower()}"
             )
+            choices = field.convert.__doc__ or ""
+            if choices.startswith("One of "):  # the words a choice takes, as written
+                default += "; one of " + choices.removeprefix("One of ").rstrip(".")
             also = f" (also {', '.join(field.aliases)})" if field.aliases else ""
             lines.append(f"    {field.name}{also}: {default}")
         lines.append(f"    MACs: {kind.macs}")
