@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -46,6 +50,28 @@ def summarize(spec: str) -> NetworkResult:
     if spec.endswith((".yaml", ".cnn")):
         spec = str(SPECS / spec)
     return evaluate(parse_source(spec_source(spec)))
+
+
+HANG_SECONDS = 120
+
+
+@contextmanager
+def hang_guard(seconds: int = HANG_SECONDS) -> Iterator[None]:
+    """Fail the test when the block has not ended after ``seconds``: a guard against the
+    hang a hostile input would cause (unbounded work on these inputs takes hours), not a
+    measure of speed. The limit is far above what a loaded CI machine needs, so it never
+    trips on slowness; speed is measured in bench/, never asserted in tests."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        pytest.fail(f"did not end within {seconds} s: unbounded work?")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ formulas; tests/test_torch_fixtures.py checks the same kinds against PyTorch its
 from __future__ import annotations
 
 import json
-import time
 from fractions import Fraction
 
 import pytest
@@ -19,6 +18,7 @@ from cnncalc.parsing.expand import parse_grammar
 from cnncalc.parsing.yaml_spec import parse_yaml
 from cnncalc.results import NetworkResult
 from tests.clirun import run_cli
+from tests.conftest import hang_guard
 from tests.strategies import DECODER_CHAINS
 
 
@@ -223,17 +223,16 @@ def test_bad_yaml_points_at_the_line() -> None:
 
 
 def test_huge_values_end_quickly() -> None:
-    start = time.perf_counter()
-    for text in (
-        f"INPUT(8x8x3) -> DECONV(4, {10**90}, s={10**90})",
-        "INPUT(8x8x3) -> UPSAMPLE(1e300) -> UPSAMPLE(1e300) -> CONV(2, 3)",
-        "INPUT(8x8x3) -> UPSAMPLE(1e-300)",
-        f"INPUT(8x8x3) -> PAD({10**90}) -> CROP({10**90})",
-        "INPUT(8x8x3) -> UPSAMPLE(1e999)",
-    ):
-        code, _, err = run_cli("summarize", text, "-f", "json")
-        assert code in (0, 2), err
-    assert time.perf_counter() - start < 10
+    with hang_guard():
+        for text in (
+            f"INPUT(8x8x3) -> DECONV(4, {10**90}, s={10**90})",
+            "INPUT(8x8x3) -> UPSAMPLE(1e300) -> UPSAMPLE(1e300) -> CONV(2, 3)",
+            "INPUT(8x8x3) -> UPSAMPLE(1e-300)",
+            f"INPUT(8x8x3) -> PAD({10**90}) -> CROP({10**90})",
+            "INPUT(8x8x3) -> UPSAMPLE(1e999)",
+        ):
+            code, _, err = run_cli("summarize", text, "-f", "json")
+            assert code in (0, 2), err
 
 
 # Every decoder kind through every output and through explain.
@@ -450,10 +449,9 @@ def test_a_block_matching_its_own_input_each_time() -> None:
     ],
 )
 def test_growth_by_scaling_is_bounded(text: str, message: str) -> None:
-    start = time.perf_counter()
-    code, _, err = run_cli("summarize", text)
-    assert (code, message in err) == (2, True), err
-    assert time.perf_counter() - start < 20
+    with hang_guard():
+        code, _, err = run_cli("summarize", text)
+        assert (code, message in err) == (2, True), err
 
 
 @given(

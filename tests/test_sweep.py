@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import operator
-import time
 from fractions import Fraction
 
 import pytest
@@ -18,7 +17,7 @@ from cnncalc.errors import CnnCalcError, GrammarSyntaxError, LimitError
 from cnncalc.parsing.where import holds, parse_where
 from cnncalc.sweeps import MAX_COMBINATIONS, parse_values
 from tests.clirun import run_cli
-from tests.conftest import SPECS
+from tests.conftest import SPECS, hang_guard
 from tests.strategies import SPEC_TEXTS
 
 PATTERN = str(SPECS / "lecture-pattern.yaml")
@@ -155,10 +154,8 @@ def test_where_precedence_and_words() -> None:
     ],
 )
 def test_where_errors_point_at_the_place(text: str, message: str) -> None:
-    started = time.perf_counter()
-    with pytest.raises(GrammarSyntaxError, match=message) as info:
+    with hang_guard(), pytest.raises(GrammarSyntaxError, match=message) as info:
         parse_where(text, ["params", "macs"])
-    assert time.perf_counter() - started < 1
     assert info.value.option == "where" and "^" in str(info.value)
 
 
@@ -174,21 +171,20 @@ def test_values_lists_and_ranges() -> None:
         parse_values("N", "4..1")
     with pytest.raises(CnnCalcError, match="not a whole number or a range"):
         parse_values("N", "1...3")
-    started = time.perf_counter()
-    with pytest.raises(LimitError, match="10,000 combinations"):
-        parse_values("N", "1..10" + "0" * 90)
-    with pytest.raises(CnnCalcError, match="digits"):
-        parse_values("N", "1..1" + "0" * 200)
-    assert time.perf_counter() - started < 1
+    with hang_guard():
+        with pytest.raises(LimitError, match="10,000 combinations"):
+            parse_values("N", "1..10" + "0" * 90)
+        with pytest.raises(CnnCalcError, match="digits"):
+            parse_values("N", "1..1" + "0" * 200)
 
 
 def test_combinations_are_capped_before_any_is_evaluated() -> None:
-    started = time.perf_counter()
-    code, _, err = run_cli(
-        "sweep", PATTERN, "--set", "N=1..100", "--set", "M=1..100", "--set", "K=1..2"
-    )
-    assert code == 2 and "20,000 combinations; at most 10,000" in err
-    assert "Traceback" not in err and time.perf_counter() - started < 5
+    with hang_guard():
+        code, _, err = run_cli(
+            "sweep", PATTERN, "--set", "N=1..100", "--set", "M=1..100", "--set", "K=1..2"
+        )
+        assert code == 2 and "20,000 combinations; at most 10,000" in err
+        assert "Traceback" not in err
     assert MAX_COMBINATIONS == 10_000
 
 

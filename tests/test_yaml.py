@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 
 import pytest
 from hypothesis import given
@@ -14,7 +13,7 @@ from cnncalc import CnnCalcError, Options, evaluate
 from cnncalc.errors import LimitError
 from cnncalc.parsing.yaml_spec import parse_yaml
 from cnncalc.spec import Conv, Padding
-from tests.conftest import load_spec
+from tests.conftest import hang_guard, load_spec
 from tests.strategies import YAML_LOOKALIKES, YAML_TAGS
 
 
@@ -173,10 +172,8 @@ def test_alias_bomb_is_refused_quickly() -> None:
         bomb += f"  {current}: &{current} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
     bomb += "layers: [relu]\n"
     assert len(bomb) < 400
-    started = time.perf_counter()
-    with pytest.raises(LimitError) as info:
+    with hang_guard(), pytest.raises(LimitError) as info:
         parse_yaml(bomb, "bomb.yaml")
-    assert time.perf_counter() - started < 2
     assert str(info.value) == (
         "bomb.yaml: the document expands to more than 5,000,000 values "
         "(aliases repeated too often?)"
@@ -331,10 +328,8 @@ def test_block_chain_count_is_refused_quickly() -> None:
     blocks = "blocks:\n  b0:\n    layers: [relu]\n"
     for k in range(1, 41):
         blocks += f"  b{k}:\n    layers: [b{k - 1}, b{k - 1}]\n"
-    start = time.perf_counter()
-    with pytest.raises(LimitError, match="more than the limit of 1,000,000"):
+    with hang_guard(), pytest.raises(LimitError, match="more than the limit of 1,000,000"):
         parse_yaml(f"input: 8x8x1\n{blocks}layers: [b40]\n")
-    assert time.perf_counter() - start < 1.0
     small = parse_yaml(f"input: 8x8x1\n{blocks}layers: [b10]\n")
     assert len(small.layers) == 2**10
 
