@@ -72,7 +72,7 @@ def training_terms(report: MemoryReport) -> list[tuple[str, int, str]]:
 
 
 def _amount(value: int) -> str:
-    return f"{human_bytes(value)} ({value:,} B)"
+    return f"{human_bytes(value)} ({value:,} B)" if value >= 1024 else f"{value} B"
 
 
 def _grid(rows: list[tuple[str, int, str]]) -> list[str]:
