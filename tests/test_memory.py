@@ -18,6 +18,7 @@ from cnncalc.engine.memory import (
     parse_budget,
     tensor_bytes,
     training_memory,
+    whole_count,
 )
 from tests.clirun import run_cli
 from tests.conftest import SPECS
@@ -122,7 +123,7 @@ def test_chain_peak_is_the_largest_adjacent_input_output_pair(text: str) -> None
     except cnncalc.CnnCalcError:
         assume(False)  # more pools than the 32x32 input takes
         return
-    sizes = [result.input.numel, *(layer.output.numel for layer in result.layers)]
+    sizes = [whole_count(n) for n in (result.input.numel, *(r.output.numel for r in result.layers))]
     pairs = [a + b for a, b in itertools.pairwise(sizes)]
     found = inference_peak(result)
     # in a chain only a layer's input and output are alive while it runs
@@ -287,7 +288,7 @@ def test_largest_batch_is_the_last_that_fits(text: str, budget: int, dtype: str)
 
     def needs(batch: int) -> tuple[int, int]:
         report = memory_report(result, batch=batch, dtype=dtype)
-        return report.inference.total, int(report.training.total)
+        return report.inference.total, whole_count(report.training.total)
 
     for largest, which in ((fit.inference_batch, 0), (fit.training_batch, 1)):
         assert largest == 0 or needs(largest)[which] <= budget
@@ -370,7 +371,7 @@ def test_parameter_tensors_add_up_to_the_total(spec: Path) -> None:
     result = cnncalc.evaluate(cnncalc.load(spec))
     if not isinstance(result.totals.params, int):
         return
-    assert sum(parameter_tensors(result)) == result.totals.params  # type: ignore[arg-type]
+    assert sum(whole_count(n) for n in parameter_tensors(result)) == result.totals.params
 
 
 MEMORY_OPTIONS = st.lists(
