@@ -246,9 +246,9 @@ def test_int4_rounds_up_per_tensor() -> None:
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 def test_mixed_precision_adam_is_16_bytes_per_parameter(dtype: str) -> None:
-    # docs/published-figures.md: ZeRO. 2 + 2 (fp16 weights and gradients) + 12 (fp32
-    # master weights, momentum and variance) = 16 bytes per parameter; torchvision's
-    # ResNet-50 has 25,557,032 parameters.
+    # docs/published-figures.md: ZeRO, torchvision
+    # 2 + 2 (fp16 weights and gradients) + 12 (fp32 master weights, momentum and
+    # variance) = 16 bytes per parameter; ResNet-50 has 25,557,032 parameters.
     result = cnncalc.evaluate(cnncalc.load(SPECS / "resnet50.yaml"))
     t = memory_report(result, optimizer="adam", dtype=dtype, master_dtype="float32").training
     assert t.weights + t.gradients + t.optimizer + t.master == 16 * 25_557_032

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
 
+from cnncalc.engine.dtypes import dtype_bits
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import LayerResult, NetworkResult
 from cnncalc.symbolic import Count, total
@@ -156,20 +157,6 @@ class TrainingMemory(NamedTuple):
     def total(self) -> Count:
         """The sum of every term."""
         return self.weights + self.gradients + self.optimizer + self.master + self.saved_activations
-
-
-def dtype_bits(dtype: str, option: str = "dtype") -> int:
-    """Bits per value of a dtype name: the types of ``DTYPE_BYTES``, and int4 (4 bits)."""
-    from cnncalc.engine.evaluate import DTYPE_BYTES  # evaluate imports this module
-
-    known = {**{name: 8 * size for name, size in DTYPE_BYTES.items()}, "int4": 4}
-    bits = known.get(dtype.lower())
-    if bits is None:
-        raise CnnCalcError(
-            f"unknown dtype '{dtype}'{did_you_mean(dtype, known)}; known: {', '.join(known)}",
-            option=option,
-        )
-    return bits
 
 
 def tensor_bytes(values: Count, bits: int) -> Count:
