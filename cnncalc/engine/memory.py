@@ -16,9 +16,10 @@ from typing import NamedTuple
 from cnncalc.engine.dtypes import dtype_bits
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import LayerResult, NetworkResult
+from cnncalc.speed import collector_paused
 from cnncalc.symbolic import Count, total
 
-ALIASES = ("identity", "flatten", "dropout")
+ALIASES = frozenset({"identity", "flatten", "dropout"})
 """Kinds whose output is their input's storage in PyTorch at inference (``nn.Identity``
 returns its input, ``nn.Flatten`` a view, ``nn.Dropout`` in eval mode its input)."""
 
@@ -44,14 +45,10 @@ class Peak(NamedTuple):
     elements (empty when ``elements`` is None)."""
 
 
-class Buffer(NamedTuple):
-    """A tensor's storage in one forward pass: the layer that made it (or ``input``), its
-    elements, and the first and last layer (0-based among the layers run) it is alive in."""
-
-    name: str
-    elements: Count
-    first: int
-    last: int
+Buffer = tuple[str, Count, int, int]
+"""A tensor's storage in one forward pass: the layer that made it (or ``input``), its
+elements, and the first and last layer (0-based among the layers run) it is alive in.
+(A plain tuple: a long network makes one per layer.)"""
 
 
 def _schedule(result: NetworkResult, in_place: bool) -> tuple[list[LayerResult], list[Buffer]]:
@@ -72,56 +69,60 @@ def _schedule(result: NetworkResult, in_place: bool) -> tuple[list[LayerResult],
     if layers:
         last_reader[layers[-1].name] = len(layers)  # the network's output is kept
     buffer_of: dict[str, str] = {"input": "input"}  # tensor -> the buffer it lives in
-    sizes: dict[str, Count] = {"input": result.input.numel}
-    created: dict[str, int] = {"input": 0}
-    ends: dict[str, int] = {"input": last_reader.get("input", 0)}
+    made: dict[str, tuple[Count, int]] = {"input": (result.input.numel, 0)}  # elements, first
+    ends: dict[str, int] = {"input": last_reader.get("input", 0)}  # buffer -> last layer
+    sharing = ALIASES | IN_PLACE if in_place else ALIASES
     for i, layer in enumerate(layers):
-        reads = [buffer_of[n] for n in layer.inputs if n in buffer_of]
-        shares = bool(reads) and (
-            layer.kind in ALIASES
-            or (
-                in_place
-                and layer.kind in IN_PLACE
-                and len(reads) == 1
-                and ends[reads[0]] == i  # nobody reads the input after this layer
-                and reads[0] != "input"  # the caller's input is not written over
+        name = layer.name
+        shares = False
+        if layer.kind in sharing:
+            reads = [buffer_of[n] for n in layer.inputs if n in buffer_of]
+            shares = bool(reads) and (
+                layer.kind in ALIASES
+                or (
+                    len(reads) == 1
+                    and ends[reads[0]] == i  # nobody reads the input after this layer
+                    and reads[0] != "input"  # the caller's input is not written over
+                )
             )
-        )
-        buffer = reads[0] if shares else layer.name
-        if not shares:
-            sizes[buffer], created[buffer], ends[buffer] = layer.output.numel, i, i
-        buffer_of[layer.name] = buffer
-        ends[buffer] = max(ends[buffer], last_reader.get(layer.name, i))
-    buffers = [Buffer(name, sizes[name], created[name], ends[name]) for name in sizes]
+        if shares:
+            buffer_of[name] = reads[0]
+            ends[reads[0]] = max(ends[reads[0]], last_reader.get(name, i))
+        else:
+            buffer_of[name] = name
+            made[name] = (layer.output.numel, i)
+            ends[name] = last_reader.get(name, i)
+    buffers = [(name, n, first, ends[name]) for name, (n, first) in made.items()]
     return layers, buffers
 
 
 def _live(buffers: list[Buffer], count: int, size: Callable[[Count], Count]) -> list[Count]:
     """The total ``size`` of the buffers alive during each of ``count`` layers."""
-    change: list[list[Count]] = [[] for _ in range(count + 2)]
-    for buffer in buffers:
-        amount = size(buffer.elements)
-        change[buffer.first].append(amount)
-        change[buffer.last + 1].append(-amount)
+    change: list[Count] = [0] * (count + 2)
+    for _, elements, first, last in buffers:
+        amount = size(elements)
+        change[first] += amount
+        change[last + 1] -= amount
     live: list[Count] = []
     running: Count = 0
     for i in range(count):
-        running = running + total(change[i])
+        running = running + change[i]
         live.append(running)
     return live
 
 
 def _alive(buffers: list[Buffer], i: int) -> tuple[tuple[str, Count], ...]:
-    return tuple((b.name, b.elements) for b in buffers if b.first <= i <= b.last)
+    return tuple((name, n) for name, n, first, last in buffers if first <= i <= last)
 
 
 def inference_peak(result: NetworkResult, in_place: bool = False) -> Peak:
     """The largest number of elements alive at once during one forward pass (the rules
     of lifetime: :func:`_schedule`)."""
-    layers, buffers = _schedule(result, in_place)
+    with collector_paused():  # many small objects, no cycles (cnncalc.speed)
+        layers, buffers = _schedule(result, in_place)
+        live = _live(buffers, len(layers), lambda n: n) if layers else []
     if not layers:
         return Peak(result.input.numel, None, (), (("input", result.input.numel),))
-    live = _live(buffers, len(layers), lambda n: n)
     if not all(isinstance(value, int) for value in live):
         return Peak(None, None, tuple(live))
     best = max(range(len(live)), key=lambda i: (live[i], -i))
@@ -357,7 +358,7 @@ def memory_report(
     params = [whole_count(n) for n in parameter_tensors(result)]
     saved = [whole_count(n) for n in saved_tensors(result)]
     layers, buffers = _schedule(result, in_place)
-    sizes = [whole_count(b.elements) for b in buffers]
+    sizes = [whole_count(n) for _, n, _, _ in buffers]
     weights = sum(_packed(n, bits) for n in params)
 
     def live_at(samples: int) -> list[int]:

@@ -150,6 +150,8 @@ def _live_json(live: Count | None, dtype_bytes: int) -> str:
     """A layer's ``live_elements`` and ``live_bytes``: the elements (and bytes) alive
     while it runs (:func:`cnncalc.engine.memory.layer_live`); null for a layer run only
     in training and for the rows of ``--depth``."""
+    if type(live) is int:  # the common case, and the fast one
+        return f'"live_elements": {live}, "live_bytes": {live * dtype_bytes}'
     return f"{_num('live_elements', live)}, {_num('live_bytes', _times(live, dtype_bytes))}"
 
 
