@@ -1386,6 +1386,7 @@ def memory_command(
         str,
         typer.Option(
             "--dtype",
+            metavar="DTYPE",
             help="Type of weights, gradients and activations: float32, float16, bfloat16, "
             "float64, int8 or int4 (half a byte per value, rounded up per tensor).",
         ),

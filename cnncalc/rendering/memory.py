@@ -86,7 +86,9 @@ def _grid(rows: list[tuple[str, int, str]]) -> list[str]:
 
 def _layer_name(result: NetworkResult, index: int | None) -> str:
     layer = next((layer for layer in result.layers if layer.index == index), None)
-    return "the input alone" if layer is None else f"layer {index} ({visible(shorten(layer.name))})"
+    if layer is None:
+        return "with no layer to run (the input alone)"
+    return f"during layer {index} ({visible(shorten(layer.name))})"
 
 
 def _fit_text(needed: int, budget: int, largest: int, batch: int) -> str:
@@ -119,7 +121,7 @@ def memory_text(result: NetworkResult, report: MemoryReport) -> str:
             (
                 "activations at the peak",
                 inf.peak,
-                f"during {_layer_name(result, inf.peak_layer)}: {alive}",
+                f"{_layer_name(result, inf.peak_layer)}: {alive}",
             ),
             ("total", inf.total, "weights + the peak"),
             (
