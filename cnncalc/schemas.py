@@ -13,7 +13,7 @@ from typing import Any
 from cnncalc.rendering.data import SCHEMA_VERSION
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-NAMES = ("summarize", "compare", "check", "sweep", "work")
+NAMES = ("summarize", "compare", "check", "sweep", "work", "memory")
 """``work`` is the JSON of the homework commands: conv, local, pool, fc and explain."""
 
 _COUNT = {"type": ["integer", "null"]}
@@ -82,7 +82,14 @@ def _totals() -> dict[str, Any]:
 
 def _layer() -> dict[str, Any]:
     counts, exprs = _counts(
-        "params", "params_nonshared", "params_fc", "macs", "activations", "buffers"
+        "params",
+        "params_nonshared",
+        "params_fc",
+        "macs",
+        "activations",
+        "buffers",
+        "live_elements",
+        "live_bytes",
     )
     return _object(
         {
@@ -247,6 +254,67 @@ def _work() -> dict[str, Any]:
     )
 
 
+def _memory() -> dict[str, Any]:
+    nullable_int = {"type": ["integer", "null"]}
+    nullable_text = {"type": ["string", "null"]}
+    alive = _object({"name": {"type": "string"}, "bytes": _INT})
+    inference = _object(
+        {
+            "weights_bytes": _INT,
+            "peak_bytes": _INT,
+            "peak_layer": nullable_int,
+            "peak_name": nullable_text,
+            "alive": {"type": "array", "items": alive},
+            "total_bytes": _INT,
+            "all_outputs_bytes": _INT,
+        }
+    )
+    term = _object(
+        {
+            "term": {
+                "enum": [
+                    "parameters",
+                    "gradients",
+                    "optimizer state",
+                    "master weights",
+                    "saved activations",
+                ]
+            },
+            "bytes": _INT,
+            "assumption": {"type": "string"},
+        }
+    )
+    training = _object({"terms": {"type": "array", "items": term}, "total_bytes": _INT})
+    budget = _object(
+        {
+            "bytes": _INT,
+            "inference_fits": {"type": "boolean"},
+            "inference_max_batch": _INT,
+            "training_fits": {"type": "boolean"},
+            "training_max_batch": _INT,
+        }
+    )
+    return _object(
+        {
+            "schema_version": _VERSION,
+            "name": nullable_text,
+            "input": _shape(),
+            "dtype": {"type": "string"},
+            "master_dtype": nullable_text,
+            "bits": _INT,
+            "master_bits": nullable_int,
+            "batch": _INT,
+            "optimizer": {"enum": ["sgd", "momentum", "adam"]},
+            "in_place": {"type": "boolean"},
+            "params": _INT,
+            "inference": inference,
+            "training": training,
+            "budget": {"oneOf": [{"type": "null"}, budget]},
+            "rounding": nullable_text,
+        }
+    )
+
+
 def schema(name: str) -> dict[str, Any]:
     """The JSON Schema of a command's JSON output (one of :data:`NAMES`)."""
     from cnncalc.errors import CnnCalcError, did_you_mean
@@ -257,6 +325,7 @@ def schema(name: str) -> dict[str, Any]:
         "check": _check,
         "sweep": _sweep,
         "work": _work,
+        "memory": _memory,
     }
     if name not in makers:
         raise CnnCalcError(

@@ -663,3 +663,18 @@ SOLVER_DECODER_SPECS = st.builds(
     st.lists(SOLVER_DECODER_PIECES, min_size=1, max_size=4, unique=True),
 )
 """Grammar text of decoder networks on a 1D input of 4 channels, for the solver."""
+
+
+# Memory: plain chains (every layer reads the one before and makes a tensor of its own).
+
+PLAIN_CHAINS = st.lists(
+    st.one_of(
+        st.integers(1, 6).map(lambda c: f"CONV({c}, 3, p=1)"),
+        st.integers(1, 6).map(lambda c: f"CONV({c}, 1)"),
+        st.sampled_from(["MAXPOOL(2)", "AVGPOOL(2)", "RELU", "BN", "SIGMOID", "RELU6"]),
+    ),
+    min_size=1,
+    max_size=8,
+).map(lambda layers: " -> ".join(["INPUT(32x32x3)", *layers, "FC(7)"]))
+"""Grammar text of a chain with no view or alias (flatten, identity, dropout): each
+layer's output is a new tensor."""

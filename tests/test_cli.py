@@ -39,6 +39,7 @@ def test_version() -> None:
         "compare",
         "solve",
         "check",
+        "memory",
     ],
 )
 def test_help_has_examples(command: str) -> None:
@@ -80,6 +81,8 @@ def test_summarize_json_schema_and_numbers() -> None:
         "shares",
         "frozen",
         "buffers",
+        "live_elements",
+        "live_bytes",
     }
     assert set(layer["receptive_field"]) == {"size", "jump", "start", "padding"}
     assert layer["output"] == {"channels": 64, "size": [224, 224]}

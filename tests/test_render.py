@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from cnncalc import evaluate
+from cnncalc.engine.memory import inference_peak
 from cnncalc.rendering.data import render_json
 from cnncalc.rendering.plain import plain_lines
 from cnncalc.results import LayerResult, NetworkResult, json_number
@@ -32,8 +33,9 @@ def shape(value: Any) -> dict[str, Any]:
     return {**counted("channels", value.channels), "size": list(value.size)}
 
 
-def layer_dict(layer: LayerResult) -> dict[str, Any]:
-    """One layer as JSON-ready data; integers stay exact."""
+def layer_dict(layer: LayerResult, live: object, dtype_bytes: int) -> dict[str, Any]:
+    """One layer as JSON-ready data; integers stay exact. ``live``: the elements alive
+    while it runs (None for a layer run only in training)."""
     rf = layer.receptive_field
     return {
         "index": layer.index,
@@ -57,7 +59,15 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
         "shares": layer.shares,
         "frozen": layer.frozen,
         **counted("buffers", layer.buffers),
+        **counted("live_elements", live),
+        **counted("live_bytes", None if live is None else live * dtype_bytes),  # type: ignore[operator]
     }
+
+
+def _live(result: NetworkResult) -> list[object]:
+    """Peak.live spread over the rows: None for the layers run only in training."""
+    live = iter(inference_peak(result).live)
+    return [None if layer.training_only else next(live) for layer in result.layers]
 
 
 def result_dict(result: NetworkResult) -> dict[str, Any]:
@@ -71,7 +81,10 @@ def result_dict(result: NetworkResult) -> dict[str, Any]:
         "input": shape(result.input),
         "dtype": result.dtype,
         "batch": result.batch,
-        "layers": [layer_dict(layer) for layer in result.layers],
+        "layers": [
+            layer_dict(layer, live, result.dtype_bytes)
+            for layer, live in zip(result.layers, _live(result), strict=True)
+        ],
         "totals": {
             **counted("params", t.params),
             **counted("trainable_params", t.trainable_params),

@@ -102,7 +102,7 @@ def test_every_schema_is_published() -> None:
     code, out, _ = run_cli("schema")
     assert code == 0
     schemas = json.loads(out)
-    assert sorted(schemas) == ["check", "compare", "summarize", "sweep", "work"]
+    assert sorted(schemas) == ["check", "compare", "memory", "summarize", "sweep", "work"]
     for schema in schemas.values():
         Draft202012Validator.check_schema(schema)
     code, _, err = run_cli("schema", "sumarize")

@@ -1399,7 +1399,7 @@ def schema_command(
     name: Annotated[
         str | None,
         typer.Argument(
-            metavar="[summarize|compare|check|sweep|work]",
+            metavar="[summarize|compare|check|sweep|work|memory]",
             show_default=False,
             help="The command whose JSON output to describe (work: conv, local, pool, fc "
             "and explain); all of them when left out.",
@@ -1415,3 +1415,96 @@ def schema_command(
 
         data = schema(name) if name is not None else {n: schema(n) for n in NAMES}
         emit(json.dumps(data, indent=2) + "\n")
+
+
+class MemoryFormat(StrEnum):
+    """Output formats of memory."""
+
+    table = "table"
+    json = "json"
+
+
+@app.command(
+    name="memory",
+    epilog="Examples:  cnncalc memory specs/resnet50.yaml --budget 8GiB  |  "
+    "cnncalc memory specs/resnet50.yaml --optimizer adam --batch 32 --dtype float16 "
+    "--master-dtype float32  |  cnncalc memory specs/alexnet.yaml --dtype int4 -f json",
+)
+def memory_command(
+    spec: SpecArg,
+    batch: Annotated[
+        int, typer.Option("--batch", metavar="N", help="Samples per step (inference and training).")
+    ] = 1,
+    optimizer: Annotated[
+        str,
+        typer.Option(
+            "--optimizer",
+            metavar="NAME",
+            help="sgd (no state), momentum (1 value per parameter) or adam (2).",
+        ),
+    ] = "sgd",
+    dtype: Annotated[
+        str,
+        typer.Option(
+            "--dtype",
+            metavar="DTYPE",
+            help="Type of weights, gradients and activations: float32, float16, bfloat16, "
+            "float64, int8 or int4 (half a byte per value, rounded up per tensor).",
+        ),
+    ] = "float32",
+    master_dtype: Annotated[
+        str | None,
+        typer.Option(
+            "--master-dtype",
+            metavar="DTYPE",
+            help="Mixed precision: a master copy of the weights and the optimizer state in "
+            "this wider type (--dtype float16 --master-dtype float32).",
+            show_default=False,
+        ),
+    ] = None,
+    in_place: Annotated[
+        bool,
+        typer.Option(
+            "--in-place", help="Activations write over their input (PyTorch's inplace=True)."
+        ),
+    ] = False,
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget",
+            metavar="SIZE",
+            help="Memory available (8GiB, 16GB, 512MiB or bytes): does it fit, and the "
+            "largest batch that does.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        MemoryFormat, typer.Option("--format", "-f", help="table (text) or json.")
+    ] = MemoryFormat.table,
+    sets: SetOpt = [],  # noqa: B006
+    defaults: DefaultOpt = [],  # noqa: B006
+    optional: OptionalOpt = True,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
+    input_size: InputOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Will it fit? Inference memory (the peak of tensors alive at once, where, and what
+    is alive there) and training memory (parameters, gradients, optimizer state, master
+    weights and saved activations, each with its assumption), for a batch, a dtype and
+    an optional budget."""
+    with _reporting():
+        from cnncalc.api import evaluate
+        from cnncalc.engine.memory import memory_report, parse_budget
+        from cnncalc.loader import parse_source
+        from cnncalc.rendering.memory import memory_json, memory_text
+
+        budget_bytes = None if budget is None else parse_budget(budget)
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        result = evaluate(parse_source(spec_source(spec), options))
+        report = memory_report(
+            result, batch, optimizer, dtype, master_dtype, in_place, budget_bytes
+        )
+        if fmt is MemoryFormat.json:
+            emit(memory_json(result, report), output)
+        else:
+            emit(memory_text(result, report), output)

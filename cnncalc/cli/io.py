@@ -56,6 +56,10 @@ FLAGS: dict[str, str] = {
     "max_dilation": "--max-dilation",
     "allow_outside": "--allow-outside",
     "steps": "--steps",
+    "batch": "--batch",
+    "optimizer": "--optimizer",
+    "master_dtype": "--master-dtype",
+    "budget": "--budget",
 }
 HINTS: dict[str, str] = {
     "variables": "bind it with --set NAME=INTEGER",

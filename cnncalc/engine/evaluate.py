@@ -9,6 +9,7 @@ from typing import NamedTuple
 from cnncalc.engine import formulas as f
 from cnncalc.engine import modern, resample
 from cnncalc.engine.checks import avg_pool3d_problem, pool_padding_problem, window_problem
+from cnncalc.engine.dtypes import DTYPE_BYTES
 from cnncalc.engine.memory import inference_peak
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import (
@@ -52,17 +53,6 @@ from cnncalc.spec import (
     size_reference,
 )
 from cnncalc.symbolic import Count, Poly, quotient_text, total
-
-DTYPE_BYTES: dict[str, int] = {
-    "float64": 8,
-    "float32": 4,
-    "tf32": 4,
-    "float16": 2,
-    "bfloat16": 2,
-    "int8": 1,
-    "uint8": 1,
-    "fp8": 1,
-}
 
 
 class AxisStep(NamedTuple):

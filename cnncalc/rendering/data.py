@@ -106,6 +106,7 @@ def _layer_json(
     cache: dict[tuple[object, ...], tuple[str, str]],
     fields: dict[int, str],
     names: dict[str, str],
+    live: str,
 ) -> str:
     """One layer as JSON text, written directly (tests/test_render.py holds the plain
     data-then-encode writer this equals).
@@ -147,8 +148,17 @@ def _layer_json(
     return (
         f'{{"index": {layer.index}, "name": {name}, {parts[0]}{field}{parts[1]}'
         f'"inputs": [{inputs}], "training_only": {ending}, "shares": {shares}, '
-        f'"frozen": {frozen}, {_num("buffers", layer.buffers)}}}'
+        f'"frozen": {frozen}, {_num("buffers", layer.buffers)}, {live}}}'
     )
+
+
+def _live_json(live: Count | None, dtype_bytes: int) -> str:
+    """A layer's ``live_elements`` and ``live_bytes``: the elements (and bytes) alive
+    while it runs (:func:`cnncalc.engine.memory.layer_live`); null for a layer run only
+    in training and for the rows of ``--depth``."""
+    if type(live) is int:  # the common case, and the fast one
+        return f'"live_elements": {live}, "live_bytes": {live * dtype_bytes}'
+    return f"{_num('live_elements', live)}, {_num('live_bytes', _times(live, dtype_bytes))}"
 
 
 def _exact(values: list[Any]) -> str:
@@ -168,15 +178,19 @@ def json_chunks(result: NetworkResult) -> Iterator[str]:
     def encode(value: object) -> str:
         return json_safe(plain_encode(value))
 
+    from cnncalc.engine.memory import layer_live
+
     cache: dict[tuple[object, ...], tuple[str, str]] = {}
     fields: dict[int, str] = {}
     names: dict[str, str] = {}
+    live = layer_live(result)
     head = [f"  {encode(key)}: {encode(value)}" for key, value in _head(result).items()]
     yield "{\n" + ",\n".join(head[:5]) + ",\n"
     if result.layers:
         separator = '  "layers": [\n    '
-        for layer in result.layers:
-            yield separator + _layer_json(layer, encode, cache, fields, names)
+        for layer, alive in zip(result.layers, live, strict=True):
+            memory = _live_json(alive, result.dtype_bytes)
+            yield separator + _layer_json(layer, encode, cache, fields, names, memory)
             separator = ",\n    "
         yield "\n  ],\n"
     else:
@@ -237,6 +251,8 @@ LAYER_KEYS = (
     "shares",
     "frozen",
     "buffers",
+    "live_elements",
+    "live_bytes",
 )
 """A layer's keys in JSON, in order; CSV columns follow it."""
 
