@@ -21,7 +21,7 @@ from cnncalc.engine.memory import (
     whole_count,
 )
 from tests.clirun import run_cli
-from tests.conftest import SPECS, summarize
+from tests.conftest import SPECS, num, summarize
 from tests.strategies import PLAIN_CHAINS, SPEC_TEXTS, VALID_CHAINS
 
 
@@ -420,4 +420,4 @@ def test_live_memory_follows_the_batch(name: str) -> None:
     assert [None if v is None else 3 * v for v in layer_live(one)] == list(layer_live(three))
     assert one.totals.peak_activations is not None
     assert three.totals.peak_activations == 3 * one.totals.peak_activations
-    assert max(v for v in layer_live(three) if v is not None) == three.totals.peak_activations
+    assert max(num(v) for v in layer_live(three) if v is not None) == three.totals.peak_activations
