@@ -134,6 +134,14 @@ def main() -> None:
         commands["in a terminal (script): cnncalc summarize specs/alexnet.yaml"] = in_pty(
             f"{CNNCALC[0]} summarize specs/alexnet.yaml"
         )
+        # Either side of RICH_TABLE_LIMIT (cnncalc/rendering/table.py): a rich Table up
+        # to it, the plain layout streamed above it.
+        folder = Path(tempfile.mkdtemp())
+        for layers in (250, 252):
+            long_chain = write_chain(folder, layers, "cnn")
+            commands[f"in a terminal (script): cnncalc summarize chain{layers}.cnn"] = in_pty(
+                f"{CNNCALC[0]} summarize {long_chain}"
+            )
     medians = timed(commands, runs)
     print(f"start-up, median of {runs} runs (python {sys.version.split()[0]}):")
     print("| command | median (ms) | ratio to floor |\n|---|---:|---:|")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cnncalc.loader import import_file
     from cnncalc.options import Options
     from cnncalc.results import (
+        NOTICE_CODES,
         AxisField,
         LayerResult,
         NetworkResult,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from cnncalc.teach.inputs import ValidInputs
 
 __all__ = [
+    "NOTICE_CODES",
     "AxisField",
     "CnnCalcError",
     "GrammarError",
@@ -88,6 +90,7 @@ _HOME = {
     "LayerResult": "cnncalc.results",
     "NetworkResult": "cnncalc.results",
     "Notice": "cnncalc.results",
+    "NOTICE_CODES": "cnncalc.results",
     "Shape": "cnncalc.results",
     "Totals": "cnncalc.results",
     "Window": "cnncalc.results",

@@ -87,11 +87,36 @@ class Window(NamedTuple):
 
 
 class Notice(NamedTuple):
-    """A warning a user should see; ``layer`` is the 1-based index, or None for the network."""
+    """A warning a user should see; ``layer`` is the 1-based index, or None for the network.
+    ``code`` is one of :data:`NOTICE_CODES`."""
 
     code: str
     message: str
     layer: int | None = None
+    parts: tuple[Notice, ...] = ()
+    """The notices this one says at once (the layers an ``inexact-floor`` summary names),
+    each on its own; empty for a notice about one thing."""
+
+    def each(self) -> tuple[Notice, ...]:
+        """The notices this one stands for, each on its own (``--warnings all``)."""
+        return self.parts or (self,)
+
+
+NOTICE_CODES: dict[str, str] = {
+    "input-layout": "the input reads like channels first (3x224x224)",
+    "inexact-floor": "a window's output size is not whole before rounding down",
+    "same-padding-stride": "padding 'same' with stride > 1 follows TensorFlow's rule",
+    "same-padding-asymmetric": "padding 'same' with an even kernel pads one more on the right",
+    "adaptive-uneven": "adaptive pooling with uneven windows",
+    "paths-not-aligned": "the paths into a merge have different strides or centres",
+    "broadcast-gate": "a flat vector multiplies as a 1x1xC gate",
+    "gate-receptive-field": "a broadcast gate: the receptive field follows the map's path",
+    "receptive-field-padding": "the corner unit's receptive field is mostly padding",
+    "receptive-field": "the receptive field exceeds the input from here on",
+    "receptive-field-upsampled": "the receptive field passes through upsampling",
+    "symbols": "the counts are polynomials in symbols",
+}
+"""Every warning code the engine emits, with what it means (JSON's ``warnings[].code``)."""
 
 
 class LayerResult(NamedTuple):

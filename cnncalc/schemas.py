@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnncalc.rendering.data import SCHEMA_VERSION
+from cnncalc.results import NOTICE_CODES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NAMES = ("summarize", "compare", "check", "sweep", "work", "memory")
@@ -122,7 +123,7 @@ def _summarize() -> dict[str, Any]:
     warning = _object(
         {
             "layer": {"type": ["integer", "null"]},
-            "code": {"type": "string"},
+            "code": {"enum": list(NOTICE_CODES)},
             "message": {"type": "string"},
         }
     )

@@ -298,6 +298,11 @@ SPEC_OPTIONS = st.lists(
             ["--default", "conv.name=x"],
             ["--max-layers", "1"],
             ["--dtype", "int8"],
+            ["--columns", "name,input,params_pct,macs_pct,live,params_fc"],
+            ["--columns", "nmae"],
+            ["--wide"],
+            ["--warnings", "all"],
+            ["--warnings", "none"],
         ]
     ),
     max_size=3,

@@ -149,27 +149,44 @@ def terminal_output(spec: str, no_color: bool = False) -> str:
     return out.getvalue()
 
 
+def _boxed_rows(text: str) -> list[list[str]]:
+    """The cells of every row of a boxed table (header and body), stripped."""
+    return [
+        [cell.strip() for cell in line[1:-1].split(line[0])]
+        for line in text.splitlines()
+        if line[:1] in ("\u2503", "\u2502")  # the header's and the body's vertical line
+    ]
+
+
 @pytest.mark.parametrize("spec", ["specs/alexnet.yaml", "specs/resnet18.yaml"])
-def test_terminal_table_is_the_plain_table_styled(spec: str) -> None:
-    # even 40 columns wide, no number is cut short: the text is the plain table's
+def test_terminal_table_shows_the_plain_table_s_cells_whole(spec: str) -> None:
+    # even 40 columns wide, no number is cut short: the cells of the columns shown are
+    # the plain table's, and the totals are the same lines
     shown = terminal_output(spec)
-    assert re.sub(r"\x1b\[[0-9;]*m", "", shown) == "".join(
-        f"{line}\n" for line in plain_lines(evaluate(load_spec(spec)))
-    )
-    assert "\x1b[1m # | name" in shown and "\x1b[2m 0 | input" in shown
+    text = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    plain = list(plain_lines(evaluate(load_spec(spec))))
+    rule = next(i for i, line in enumerate(plain) if set(line) <= {"-", "+"})
+    header = [c.strip() for c in plain[rule - 1].split(" | ")]
+    boxed = _boxed_rows(text)
+    at = [header.index(title) for title in boxed[0]]
+    rows = [[c.strip() for c in line.split("|")] for line in plain[rule + 1 : plain.index("")]]
+    rows = [row + [""] * (len(header) - len(row)) for row in rows]  # lines are rstripped
+    assert boxed[1:] == [[row[i] for i in at] for row in rows]
+    assert plain[plain.index("", rule) + 1] in text  # the first totals line
+    assert "\x1b[1m" in shown and "\x1b[2m" in shown  # header bold, input row dim
 
 
 def test_terminal_table_without_color_has_no_styles() -> None:
     shown = terminal_output("specs/lenet5.yaml", no_color=True)
     assert "\x1b[" not in shown
-    assert shown.splitlines()[1].startswith(" # | name")
+    assert _boxed_rows(shown)[0][:2] == ["#", "name"]
 
 
 def test_terminal_table_shows_markup_looking_names_as_written() -> None:
     spec = "INPUT(8x8x1, name='[bold]net') -> CONV(2, 3, name='[/x]') -> FC(2, name='[red]')"
     shown = re.sub(r"\x1b\[[0-9;]*m", "", terminal_output(spec))
     assert shown.startswith("[bold]net\n")
-    assert " | [/x] " in shown and " | [red] " in shown
+    assert "\u2502 [/x] " in shown and "\u2502 [red] " in shown
 
 
 def test_grids_keep_every_cell_whole_on_a_narrow_terminal() -> None:

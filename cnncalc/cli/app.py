@@ -23,6 +23,7 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.options import MAX_DIGITS, MAX_LAYERS, Options
 
 if TYPE_CHECKING:
+    from cnncalc.rendering.cells import Column
     from cnncalc.results import NetworkResult
     from cnncalc.teach.homework import LayerCase
 
@@ -59,6 +60,14 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
     html = "html"
     latex = "latex"
+
+
+class WarningsMode(StrEnum):
+    """How human-readable formats show warnings (``cells.WARNING_MODES``)."""
+
+    summary = "summary"
+    all = "all"
+    none = "none"
 
 
 SpecArg = Annotated[
@@ -192,6 +201,27 @@ def summarize(
             "PyTorch's order) or nhwc (1x55x55x96, Keras's); the batch comes first.",
         ),
     ] = "hwc",
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            metavar="LIST",
+            help="The table's columns, e.g. name,kind,input,output,params,params_nonshared,"
+            "params_fc,params_pct,macs,macs_pct,live (table and markdown).",
+            show_default=False,
+        ),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="Show every column (table and markdown)."),
+    ] = False,
+    warnings: Annotated[
+        WarningsMode,
+        typer.Option(
+            "--warnings",
+            help="summary (each kind once), all (every notice) or none; JSON lists them all.",
+        ),
+    ] = WarningsMode.summary,
     output: OutputOpt = None,
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
@@ -226,7 +256,32 @@ def summarize(
 
             result = collapse_blocks(result, depth)
         result = batched(result, batch)._replace(layout=layout, footer=footer)
-        _write_result(result, fmt, output)
+        chosen = _table_columns(columns, wide, fmt)
+        if fmt not in (OutputFormat.json, OutputFormat.csv):
+            from cnncalc.rendering.cells import with_warnings
+
+            result = with_warnings(result, warnings.value)
+        _write_result(result, fmt, output, chosen)
+
+
+def _table_columns(
+    columns: str | None, wide: bool, fmt: OutputFormat
+) -> "tuple[Column, ...] | None":
+    """The columns ``--columns`` or ``--wide`` ask for (None: the default ones)."""
+    if columns is None and not wide:
+        return None
+    option = "columns" if columns is not None else "wide"
+    if columns is not None and wide:
+        raise CnnCalcError("give --columns or --wide, not both", option="wide")
+    if fmt not in (OutputFormat.table, OutputFormat.markdown):
+        raise CnnCalcError(
+            "--columns and --wide choose the columns of the table and markdown formats; "
+            "JSON and CSV always have every field, HTML and LaTeX the default columns",
+            option=option,
+        )
+    from cnncalc.rendering.cells import WIDE_COLUMNS, parse_columns
+
+    return WIDE_COLUMNS if columns is None else parse_columns(columns)
 
 
 _STYLED_FORMATS = ("table", "markdown")
@@ -935,9 +990,15 @@ STYLED_TABLE_LIMIT = 2_000
 thousands of rows, and rich takes about 17 us a line for them."""
 
 
-def _write_result(result: "NetworkResult", fmt: OutputFormat, output: Path | None) -> None:
+def _write_result(
+    result: "NetworkResult",
+    fmt: OutputFormat,
+    output: Path | None,
+    columns: "tuple[Column, ...] | None" = None,
+) -> None:
     """A summary in the chosen format: the table styled by rich on a terminal, every
-    format streamed as plain text to pipes and files."""
+    format streamed as plain text to pipes and files; ``columns`` for the table and
+    markdown (None: the default ones; on a terminal those fit its width)."""
     if (
         fmt is OutputFormat.table
         and on_terminal(output)
@@ -948,7 +1009,17 @@ def _write_result(result: "NetworkResult", fmt: OutputFormat, output: Path | Non
         from cnncalc.rendering.table import print_table
 
         with writing_stdout():
-            print_table(result, Console(highlight=False))
+            print_table(result, Console(highlight=False), columns)
+        return
+    if columns is not None and fmt is OutputFormat.table:
+        from cnncalc.rendering.plain import plain_lines
+
+        emit((f"{line}\n" for line in plain_lines(result, columns)), output)
+        return
+    if columns is not None and fmt is OutputFormat.markdown:
+        from cnncalc.rendering.markdown import render_markdown
+
+        emit(render_markdown(result, columns), output)
         return
     from cnncalc.api import render_chunks
 

@@ -94,7 +94,7 @@ class _Outcome:
         steps: tuple[AxisStep, ...] | None = None,
         window: Window | None = None,
         mixes_all: bool = False,
-        notices: list[str] | None = None,
+        notices: list[tuple[str, str]] | None = None,
     ) -> None:
         self.output = output
         self.hyper = hyper
@@ -105,7 +105,7 @@ class _Outcome:
         self.steps = steps
         self.window = window
         self.mixes_all = mixes_all
-        self.notices: list[str] = [] if notices is None else notices
+        self.notices: list[tuple[str, str]] = [] if notices is None else notices
 
 
 class _At:
@@ -163,7 +163,7 @@ def _resolve_padding(
     dilation: Axes,
     padding_mode: str,
     pairs: tuple[PadPair, ...],
-    notices: list[str],
+    notices: list[tuple[str, str]],
 ) -> tuple[PadPair, ...]:
     if padding_mode != "same":
         return pairs
@@ -173,20 +173,26 @@ def _resolve_padding(
     )
     if any(s > 1 for s in stride):
         notices.append(
-            "padding 'same' with stride > 1 follows TensorFlow's rule (PyTorch rejects it): "
-            "padding (left, right) per axis "
-            + ", ".join(f"{_axis(len(size), i)} {p}" for i, p in enumerate(resolved))
+            (
+                "same-padding-stride",
+                "padding 'same' with stride > 1 follows TensorFlow's rule (PyTorch rejects it): "
+                "padding (left, right) per axis "
+                + ", ".join(f"{_axis(len(size), i)} {p}" for i, p in enumerate(resolved)),
+            )
         )
     elif any(left != right for left, right in resolved):
         notices.append(
-            "padding 'same' with an even effective kernel pads one more on the right: "
-            + ", ".join(f"{_axis(len(size), i)} {p}" for i, p in enumerate(resolved))
+            (
+                "same-padding-asymmetric",
+                "padding 'same' with an even effective kernel pads one more on the right: "
+                + ", ".join(f"{_axis(len(size), i)} {p}" for i, p in enumerate(resolved)),
+            )
         )
     return resolved
 
 
 _INEXACT = "is not whole (cs231n calls such a setting invalid)"
-"""The words of the inexact-division warning, by which :func:`_summarized` finds it."""
+"""The words of the inexact-division warning (code ``inexact-floor``)."""
 
 
 def _sliding(
@@ -197,7 +203,7 @@ def _sliding(
     dilation: Axes,
     pads: tuple[PadPair, ...],
     ceil_mode: bool | str,
-    notices: list[str],
+    notices: list[tuple[str, str]],
 ) -> tuple[Axes, tuple[AxisStep, ...]]:
     """Output size and receptive-field steps of a sliding window (conv or pool)."""
     dims = len(shape.size)
@@ -227,7 +233,8 @@ def _sliding(
         out.append(length)
         steps.append(AxisStep(k_eff, s, pl))
     for text, axes in per_axis.items():
-        notices.append(f"{'axis' if len(axes) == 1 else 'axes'} {' and '.join(axes)}: {text}")
+        axis_text = f"{'axis' if len(axes) == 1 else 'axes'} {' and '.join(axes)}"
+        notices.append(("inexact-floor", f"{axis_text}: {text}"))
     return tuple(out), tuple(steps)
 
 
@@ -239,7 +246,7 @@ def _conv(op: Conv, at: _At, shape: Shape) -> _Outcome:
             f"groups {op.groups} must divide both the input channels ({c_in}) and the "
             f"filters ({op.filters})",
         )
-    notices: list[str] = []
+    notices: list[tuple[str, str]] = []
     pads = _resolve_padding(
         shape.size, op.kernel, op.stride, op.dilation, op.padding.mode, op.padding.pairs, notices
     )
@@ -273,7 +280,7 @@ def _conv(op: Conv, at: _At, shape: Shape) -> _Outcome:
 
 def _pool(op: Pool, at: _At, shape: Shape) -> _Outcome:
     _need_spatial(shape, at)
-    notices: list[str] = []
+    notices: list[tuple[str, str]] = []
     pads = _resolve_padding(
         shape.size, op.kernel, op.stride, op.dilation, op.padding.mode, op.padding.pairs, notices
     )
@@ -315,9 +322,12 @@ def _adaptive_pool(op: AdaptivePool, at: _At, shape: Shape) -> _Outcome:
     notices = []
     if any(n % o for n, o in zip(shape.size, op.output, strict=True)):
         notices.append(
-            f"adaptive pooling from {'x'.join(map(str, shape.size))} to "
-            f"{'x'.join(map(str, op.output))} uses uneven windows; the receptive field "
-            "assumes the largest window and the smallest step"
+            (
+                "adaptive-uneven",
+                f"adaptive pooling from {'x'.join(map(str, shape.size))} to "
+                f"{'x'.join(map(str, op.output))} uses uneven windows; the receptive field "
+                "assumes the largest window and the smallest step",
+            )
         )
     steps = tuple(AxisStep(k, s, 0) for k, s in zip(kernel, stride, strict=True))
     hyper: dict[str, HyperValue] = {"output": op.output, "kernel": kernel, "stride": stride}
@@ -535,7 +545,8 @@ def _merge(
     mismatch, ``explain()`` says where the paths parted."""
     op = at.layer.op
     if isinstance(op, Multiply):
-        output, notices = modern.multiply(at, [(name, t.shape) for name, t in tensors])
+        output, notes = modern.multiply(at, [(name, t.shape) for name, t in tensors])
+        notices = [("broadcast-gate", text) for text in notes]
         return _Outcome(output, {"inputs": len(tensors)}, notices=notices)
     shapes = [t.shape for _, t in tensors]
     listing = ", ".join(f"{name} {t.shape.text()}" for name, t in tensors)
@@ -551,7 +562,7 @@ def _merge(
 
 
 def _merge_fields(
-    at: _At, tensors: list[tuple[str, _Tensor]], notices: list[str]
+    at: _At, tensors: list[tuple[str, _Tensor]], notices: list[tuple[str, str]]
 ) -> tuple[AxisField, ...]:
     """Distill's multi-path rule: the largest field over the paths; warn when the paths
     have different effective strides or centres (the network is not aligned)."""
@@ -570,9 +581,12 @@ def _merge_fields(
                 for (name, _), f in zip(tensors, fields, strict=True)
             )
             notices.append(
-                f"the paths into {at.name} are not aligned on axis "
-                f"{_axis(len(fields[0]), axis)} ({detail}); output units see differently "
-                "sized parts of the input"
+                (
+                    "paths-not-aligned",
+                    f"the paths into {at.name} are not aligned on axis "
+                    f"{_axis(len(fields[0]), axis)} ({detail}); output units see differently "
+                    "sized parts of the input",
+                )
             )
     return tuple(merged)
 
@@ -651,7 +665,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 rf = _merge_fields(at, full, out.notices)
                 if len(full) < len(sources) and not gate_noted:
                     gate_noted = True
-                    out.notices.append(modern.GATE_NOTE)
+                    out.notices.append(("gate-receptive-field", modern.GATE_NOTE))
             else:
                 rf = _merge_fields(at, sources, out.notices)
             extent = out.output.size
@@ -690,10 +704,7 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
                 extent = ()
         if out.notices:
             where = _At(layer, index, name).where()
-            notices.extend(
-                Notice("inexact-floor" if _INEXACT in text else "layer", f"{where}: {text}", index)
-                for text in out.notices
-            )
+            notices.extend(Notice(code, f"{where}: {text}", index) for code, text in out.notices)
         if not padding_warned and isinstance(layer.op, Conv | Pool):
             seen = [_input_seen(a, n) for a, n in zip(rf, spec.input.size, strict=True)]
             if any(2 * v < a.size for v, a in zip(seen, rf, strict=True)):
@@ -924,6 +935,7 @@ def _summarized(notices: list[Notice]) -> tuple[Notice, ...]:
         "inexact-floor",
         f"{len(inexact)} layers' output sizes are not whole before rounding down (cs231n calls "
         f"such settings invalid): {'; '.join(parts)}",
+        parts=tuple(inexact),
     )
     first = notices.index(inexact[0])
     rest = [n for n in notices if n.code != "inexact-floor"]

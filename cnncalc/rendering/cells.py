@@ -11,6 +11,7 @@ from cnncalc.results import (
     LayerResult,
     NetworkResult,
     Shape,
+    Totals,
     Window,
     alike_key,
     shape_text,
@@ -68,6 +69,10 @@ class Column(Enum):
     ACTIVATIONS = "activations"
     SHARES = "shares"
     FROM = "from"
+    INPUT = "input"
+    PARAMS_PCT = "params_pct"
+    MACS_PCT = "macs_pct"
+    LIVE = "live"
 
 
 TITLES: dict[Column, str] = {
@@ -89,6 +94,10 @@ TITLES: dict[Column, str] = {
     Column.ACTIVATIONS: "activations",
     Column.FROM: "from",
     Column.SHARES: "shared with",
+    Column.INPUT: "input",
+    Column.PARAMS_PCT: "% params",
+    Column.MACS_PCT: "% MACs",
+    Column.LIVE: "live",
 }
 
 TABLE_COLUMNS: tuple[Column, ...] = (
@@ -116,8 +125,92 @@ NUMERIC: frozenset[Column] = frozenset(
         Column.START,
         Column.MACS,
         Column.ACTIVATIONS,
+        Column.PARAMS_PCT,
+        Column.MACS_PCT,
+        Column.LIVE,
     }
 )
+
+WIDE_COLUMNS: tuple[Column, ...] = (
+    Column.INDEX,
+    Column.NAME,
+    Column.KIND,
+    Column.FROM,
+    Column.KERNEL,
+    Column.STRIDE,
+    Column.PADDING,
+    Column.DILATION,
+    Column.INPUT,
+    Column.OUTPUT,
+    Column.PARAMS,
+    Column.PARAMS_PCT,
+    Column.PARAMS_NONSHARED,
+    Column.PARAMS_FC,
+    Column.SHARES,
+    Column.RF,
+    Column.JUMP,
+    Column.START,
+    Column.MACS,
+    Column.MACS_PCT,
+    Column.ACTIVATIONS,
+    Column.LIVE,
+)
+"""Every column, in the order ``--wide`` shows them."""
+
+DROP_ORDER: tuple[Column, ...] = (
+    Column.DILATION,
+    Column.JUMP,
+    Column.PADDING,
+    Column.STRIDE,
+    Column.KERNEL,
+    Column.FROM,
+    Column.RF,
+)
+"""The optional columns of the default table, in the order a terminal too narrow for the
+table drops them (first the dilation, last the receptive field). The others (index,
+name, kind, output, params, MACs) are always shown."""
+
+COLUMN_ALIASES: dict[str, Column] = {
+    "type": Column.KIND,
+    "inputs": Column.FROM,
+    "receptive_field": Column.RF,
+    "shared_with": Column.SHARES,
+    "#": Column.INDEX,
+    "k": Column.KERNEL,
+    "s": Column.STRIDE,
+    "p": Column.PADDING,
+    "d": Column.DILATION,
+}
+"""Other names ``--columns`` takes: the JSON keys where they differ, and the short titles."""
+
+
+def parse_columns(text: str) -> tuple[Column, ...]:
+    """Columns named in a comma-separated list (``name,kind,output,params,macs``), in the
+    order given, each once. Raises CnnCalcError for an unknown name, with did-you-mean."""
+    from cnncalc.errors import CnnCalcError, did_you_mean
+
+    known = {c.value: c for c in Column} | COLUMN_ALIASES
+    chosen: dict[Column, None] = {}
+    for word in text.split(","):
+        name = word.strip().lower()
+        if not name:
+            continue
+        column = known.get(name)
+        if column is None:
+            shown = visible(shorten(word.strip(), 40))
+            hint = did_you_mean(name, known) if len(name) <= 40 else ""
+            raise CnnCalcError(
+                f"unknown column '{shown}'{hint}; known: {', '.join(c.value for c in Column)}",
+                option="columns",
+            )
+        chosen[column] = None
+    if not chosen:
+        raise CnnCalcError(
+            f"name at least one column, e.g. name,kind,output,params,macs; known: "
+            f"{', '.join(c.value for c in Column)}",
+            option="columns",
+        )
+    return tuple(chosen)
 
 
 def axes_text(values: tuple[int, ...]) -> str:
@@ -208,6 +301,39 @@ def cell(
             return " + ".join(layer.inputs)
         case Column.SHARES:
             return layer.shares or ""
+        case Column.INPUT | Column.PARAMS_PCT | Column.MACS_PCT | Column.LIVE:
+            return ""  # these need the whole network: see table_rows
+
+
+def percent(part: Count, whole: Count) -> str:
+    """``part`` as a percentage of ``whole`` with one decimal, the exact ratio rounded
+    half up (``0.05`` shows as ``0.1``); empty when either is a polynomial or ``whole``
+    is not positive."""
+    if not isinstance(part, int) or not isinstance(whole, int) or whole <= 0 or part < 0:
+        return ""
+    tenths = (part * 2000 + whole) // (2 * whole)  # integers: exact, no float rounding
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def _share_cell(layer: LayerResult, column: Column, totals: Totals) -> str:
+    """The percentage columns: a layer's part of the totals. Empty for a layer that shares
+    another's parameters (they are counted there) and, for MACs, for a layer that runs
+    only in training (the totals leave it out)."""
+    if column is Column.PARAMS_PCT:
+        return "" if layer.shares is not None else percent(layer.params, totals.params)
+    return "" if layer.training_only else percent(layer.macs, totals.macs)
+
+
+def _live(result: NetworkResult) -> dict[int, Count]:
+    """Elements alive while each layer runs (:func:`cnncalc.engine.memory.layer_live`, as
+    JSON gives them), by layer index; layers that run only in training have none."""
+    from cnncalc.engine.memory import layer_live
+
+    return {
+        layer.index: live
+        for layer, live in zip(result.layers, layer_live(result), strict=True)
+        if live is not None
+    }
 
 
 def shapes_of(result: NetworkResult) -> Callable[[Shape], str]:
@@ -235,8 +361,10 @@ def table_columns(result: NetworkResult) -> tuple[Column, ...]:
     return (*TABLE_COLUMNS[:at], Column.FROM, *TABLE_COLUMNS[at:])
 
 
-_OWN = frozenset({Column.INDEX, Column.NAME, Column.FROM})  # differ from layer to layer
+_OWN = frozenset({Column.INDEX, Column.NAME, Column.FROM, Column.INPUT, Column.LIVE})
+# (the columns above differ from layer to layer)
 _FIELD = frozenset({Column.RF, Column.JUMP, Column.START})  # from the receptive field
+_PERCENT = frozenset({Column.PARAMS_PCT, Column.MACS_PCT})
 
 
 def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[str]]:
@@ -253,13 +381,30 @@ def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[
     field = [(i, c) for i, c in enumerate(columns) if c in _FIELD]
     alike: dict[tuple[object, ...], list[str]] = {}
     fields: dict[int, list[str]] = {}
+    live = _live(result) if Column.LIVE in columns else {}
+    shapes = {"input": result.input} if Column.INPUT in columns else {}
     previous = "input"
+
+    def own_cell(layer: LayerResult, column: Column) -> str:
+        if column is Column.FROM and layer.inputs == (previous,):
+            return ""
+        if column is Column.INPUT:
+            return " + ".join(shape(shapes[name]) for name in layer.inputs if name in shapes)
+        if column is Column.LIVE:
+            return number(live.get(layer.index))
+        return cell(layer, column)
+
     for layer in result.layers:
         key = alike_key(layer)
         shared = alike.get(key)
         if shared is None:
             shared = alike[key] = [
-                "" if c in _OWN or c in _FIELD else cell(layer, c, shape=shape) for c in columns
+                ""
+                if c in _OWN or c in _FIELD
+                else _share_cell(layer, c, result.totals)
+                if c in _PERCENT
+                else cell(layer, c, shape=shape)
+                for c in columns
             ]
         rf = fields.get(id(layer.receptive_field))
         if rf is None:
@@ -268,9 +413,11 @@ def table_rows(result: NetworkResult, columns: tuple[Column, ...]) -> list[list[
         for (i, _), text in zip(field, rf, strict=True):
             row[i] = text
         for i, c in own:
-            row[i] = "" if c is Column.FROM and layer.inputs == (previous,) else cell(layer, c)
+            row[i] = own_cell(layer, c)
         rows.append(row)
         previous = layer.name
+        if shapes:
+            shapes[layer.name] = layer.output
     return rows
 
 
@@ -338,6 +485,7 @@ def totals_lines(result: NetworkResult) -> list[tuple[str, str]]:
         ("params", both(t.params)),
         *_trainable_lines(result, both),
         *(note if reused != 0 else []),
+        *_param_counts(result, both),
         (f"MACs{counting}", both(t.macs)),
         *((f"  {cls}", both(value)) for cls, value in result.breakdown),
         ("FLOPs (2 x MACs)", both(t.flops)),
@@ -368,3 +516,49 @@ def _trainable_lines(result: NetworkResult, both: Callable[[Count], str]) -> lis
     if t.buffers != 0:
         lines.append(("buffers", f"{both(t.buffers)} (running statistics, not params)"))
     return lines
+
+
+def ratio(value: Count, base: Count) -> str | None:
+    """``value / base`` with one decimal, rounded half up: ``24.6x``; None where it is not
+    defined (a polynomial, or ``base`` not positive)."""
+    if not isinstance(value, int) or not isinstance(base, int) or base <= 0 or value < 0:
+        return None
+    tenths = (value * 20 + base) // (2 * base)
+    return f"{tenths // 10}.{tenths % 10}x"
+
+
+def _param_counts(result: NetworkResult, both: Callable[[Count], str]) -> list[tuple[str, str]]:
+    """The mission's other two parameter counts, totalled, with their ratio to the shared
+    count: every layer's parameters without weight sharing (neither across positions nor
+    between layers) and as fully connected layers. A layer with no such form (batch norm,
+    layer norm) counts its own parameters in both. Said only when some layer has them."""
+    if all(layer.params_nonshared is None for layer in result.layers):
+        return []
+    lines = []
+    layers = result.layers
+    for label, counts in (
+        ("params without sharing", [layer.params_nonshared for layer in layers]),
+        ("params as FC", [layer.params_fc for layer in layers]),
+    ):
+        value = total(
+            layer.params if count is None else count
+            for layer, count in zip(layers, counts, strict=True)
+        )
+        times = ratio(value, result.totals.params)
+        lines.append((label, both(value) + (f", {times} the shared count" if times else "")))
+    return lines
+
+
+WARNING_MODES = ("summary", "all", "none")
+"""How human-readable formats show warnings (``--warnings``): ``summary`` says each kind
+once with the layers it concerns, ``all`` every notice on its own, ``none`` nothing."""
+
+
+def with_warnings(result: NetworkResult, mode: str = "summary") -> NetworkResult:
+    """``result`` with its warnings as a human-readable format shows them in ``mode`` (one
+    of :data:`WARNING_MODES`): JSON always lists the summary, each with its code."""
+    if mode == "none":
+        return result._replace(warnings=())
+    if mode == "all":
+        return result._replace(warnings=tuple(n for w in result.warnings for n in w.each()))
+    return result

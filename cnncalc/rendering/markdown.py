@@ -13,6 +13,7 @@ import re
 from cnncalc.rendering.cells import (
     NUMERIC,
     TITLES,
+    Column,
     table_columns,
     table_rows,
     totals_lines,
@@ -44,12 +45,13 @@ def _escape(text: str) -> str:
     return _EDGES.sub(_kept, _MARKUP.sub(_mark, visible(text)))
 
 
-def render_markdown(result: NetworkResult) -> str:
-    """The summary as a Markdown document."""
+def render_markdown(result: NetworkResult, columns: tuple[Column, ...] | None = None) -> str:
+    """The summary as a Markdown document; ``columns`` as ``--columns`` names them (by
+    default :func:`~cnncalc.rendering.cells.table_columns`)."""
     lines = []
     if result.name:
         lines += [f"## {_escape(result.name)}", ""]
-    columns = table_columns(result)
+    columns = columns or table_columns(result)
     header = [TITLES[c] for c in columns]
     align = ["---:" if c in NUMERIC else ":---" for c in columns]
     lines.append("| " + " | ".join(header) + " |")

@@ -19,6 +19,7 @@ from cnncalc.rendering.cells import (
     NUMERIC,
     TEXT_WIDTH,
     TITLES,
+    Column,
     shorten,
     table_columns,
     table_rows,
@@ -60,6 +61,16 @@ SHORTENED_NOTE = (
 _WHOLE = re.compile(r"-?[\d,]+").fullmatch  # a number: always shown whole
 
 
+def fit_cell(text: str) -> tuple[str, bool]:
+    """A cell as a table shows it, and whether it was cut: :func:`~cnncalc.rendering.cells.
+    visible`, and cut short to ``TEXT_WIDTH`` characters unless it is a whole number
+    (numbers never are)."""
+    text = visible(text)
+    if len(text) <= TEXT_WIDTH or _WHOLE(text):
+        return text, False
+    return shorten(text), True
+
+
 def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
     """Columns as wide as their widest cell, separated by `` | ``, some flush right.
 
@@ -70,11 +81,9 @@ def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
 
     def fit(text: str) -> str:
         nonlocal shortened
-        text = visible(text)
-        if len(text) <= TEXT_WIDTH or _WHOLE(text):
-            return text
-        shortened = True
-        return shorten(text)
+        shown, cut = fit_cell(text)
+        shortened = shortened or cut
+        return shown
 
     rows = [[fit(text) for text in row] for row in rows]
     widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
@@ -90,9 +99,10 @@ def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
     )
 
 
-def table_text(result: NetworkResult) -> TableText:
-    """Lay the summary out: the layer table with numbers on the right, then the totals."""
-    columns = table_columns(result)
+def table_text(result: NetworkResult, columns: tuple[Column, ...] | None = None) -> TableText:
+    """Lay the summary out: the layer table with numbers on the right, then the totals.
+    ``columns`` as ``--columns`` names them (by default :func:`table_columns`)."""
+    columns = columns or table_columns(result)
     grid = align(
         [TITLES[c] for c in columns], table_rows(result, columns), [c in NUMERIC for c in columns]
     )
@@ -110,9 +120,10 @@ def table_text(result: NetworkResult) -> TableText:
     )
 
 
-def plain_lines(result: NetworkResult) -> Iterator[str]:
-    """The title, the aligned table, the totals and the warnings, one line at a time."""
-    text = table_text(result)
+def plain_lines(result: NetworkResult, columns: tuple[Column, ...] | None = None) -> Iterator[str]:
+    """The title, the aligned table, the totals and the warnings, one line at a time
+    (``columns`` as for :func:`table_text`)."""
+    text = table_text(result, columns)
     if text.title:
         yield text.title
     yield text.header
