@@ -200,8 +200,14 @@ ERRORS = [
     ),
     (
         ["summarize", "INPUT(8x8x1) -> FC(2)", "--dtype", "float31"],
-        "cnncalc: error: unknown dtype 'float31' (did you mean 'float32'?); known: float64, "
-        "float32, tf32, float16, bfloat16, int8, uint8, fp8\n",
+        "cnncalc: error: --dtype: unknown dtype 'float31' (did you mean 'float32'?); known: "
+        "float64, float32, tf32, float16, bfloat16, int8, uint8, fp8\n",
+    ),
+    (
+        ["summarize", "INPUT(8x8x1) -> FC(2)", "--dtype", "int4"],
+        "cnncalc: error: --dtype: int4 packs several values in a byte, and the summary's "
+        "memory figures are whole bytes per value; 'cnncalc memory --dtype int4' counts it, "
+        "each tensor rounded up to whole bytes\n",
     ),
     (
         ["summarize", "INPUT(8x8x1) -> FC(2)", "--set", "N"],

@@ -429,11 +429,20 @@ def dtype_bytes(dtype: str) -> int:
     try:
         return DTYPE_BYTES[dtype.lower()]
     except KeyError:
+        from cnncalc.engine.dtypes import SUB_BYTE_BITS
         from cnncalc.errors import did_you_mean
 
+        if dtype.lower() in SUB_BYTE_BITS:
+            raise CnnCalcError(
+                f"{dtype} packs several values in a byte, and the summary's memory figures "
+                f"are whole bytes per value; 'cnncalc memory --dtype {dtype.lower()}' counts "
+                "it, each tensor rounded up to whole bytes",
+                option="dtype",
+            ) from None
         raise CnnCalcError(
             f"unknown dtype '{dtype}'{did_you_mean(dtype, DTYPE_BYTES)}; "
-            f"known: {', '.join(DTYPE_BYTES)}"
+            f"known: {', '.join(DTYPE_BYTES)}",
+            option="dtype",
         ) from None
 
 
