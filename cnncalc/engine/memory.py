@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.engine.dtypes import dtype_bits
 from cnncalc.errors import CnnCalcError, did_you_mean
 from cnncalc.results import LayerResult, NetworkResult
 from cnncalc.speed import collector_paused
 from cnncalc.symbolic import Count, total
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 ALIASES = frozenset({"identity", "flatten", "dropout"})
 """Kinds whose output is their input's storage in PyTorch at inference (``nn.Identity``
@@ -345,6 +347,8 @@ def memory_report(
     batch that fits each. The result's own dtype is not used. Raises CnnCalcError (naming
     the argument) for an unknown optimizer or dtype, a batch or budget out of range, a
     master dtype no wider than ``dtype``, and symbolic sizes."""
+    from fractions import Fraction  # here, not at import: start-up
+
     _check_optimizer(optimizer)
     _check_batch(batch)
     bits = dtype_bits(dtype)
@@ -441,6 +445,8 @@ def parse_budget(text: str) -> int:
     """A memory size as written: ``8GiB``, ``8 GB``, ``1.5TiB``, ``512MiB`` or bytes
     (``1000000``). KB, MB, GB... are powers of 1,000; KiB, MiB, GiB... of 1,024; a
     fraction of a byte is dropped. Checked by :func:`check_budget`."""
+    from fractions import Fraction  # here, not at import: start-up
+
     match = _SIZE.fullmatch(text.strip().lower()) if len(text) <= 80 else None
     if match is None or match.group(2) not in _UNITS:
         shown = text if len(text) <= 40 else text[:37] + "..."

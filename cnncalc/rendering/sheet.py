@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.rendering.cells import visible
-from cnncalc.rendering.data import SCHEMA_VERSION, count_fields
 from cnncalc.rendering.derivation import derivation_text, verdict_text
 from cnncalc.symbolic import Count
 from cnncalc.teach.sheet import Graded, Sheet
@@ -72,6 +70,8 @@ def _values(g: Graded) -> dict[str, Any]:
         if any(type(v) is not int for v in correct):
             values["correct_expr"] = [str(v) for v in correct]
         return values
+    from cnncalc.rendering.data import count_fields
+
     count: Count = getattr(result, g.ask)
     return {"answer": parse_count(g.verdict.expected), **count_fields("correct", count)}
 
@@ -79,6 +79,10 @@ def _values(g: Graded) -> dict[str, Any]:
 def sheet_json(graded: Sheet) -> str:
     """The graded sheet as JSON (the ``check`` schema): counts, then each question's
     answer and correct value as numbers or per-axis lists, and the verdict."""
+    import json
+
+    from cnncalc.rendering.data import SCHEMA_VERSION
+
     data = {
         "schema_version": SCHEMA_VERSION,
         "title": graded.title,
