@@ -524,7 +524,7 @@ def ratio(value: Count, base: Count) -> str | None:
     if not isinstance(value, int) or not isinstance(base, int) or base <= 0 or value < 0:
         return None
     tenths = (value * 20 + base) // (2 * base)
-    return f"{tenths // 10}.{tenths % 10}x"
+    return f"{tenths // 10:,}.{tenths % 10}x"
 
 
 def _param_counts(result: NetworkResult, both: Callable[[Count], str]) -> list[tuple[str, str]]:
