@@ -16,7 +16,7 @@ from cnncalc import evaluate
 from cnncalc.engine.memory import inference_peak
 from cnncalc.rendering.data import render_json
 from cnncalc.rendering.plain import plain_lines
-from cnncalc.results import LayerResult, NetworkResult, json_number
+from cnncalc.results import LayerResult, NetworkResult, batched, json_number
 from cnncalc.symbolic import Poly
 from tests.conftest import SPECS, load_spec
 
@@ -127,7 +127,18 @@ NETWORKS = [
 def test_json_text_equals_schema_data(spec: Path | str) -> None:
     result = evaluate(load_spec(str(spec)))
     text = render_json(result)
-    assert json.dumps(json.loads(text)) == json.dumps(result_dict(result))
+    assert json.dumps(json.loads(text, object_pairs_hook=_no_repeats)) == json.dumps(
+        result_dict(result)
+    )
+    json.loads(render_json(batched(result, 3)), object_pairs_hook=_no_repeats)  # asserts
+
+
+def _no_repeats(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object whose keys are all different (json.loads keeps the last of a repeated
+    key silently; strict readers refuse the document)."""
+    keys = [key for key, _ in pairs]
+    assert len(keys) == len(set(keys)), f"repeated keys: {keys}"
+    return dict(pairs)
 
 
 def terminal_output(spec: str, no_color: bool = False) -> str:

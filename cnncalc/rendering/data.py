@@ -47,7 +47,7 @@ def totals_data(result: NetworkResult) -> dict[str, Any]:
 
 
 def _head(result: NetworkResult) -> dict[str, Any]:
-    """The top-level keys before ``layers`` and the ``totals``, in schema order."""
+    """The top-level keys before ``layers``, then the ``totals`` (last), in schema order."""
     return {
         "schema_version": SCHEMA_VERSION,
         "name": result.name,
@@ -185,7 +185,8 @@ def json_chunks(result: NetworkResult) -> Iterator[str]:
     names: dict[str, str] = {}
     live = layer_live(result)
     head = [f"  {encode(key)}: {encode(value)}" for key, value in _head(result).items()]
-    yield "{\n" + ",\n".join(head[:5]) + ",\n"
+    *before, totals = head  # totals, the last of them, come after the layers
+    yield "{\n" + ",\n".join(before) + ",\n"
     if result.layers:
         separator = '  "layers": [\n    '
         for layer, alive in zip(result.layers, live, strict=True):
@@ -197,7 +198,7 @@ def json_chunks(result: NetworkResult) -> Iterator[str]:
         yield '  "layers": [],\n'
     warnings = ",\n    ".join(encode(w) for w in _warnings(result))
     tail = f'  "warnings": [\n    {warnings}\n  ]' if warnings else '  "warnings": []'
-    yield ",\n".join([*head[4:], tail]) + "\n}\n"
+    yield ",\n".join([totals, tail]) + "\n}\n"
 
 
 def render_json(result: NetworkResult) -> str:
