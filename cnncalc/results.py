@@ -257,6 +257,19 @@ def _owners(members: list[LayerResult], depth: int) -> str | None:
     return ", ".join(dict.fromkeys(_group_key(o, depth) or o for o in owners))
 
 
+def _alternative(members: list[LayerResult], key: str) -> Count | None:
+    """A block's parameters counted another way (without sharing, or as FC): the sum of
+    its layers', each layer without such a form (batch norm) counting its own, as the
+    totals do; None when no layer has one."""
+    counts = [getattr(layer, key) for layer in members]
+    if all(count is None for count in counts):
+        return None
+    return total(
+        layer.params if count is None else count
+        for layer, count in zip(members, counts, strict=True)
+    )
+
+
 def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
     """The same result with each block below ``depth`` levels of dotted names shown as one
     row: counts summed, the block's last output and receptive field. Totals stay."""
@@ -275,8 +288,8 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
             window=None,
             output=last.output,
             params=total(layer.params for layer in members),
-            params_nonshared=None,
-            params_fc=None,
+            params_nonshared=_alternative(members, "params_nonshared"),
+            params_fc=_alternative(members, "params_fc"),
             receptive_field=last.receptive_field,
             macs=total(layer.macs for layer in members),
             activations=total(layer.activations for layer in members),

@@ -430,3 +430,17 @@ def test_columns_say_what_json_says_under_batch_and_layout(batch: str, layout: s
         assert live == f"{layer['live_elements']:,}"
         assert given == " + ".join(outputs[i] for i in layer["inputs"])
         outputs[name] = output
+
+
+@pytest.mark.parametrize("name", ["resnet18", "siamese", "googlenet", "unet"])
+def test_footer_totals_do_not_depend_on_depth(name: str) -> None:
+    # --depth shows blocks as rows; the totals are the network's, whatever the rows
+    def footer(*args: str) -> list[str]:
+        code, out, _ = run_cli("summarize", str(SPECS / f"{name}.yaml"), *args)
+        assert code == 0
+        return [line for line in out.splitlines() if line.startswith(("params", "MACs"))]
+
+    whole = footer()
+    assert any(line.startswith("params without sharing") for line in whole)
+    for depth in ("1", "2"):
+        assert footer("--depth", depth) == whole
