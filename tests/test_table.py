@@ -444,3 +444,16 @@ def test_footer_totals_do_not_depend_on_depth(name: str) -> None:
     assert any(line.startswith("params without sharing") for line in whole)
     for depth in ("1", "2"):
         assert footer("--depth", depth) == whole
+
+
+@pytest.mark.parametrize("columns", ["0", "-3", "wide"])
+def test_a_columns_variable_that_is_no_width_still_draws_the_table(
+    columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # COLUMNS=0 made rich draw nothing at all, and the command still said it succeeded
+    from cnncalc.cli.io import terminal_console
+
+    monkeypatch.setenv("COLUMNS", columns)
+    out = io.StringIO()
+    print_table(load("alexnet"), terminal_console(file=out, force_terminal=True))
+    assert "conv1" in out.getvalue() and "MACs" in out.getvalue()

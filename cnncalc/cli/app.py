@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli.io import emit, on_terminal, reporting, spec_source, writing_stdout
+from cnncalc.cli.io import (
+    emit,
+    on_terminal,
+    reporting,
+    spec_source,
+    terminal_console,
+    writing_stdout,
+)
 from cnncalc.errors import CnnCalcError
 from cnncalc.options import MAX_DIGITS, MAX_LAYERS, Options
 
@@ -971,12 +978,10 @@ def kinds(
 def _grid(headers: list[str], rows: list[list[str]]) -> None:
     """A table of text cells: styled on a terminal, plain text elsewhere."""
     if on_terminal(None):
-        from rich.console import Console
-
         from cnncalc.rendering.table import print_grid
 
         with writing_stdout():
-            print_grid(headers, rows, Console(highlight=False, soft_wrap=False))
+            print_grid(headers, rows, terminal_console(highlight=False, soft_wrap=False))
         return
     from cnncalc.rendering.plain import SHORTENED_NOTE, align
 
@@ -1004,12 +1009,10 @@ def _write_result(
         and on_terminal(output)
         and len(result.layers) <= STYLED_TABLE_LIMIT
     ):
-        from rich.console import Console
-
         from cnncalc.rendering.table import print_table
 
         with writing_stdout():
-            print_table(result, Console(highlight=False), columns)
+            print_table(result, terminal_console(highlight=False), columns)
         return
     if columns is not None and fmt is OutputFormat.table:
         from cnncalc.rendering.plain import plain_lines

@@ -19,11 +19,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cnncalc.errors import CnnCalcError, SpecError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from cnncalc.loader import Source
 
 # How the command line spells the library's arguments, for messages about them.
@@ -281,6 +283,21 @@ def emit(text: Iterable[str], output: Path | None = None) -> None:
             sys.stdout.flush()
     else:
         write_output(output, text)
+
+
+def terminal_console(**options: Any) -> Console:
+    """rich's console for standard output. A ``COLUMNS`` of 0 (which rich takes as a width
+    of 0, drawing nothing at all) is not a width: the terminal's own, or 80, is used."""
+    from rich.console import Console
+
+    console = Console(**options)
+    if console.width < 1:
+        try:
+            width = os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError):
+            width = 0
+        console = Console(**options, width=width if width > 0 else 80)
+    return console
 
 
 def on_terminal(output: Path | None) -> bool:
