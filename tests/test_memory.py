@@ -359,11 +359,11 @@ def test_memory_json_validates_and_says_each_assumption() -> None:
         assert sum(t["bytes"] for t in terms.values()) == data["training"]["total_bytes"]
     assert "rounded up to a whole byte per tensor" in str(data["rounding"])
     assert terms["optimizer state"]["assumption"] == (
-        "momentum: 1 int4 value per parameter (the momentum buffer)"
+        "momentum: 1 int4 value per trainable parameter (the momentum buffer)"
     )
     code, out, _ = run_cli("memory", SMALL, "--optimizer", "adam", "-f", "json")
     adam = json.loads(out)["training"]["terms"][2]["assumption"]
-    assert adam == "adam: 2 float32 values per parameter (exp_avg, exp_avg_sq)"
+    assert adam == "adam: 2 float32 values per trainable parameter (exp_avg, exp_avg_sq)"
 
 
 @pytest.mark.parametrize("spec", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.name)
@@ -421,3 +421,17 @@ def test_live_memory_follows_the_batch(name: str) -> None:
     assert one.totals.peak_activations is not None
     assert three.totals.peak_activations == 3 * one.totals.peak_activations
     assert max(num(v) for v in layer_live(three) if v is not None) == three.totals.peak_activations
+
+
+def test_frozen_layers_have_no_gradients_or_optimizer_state() -> None:
+    # conv 4->4 3x3 with bias frozen (148 parameters), batch norm 8 trainable, a conv that
+    # shares the frozen one (none of its own), fc 256->10 frozen (2,570): 2,726 weights;
+    # only batch norm's 8 train: gradients 8 x 4 B = 32 B, adam 2 x 32 B = 64 B
+    from cnncalc.engine.memory import training_footprint
+
+    spec = (
+        "INPUT(8x8x4) -> CONV(4, 3, p=1, frozen=true, name=a) -> BN -> RELU -> "
+        "CONV(4, 3, p=1, share=a) -> FLATTEN -> FC(10, frozen=true)"
+    )
+    t = training_footprint(summarize(spec), optimizer="adam", master_bits=64)
+    assert (t.weights, t.gradients, t.optimizer, t.master) == (2_726 * 4, 32, 2 * 8 * 8, 8 * 8)

@@ -213,6 +213,16 @@ def parameter_tensors(result: NetworkResult) -> list[Count]:
     return [layer.params for layer in result.layers if layer.shares is None and layer.params]
 
 
+def trainable_tensors(result: NetworkResult) -> list[Count]:
+    """The tensors of :func:`parameter_tensors` that train: a frozen layer's (``frozen:
+    true``) have no gradient, no optimizer state and no master copy."""
+    return [
+        layer.params
+        for layer in result.layers
+        if layer.shares is None and layer.params and not layer.frozen
+    ]
+
+
 def saved_tensors(result: NetworkResult) -> list[Count]:
     """Elements a training step keeps for the backward pass, per sample and per tensor:
     the input and every layer's output, those of layers run only in training included
@@ -227,25 +237,25 @@ def training_footprint(
     bits: int = 32,
     master_bits: int | None = None,
 ) -> TrainingMemory:
-    """Bytes a training step holds: weights and their gradients at ``bits`` per value;
-    the optimizer's state (:data:`OPTIMIZER_STATES` values per parameter) and, in mixed
-    precision, a master copy of the weights at ``master_bits`` (the state is kept at the
-    master precision then, as in Micikevicius et al. 2018 and ZeRO); and every tensor of
-    :func:`saved_tensors` for ``batch`` samples. Bytes are rounded up per tensor
-    (:func:`tensor_bytes`)."""
+    """Bytes a training step holds: weights at ``bits`` per value; for the trainable
+    ones (:func:`trainable_tensors`), gradients at ``bits``, the optimizer's state
+    (:data:`OPTIMIZER_STATES` values per parameter) and, in mixed precision, a master copy
+    at ``master_bits`` (the state is kept at the master precision then, as in Micikevicius
+    et al. 2018 and ZeRO); and every tensor of :func:`saved_tensors` for ``batch``
+    samples. Bytes are rounded up per tensor (:func:`tensor_bytes`)."""
     states = _check_optimizer(optimizer)
     _check_batch(batch)
     state_bits = bits if master_bits is None else master_bits
-    tensors = parameter_tensors(result)
+    every, trained = parameter_tensors(result), trainable_tensors(result)
 
-    def at(width: int) -> Count:
+    def at(width: int, tensors: list[Count]) -> Count:
         return total(tensor_bytes(n, width) for n in tensors)
 
     return TrainingMemory(
-        weights=at(bits),
-        gradients=at(bits),
-        optimizer=states * at(state_bits),
-        master=0 if master_bits is None else at(master_bits),
+        weights=at(bits, every),
+        gradients=at(bits, trained),
+        optimizer=states * at(state_bits, trained),
+        master=0 if master_bits is None else at(master_bits, trained),
         saved_activations=total(tensor_bytes(n * batch, bits) for n in saved_tensors(result)),
     )
 

@@ -43,11 +43,11 @@ def training_terms(report: MemoryReport) -> list[tuple[str, int, str]]:
     state = report.master_dtype or dtype
     states = {
         "sgd": "sgd: no state (plain SGD keeps nothing between steps)",
-        "momentum": f"momentum: {_values(1, state)} per parameter (the momentum buffer)",
-        "adam": f"adam: {_values(2, state)} per parameter (exp_avg, exp_avg_sq)",
+        "momentum": f"momentum: {_values(1, state)} per trainable parameter (the momentum buffer)",
+        "adam": f"adam: {_values(2, state)} per trainable parameter (exp_avg, exp_avg_sq)",
     }
     master = (
-        f"mixed precision: a {report.master_dtype} copy of every parameter, which the "
+        f"mixed precision: a {report.master_dtype} copy of every trainable parameter, which the "
         f"optimizer updates ({_per_value(report.master_bits or 0)} each)"
         if report.master_dtype
         else f"none: the weights are kept in {dtype} only (no --master-dtype)"
@@ -59,7 +59,11 @@ def training_terms(report: MemoryReport) -> list[tuple[str, int, str]]:
             whole_count(t.weights),
             f"{report.params:,} parameters in {dtype}, {per} each",
         ),
-        ("gradients", whole_count(t.gradients), f"one {dtype} gradient per parameter"),
+        (
+            "gradients",
+            whole_count(t.gradients),
+            f"one {dtype} gradient per trainable parameter (frozen layers have none)",
+        ),
         ("optimizer state", whole_count(t.optimizer), states[report.optimizer]),
         ("master weights", whole_count(t.master), master),
         (
