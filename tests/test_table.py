@@ -457,3 +457,17 @@ def test_a_columns_variable_that_is_no_width_still_draws_the_table(
     out = io.StringIO()
     print_table(load("alexnet"), terminal_console(file=out, force_terminal=True))
     assert "conv1" in out.getvalue() and "MACs" in out.getvalue()
+
+
+def test_shapes_are_never_cut_however_long() -> None:
+    # a 10**90-tall input: its shapes are numbers, shown whole in every table (text
+    # longer than 60 characters, a name, is what gets cut)
+    tall = "1" + "0" * 90
+    spec = f"INPUT({tall}x1x1) -> CONV(3, 1) -> RELU"
+    code, out, _ = run_cli("summarize", spec, "--columns", "name,input,output")
+    assert code == 0 and "\u2026" not in out
+    assert out.count(f"{tall}x1x3") == 3  # conv's output; relu's input and output
+    wide = io.StringIO()
+    console = Console(file=wide, width=400, force_terminal=True, no_color=True)
+    print_table(evaluate(spec), console, parse_columns("name,input,output"))
+    assert "\u2026" not in wide.getvalue() and wide.getvalue().count(f"{tall}x1x3") == 3

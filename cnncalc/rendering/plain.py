@@ -58,13 +58,16 @@ SHORTENED_NOTE = (
     f"note: text longer than {TEXT_WIDTH} characters is cut short here (\u2026); "
     "--format json, csv or markdown show it whole"
 )
-_WHOLE = re.compile(r"-?[\d,]+").fullmatch  # a number: always shown whole
+# Numbers and what is made of them only: a count (1,234), a shape (3x1x1000...), a
+# padding ((1,2)x(0,1)), a fraction (7/2), shapes read by a merge (8x8x4 + 8x8x4). These
+# are always shown whole, however long.
+_WHOLE = re.compile(r"[-\d,x+./() ]+").fullmatch
 
 
 def fit_cell(text: str) -> tuple[str, bool]:
     """A cell as a table shows it, and whether it was cut: :func:`~cnncalc.rendering.cells.
-    visible`, and cut short to ``TEXT_WIDTH`` characters unless it is a whole number
-    (numbers never are)."""
+    visible`, and cut short to ``TEXT_WIDTH`` characters unless it is made of numbers
+    only (a count, a shape, a padding: numbers never are)."""
     text = visible(text)
     if len(text) <= TEXT_WIDTH or _WHOLE(text):
         return text, False
