@@ -365,22 +365,29 @@ def shape_text(shape: Shape, layout: str = "hwc", batch: int = 1) -> str:
     return shape.text()
 
 
-MAX_BATCH = 1_000_000
-"""The largest batch ``--batch`` takes (counts stay exact integers at any size; this
-keeps a typo from printing figures of no use)."""
+MAX_BATCH = 10**9
+"""The largest batch taken (``summarize --batch``, ``memory --batch``): far past any real
+one; counts stay exact integers at any size, this keeps a typo from printing figures of
+no use."""
+
+
+def check_batch(batch: int) -> int:
+    """A batch from 1 to :data:`MAX_BATCH`, or a CnnCalcError (the one check of a batch)."""
+    from cnncalc.errors import CnnCalcError
+
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+        shown = f", got {batch:,}" if isinstance(batch, int) and abs(batch) < 10**30 else ""
+        raise CnnCalcError(
+            f"the batch must be a whole number from 1 to {MAX_BATCH:,}{shown}", option="batch"
+        )
+    return batch
 
 
 def check_view(batch: int, layout: str) -> None:
     """A batch from 1 to :data:`MAX_BATCH` and a known layout, or a CnnCalcError."""
     from cnncalc.errors import CnnCalcError, did_you_mean
 
-    if not 1 <= batch <= MAX_BATCH:
-        raise CnnCalcError(
-            f"the batch must be from 1 to {MAX_BATCH:,}, got {batch:,}"
-            if abs(batch) < 10**30
-            else f"the batch must be from 1 to {MAX_BATCH:,}",
-            option="batch",
-        )
+    check_batch(batch)
     if layout not in LAYOUTS:
         raise CnnCalcError(
             f"unknown layout '{layout}'{did_you_mean(layout, LAYOUTS)}; known: "

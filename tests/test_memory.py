@@ -435,3 +435,20 @@ def test_frozen_layers_have_no_gradients_or_optimizer_state() -> None:
     )
     t = training_footprint(summarize(spec), optimizer="adam", master_bits=64)
     assert (t.weights, t.gradients, t.optimizer, t.master) == (2_726 * 4, 32, 2 * 8 * 8, 8 * 8)
+
+
+@pytest.mark.parametrize("command", ["summarize", "memory"])
+def test_one_batch_limit_for_every_command(command: str) -> None:
+    spec = "INPUT(4x4x1) -> FC(2)"
+    assert run_cli(command, spec, "--batch", "1000000000")[0] == 0
+    code, _, err = run_cli(command, spec, "--batch", "1000000001")
+    assert code == 2
+    assert err.startswith("cnncalc: error: --batch: the batch must be a whole number from 1 to")
+
+
+def test_the_largest_batch_is_one_cnncalc_takes() -> None:
+    # 4x4x1 -> fc 2: a few bytes a sample; a zettabyte holds far more than 10**9 samples,
+    # and the answer names no batch that --batch would refuse
+    code, out, _ = run_cli("memory", "INPUT(4x4x1) -> FC(2)", "--budget", "1ZiB")
+    assert code == 0
+    assert out.count("every batch up to 1,000,000,000 fits") == 2

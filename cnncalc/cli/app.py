@@ -196,7 +196,7 @@ def summarize(
             "--batch",
             metavar="N",
             help="Samples per pass: MACs, FLOPs, activations, input and peak memory are for "
-            "N samples (parameters stay); 1 to 1,000,000.",
+            "N samples (parameters stay); 1 to 1,000,000,000.",
         ),
     ] = 1,
     layout: Annotated[
@@ -226,7 +226,8 @@ def summarize(
         WarningsMode,
         typer.Option(
             "--warnings",
-            help="summary (each kind once), all (every notice) or none; JSON lists them all.",
+            help="summary (each kind once), all (every notice) or none, in the table, "
+            "markdown, HTML and LaTeX; JSON always lists the summary, with codes.",
         ),
     ] = WarningsMode.summary,
     output: OutputOpt = None,

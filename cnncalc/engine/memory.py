@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.engine.dtypes import dtype_bits
 from cnncalc.errors import CnnCalcError, did_you_mean
-from cnncalc.results import LayerResult, NetworkResult
+from cnncalc.results import MAX_BATCH, LayerResult, NetworkResult, check_batch
 from cnncalc.speed import collector_paused
 from cnncalc.symbolic import Count, total
 
@@ -194,19 +194,6 @@ def _check_optimizer(optimizer: str) -> int:
     return states
 
 
-MAX_BATCH = 10**9
-"""The largest ``batch`` taken: far past any real one, and it keeps every product small."""
-
-
-def _check_batch(batch: int) -> int:
-    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
-        raise CnnCalcError(
-            f"the batch must be a whole number from 1 to {MAX_BATCH:,}, got {batch}",
-            option="batch",
-        )
-    return batch
-
-
 def parameter_tensors(result: NetworkResult) -> list[Count]:
     """Parameters per tensor: each layer's own (one tensor per layer), once per owner
     (a layer that shares another's parameters holds none of its own)."""
@@ -244,7 +231,7 @@ def training_footprint(
     et al. 2018 and ZeRO); and every tensor of :func:`saved_tensors` for ``batch``
     samples. Bytes are rounded up per tensor (:func:`tensor_bytes`)."""
     states = _check_optimizer(optimizer)
-    _check_batch(batch)
+    check_batch(batch)
     state_bits = bits if master_bits is None else master_bits
     every, trained = parameter_tensors(result), trainable_tensors(result)
 
@@ -329,11 +316,12 @@ def whole_count(value: Count) -> int:
 def _largest_batch(room: int, per_sample: Fraction, slack: int, cost: Callable[[int], int]) -> int:
     """The largest batch ``b`` with ``cost(b) <= room``, where ``cost`` grows with ``b``
     and ``b * per_sample <= cost(b) <= b * per_sample + slack``: the bounds leave a short
-    range (one batch wide unless values are narrower than a byte), searched by halves."""
+    range (one batch wide unless values are narrower than a byte), searched by halves.
+    At most :data:`~cnncalc.results.MAX_BATCH`."""
     if room < 0:
         return 0
-    high = int(room / per_sample)
-    low = max(0, int((room - slack) / per_sample))
+    high = min(int(room / per_sample), MAX_BATCH)  # no batch past what cnncalc takes
+    low = min(max(0, int((room - slack) / per_sample)), high)
     while low < high:  # cost(low) <= room holds
         middle = (low + high + 1) // 2
         if cost(middle) <= room:
@@ -360,7 +348,7 @@ def memory_report(
     from fractions import Fraction  # here, not at import: start-up
 
     _check_optimizer(optimizer)
-    _check_batch(batch)
+    check_batch(batch)
     bits = dtype_bits(dtype)
     master_bits = None if master_dtype is None else dtype_bits(master_dtype, "master_dtype")
     if master_bits is not None and master_bits <= bits:

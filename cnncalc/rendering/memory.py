@@ -9,7 +9,7 @@ from typing import Any
 from cnncalc.engine.memory import MemoryReport, whole_count
 from cnncalc.rendering.cells import human_bytes, shorten, visible
 from cnncalc.rendering.data import SCHEMA_VERSION, json_safe, shape_data
-from cnncalc.results import NetworkResult
+from cnncalc.results import MAX_BATCH, NetworkResult
 
 SHOWN_ALIVE = 8
 """Tensors named at the peak in the text (JSON lists every one)."""
@@ -102,6 +102,8 @@ def _fit_text(needed: int, budget: int, largest: int, batch: int) -> str:
         verdict = f"does not fit at batch {batch:,} ({human_bytes(needed - budget)} over)"
     if largest == 0:
         return f"{verdict}; not even batch 1 fits"
+    if largest >= MAX_BATCH:
+        return f"{verdict}; every batch up to {MAX_BATCH:,} fits (the largest cnncalc takes)"
     return f"{verdict}; the largest batch that fits: {largest:,}"
 
 
