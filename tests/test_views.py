@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -299,3 +300,14 @@ def test_zoo_flatten_is_a_function_call() -> None:
     for name in ("vgg16", "resnet18", "resnet50", "mobilenet_v2"):
         result = cnncalc.evaluate(cnncalc.load(SPECS / f"{name}.yaml"))
         assert all(layer.functional for layer in result.layers if layer.kind == "flatten")
+
+
+@pytest.mark.parametrize("fmt", ["html", "latex", "markdown", "table"])
+def test_every_shape_follows_the_layout(fmt: str) -> None:
+    # the HTML report's graph and the LaTeX footnote wrote shapes in the lecture's layout
+    # under --layout (a review found them); every shape on the page follows it
+    spec = "INPUT(8x8x3) -> CONV(4, 3, p=1) -> FLATTEN -> FC(10)"
+    code, out, _ = run_cli("summarize", spec, "--batch", "4", "--layout", "nhwc", "-f", fmt)
+    assert code == 0
+    assert "4x8x8x3" in out and "4x8x8x4" in out
+    assert not re.search(r"(?<![\dx])8x8x[34](?![\dx])", out)

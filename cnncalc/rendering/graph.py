@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from cnncalc.errors import LimitError
-from cnncalc.rendering.cells import axes_text, padding_text, shorten
+from cnncalc.rendering.cells import axes_text, padding_text, shapes_of, shorten
 from cnncalc.rendering.escape import dot_inner, dot_string
 from cnncalc.rendering.scene import Label, Path, Rect, Scene
 from cnncalc.results import LayerResult, NetworkResult
@@ -97,7 +97,8 @@ def key_params(layer: LayerResult) -> str:
 def build_graph(result: NetworkResult) -> Graph:
     """The boxes and edges of ``result``: an input box, one box per row, and a run of
     layers alike in a chain (same kind, hyperparameters and shape) as one box ``xN``."""
-    nodes = [Node("input", "network input", result.input.text(), is_input=True)]
+    shape = shapes_of(result)  # --layout and --batch, as the table writes shapes
+    nodes = [Node("input", "network input", shape(result.input), is_input=True)]
     edges: list[tuple[int, int]] = []
     where: dict[str, int] = {"input": 0}
     reads = Counter(name for layer in result.layers for name in set(layer.inputs))
@@ -111,7 +112,7 @@ def build_graph(result: NetworkResult) -> Graph:
         node = Node(
             layer.name,
             key_params(layer),
-            layer.output.text(),
+            shape(layer.output),
             merge=len(layer.inputs) > 1,
             params=layer.params,
         )

@@ -4,7 +4,14 @@ convention. Needs ``\\usepackage{booktabs}``."""
 
 from __future__ import annotations
 
-from cnncalc.rendering.cells import NUMERIC, TITLES, table_columns, table_rows, totals_lines
+from cnncalc.rendering.cells import (
+    NUMERIC,
+    TITLES,
+    shapes_of,
+    table_columns,
+    table_rows,
+    totals_lines,
+)
 from cnncalc.rendering.escape import latex_text
 from cnncalc.results import NetworkResult
 
@@ -41,7 +48,8 @@ def render_latex(result: NetworkResult) -> str:
     convention = CONVENTION
     if result.batch != 1:
         convention = convention.replace("per sample", f"for the batch of {result.batch}")
-    footer = f"Input {result.input.text()}, batch {result.batch}, {result.dtype}; {convention}."
+    shape = shapes_of(result)(result.input)
+    footer = f"Input {shape}, batch {result.batch}, {result.dtype}; {convention}."
     lines.append(f"\\par\\smallskip{{\\footnotesize {latex_text(footer)}}}")
     for warning in result.warnings:
         lines.append(f"\\par{{\\footnotesize Warning: {latex_text(warning.message)}}}")
