@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
@@ -28,6 +28,7 @@ from cnncalc.rendering.cells import (
     ratio,
 )
 from cnncalc.rendering.data import result_data
+from cnncalc.rendering.plain import plain_lines
 from cnncalc.rendering.table import print_table
 from cnncalc.results import NOTICE_CODES, NetworkResult
 from cnncalc.schemas import schema
@@ -471,3 +472,37 @@ def test_shapes_are_never_cut_however_long() -> None:
     console = Console(file=wide, width=400, force_terminal=True, no_color=True)
     print_table(evaluate(spec), console, parse_columns("name,input,output"))
     assert "\u2026" not in wide.getvalue() and wide.getvalue().count(f"{tall}x1x3") == 3
+
+
+@given(
+    st.lists(
+        st.text(
+            st.characters(
+                codec="utf-8",
+                categories=("L", "Mn", "N", "S", "Zs"),
+                exclude_characters='\u2028\u2029"\\',
+            ),
+            min_size=1,
+            max_size=70,
+        ),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    )
+)
+@example(["卷积层一", "e\u0301", "\U0001f600" * 33, "\uff46\uff55\uff4c\uff4c"])
+def test_piped_rows_are_as_wide_as_a_terminal_shows_them(names: list[str]) -> None:
+    # wide characters (CJK, emoji) take two columns and combining marks none: the plain
+    # layout pads by the columns a terminal gives (measured here by rich, independently)
+    layers = " -> ".join(f'CONV(2, 1, name="{name}")' for name in names)
+    assume(all(name.strip() and not name[0].isdigit() for name in names))
+    try:
+        result = evaluate(f"INPUT(4x4x1) -> {layers}")
+    except CnnCalcError:
+        assume(False)
+        raise
+    text = "\n".join(plain_lines(result, parse_columns("index,name,output,params")))
+    rows = [line for line in text.splitlines() if re.match(r" *\d+ \| ", line)][1:]
+    assert len(rows) == len(names)
+    assert [layer.name for layer in result.layers] == names
+    assert len({cell_len(row) for row in rows}) == 1, rows

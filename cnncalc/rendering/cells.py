@@ -19,9 +19,13 @@ from cnncalc.results import (
 from cnncalc.symbolic import Count, total
 
 # Characters a terminal acts on or that reorder or break the text around them: C0 and C1
-# controls, DEL, bidirectional embeddings, overrides and isolates, line and paragraph
-# separators, and lone surrogates (which no UTF-8 stream can carry).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# controls, DEL, zero-width and invisible format characters (spaces, joiners, marks,
+# the byte order mark: they would hide in a name), bidirectional embeddings, overrides
+# and isolates, line and paragraph separators, and lone surrogates (which no UTF-8
+# stream can carry).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -43,9 +47,33 @@ TEXT_WIDTH = 60
 ELLIPSIS = "\u2026"
 
 
+def cell_width(text: str) -> int:
+    """The columns a terminal gives ``text``: 2 for each wide or fullwidth character (CJK,
+    most emoji), 0 for a nonspacing or enclosing mark (accents, variation selectors), 1
+    for the rest (Unicode's East Asian Width and general categories)."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import category, east_asian_width
+
+    return sum(
+        0 if category(c) in ("Mn", "Me") else 2 if east_asian_width(c) in "WF" else 1 for c in text
+    )
+
+
 def shorten(text: str, width: int = TEXT_WIDTH) -> str:
-    """``text`` cut to ``width`` characters, the last one an ellipsis, when it is longer."""
-    return text if len(text) <= width else text[: width - 1] + ELLIPSIS
+    """``text`` cut to ``width`` columns (:func:`cell_width`), the last one an ellipsis,
+    when it is wider."""
+    if text.isascii():
+        return text if len(text) <= width else text[: width - 1] + ELLIPSIS
+    if cell_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += cell_width(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + ELLIPSIS
 
 
 class Column(Enum):

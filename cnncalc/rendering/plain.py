@@ -20,6 +20,7 @@ from cnncalc.rendering.cells import (
     TEXT_WIDTH,
     TITLES,
     Column,
+    cell_width,
     shorten,
     table_columns,
     table_rows,
@@ -61,7 +62,7 @@ SHORTENED_NOTE = (
 # Numbers and what is made of them only: a count (1,234), a shape (3x1x1000...), a
 # padding ((1,2)x(0,1)), a fraction (7/2), shapes read by a merge (8x8x4 + 8x8x4). These
 # are always shown whole, however long.
-_WHOLE = re.compile(r"[-\d,x+./() ]+").fullmatch
+_WHOLE = re.compile(r"[-\d,./()]+(?:(?:x| \+ )[-\d,./()]+)*").fullmatch
 
 
 def fit_cell(text: str) -> tuple[str, bool]:
@@ -69,7 +70,7 @@ def fit_cell(text: str) -> tuple[str, bool]:
     visible`, and cut short to ``TEXT_WIDTH`` characters unless it is made of numbers
     only (a count, a shape, a padding: numbers never are)."""
     text = visible(text)
-    if len(text) <= TEXT_WIDTH or _WHOLE(text):
+    if cell_width(text) <= TEXT_WIDTH or _WHOLE(text):
         return text, False
     return shorten(text), True
 
@@ -89,17 +90,24 @@ def align(header: list[str], rows: list[list[str]], right: list[bool]) -> Grid:
         return shown
 
     rows = [[fit(text) for text in row] for row in rows]
-    widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
-    layout = " | ".join(  # "{:>3} | {:<8} | ...": cells go in as arguments, never as format
-        f"{{:{'>' if is_right else '<'}{width}}}"
-        for width, is_right in zip(widths, right, strict=True)
-    )
-    return Grid(
-        layout.format(*header).rstrip(),
-        "-+-".join("-" * width for width in widths),
-        [layout.format(*row).rstrip() for row in rows],
-        shortened,
-    )
+    widths = [max(map(cell_width, column)) for column in zip(header, *rows, strict=True)]
+    rule = "-+-".join("-" * width for width in widths)
+    if all(text.isascii() for row in rows for text in row):  # one width per character
+        layout = " | ".join(  # "{:>3} | {:<8}": cells go in as arguments, never as format
+            f"{{:{'>' if is_right else '<'}{width}}}"
+            for width, is_right in zip(widths, right, strict=True)
+        )
+        lines = [layout.format(*row).rstrip() for row in rows]
+        return Grid(layout.format(*header).rstrip(), rule, lines, shortened)
+
+    def line(row: list[str]) -> str:
+        cells = []
+        for text, width, is_right in zip(row, widths, right, strict=True):
+            pad = " " * (width - cell_width(text))  # wide characters take two columns
+            cells.append(pad + text if is_right else text + pad)
+        return " | ".join(cells).rstrip()
+
+    return Grid(line(header), rule, [line(row) for row in rows], shortened)
 
 
 def table_text(result: NetworkResult, columns: tuple[Column, ...] | None = None) -> TableText:
