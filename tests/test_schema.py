@@ -126,12 +126,15 @@ def test_sweep_csv_columns_are_the_json_paths() -> None:
     assert header == paths(row, "")
 
 
+@pytest.mark.parametrize("batch", ["1", "3"])
 @pytest.mark.parametrize("spec", ["alexnet.yaml", "resnet18.yaml"])
-def test_summary_csv_is_the_json_one_column_per_axis(spec: str) -> None:
-    _, out, _ = run_cli("summarize", str(SPECS / spec), "-f", "csv")
+def test_summary_csv_is_the_json_one_column_per_axis(spec: str, batch: str) -> None:
+    _, out, _ = run_cli("summarize", str(SPECS / spec), "-f", "csv", "--batch", batch)
     rows = list(csv.DictReader(io.StringIO(out)))
-    _, text, _ = run_cli("summarize", str(SPECS / spec), "-f", "json")
-    layers = json.loads(text)["layers"]
+    assert {row["batch"] for row in rows} == {batch}
+    _, text, _ = run_cli("summarize", str(SPECS / spec), "-f", "json", "--batch", batch)
+    document = json.loads(text)
+    layers = [{**layer, "batch": document["batch"]} for layer in document["layers"]]
     assert len(rows) == len(layers)
 
     def cells(value: Any, prefix: str) -> dict[str, str]:

@@ -266,7 +266,8 @@ def _column_rank(name: str) -> tuple[int, bool]:
 def render_csv(result: NetworkResult) -> str:
     """One row per layer; the columns are the layer's JSON paths (``output.size.0``,
     ``hyper.kernel.1``, ``receptive_field.size.0``: one column per axis), integers raw,
-    ``inputs`` joined by ``;``; text neutralized and quoted by :func:`csv_field`."""
+    ``inputs`` joined by ``;``; text neutralized and quoted by :func:`csv_field`. The last
+    column, ``batch``, says for how many samples the counts are (``--batch``)."""
     layers = [flat_columns(layer) for layer in result_data(result)["layers"]]
     names: dict[str, None] = {}
     for columns in layers:
@@ -274,13 +275,13 @@ def render_csv(result: NetworkResult) -> str:
     header = sorted(names, key=_column_rank) or [
         k for k in LAYER_KEYS if k not in ("hyper", "output", "receptive_field")
     ]
-    lines = [",".join(header)]
+    lines = [",".join([*header, "batch"])]
     for columns in layers:
         cells = []
         for name in header:
             value = columns.get(name)
             cells.append(csv_field(csv_cell(value), isinstance(value, str)))
-        lines.append(",".join(cells))
+        lines.append(",".join([*cells, str(result.batch)]))
     return "".join(f"{line}\n" for line in lines)
 
 
