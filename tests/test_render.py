@@ -18,6 +18,7 @@ from cnncalc.rendering.data import render_json
 from cnncalc.rendering.plain import plain_lines
 from cnncalc.results import LayerResult, NetworkResult, batched, json_number
 from cnncalc.symbolic import Poly
+from tests.clirun import run_cli
 from tests.conftest import SPECS, load_spec
 
 
@@ -221,3 +222,10 @@ def test_plain_table_shows_braces_in_names_as_written() -> None:
     lines = list(plain_lines(evaluate(load_spec(spec))))
     assert lines[3].startswith("1 | {0:>30} | conv")
     assert lines[4].startswith("2 | {}      | fc")
+
+
+def test_markdown_escapes_dollars_github_reads_as_math() -> None:
+    # GitHub renders $x$ in a table cell as math; a name is text, so its dollars are
+    # escaped (\$ renders as $ in every Markdown)
+    code, out, _ = run_cli("summarize", 'INPUT(4x4x1) -> CONV(2, 1, name="$x$")', "-f", "markdown")
+    assert code == 0 and "| \\$x\\$ |" in out and "$x$" not in out.replace("\\$", "")

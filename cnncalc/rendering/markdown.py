@@ -25,7 +25,7 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Markup characters: those that always may start markup, ``](`` (a link), and runs of
 # ``_`` other than inside a word (``conv_1`` cannot be emphasis and stays as it is).
 _EDGES = re.compile(r"^\s+|\s+$")  # Markdown drops white space around a cell's text
-_MARKUP = re.compile(r"[\\`*~#|&<>]|\](?=\()|(?<![^\W_])_+|_+(?![^\W_])")
+_MARKUP = re.compile(r"[\\`*~#|&<>$]|\](?=\()|(?<![^\W_])_+|_+(?![^\W_])")
 
 
 def _mark(match: re.Match[str]) -> str:
@@ -40,7 +40,8 @@ def _kept(match: re.Match[str]) -> str:
 def _escape(text: str) -> str:
     """Markdown whose rendered text is ``visible(text)``: HTML's ``&``, ``<``, ``>`` as
     entities, the other characters that could form markup (backslash, backtick, ``*``,
-    ``~``, ``#``, ``|``, ``_`` outside a word, ``]`` before ``(``) after a backslash, and
+    ``~``, ``#``, ``|``, ``$`` (GitHub's math), ``_`` outside a word, ``]`` before ``(``)
+    after a backslash, and
     white space at either end as character references (so it is kept)."""
     return _EDGES.sub(_kept, _MARKUP.sub(_mark, visible(text)))
 
