@@ -1,5 +1,5 @@
 """``python -m cnncalc``."""
 
-from cnncalc.cli import main
+from cnncalc.cli import entry
 
-main()
+entry()
