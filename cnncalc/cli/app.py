@@ -167,7 +167,8 @@ def summarize(
             "--count",
             metavar="PROFILE",
             help="What MACs count: torchvision (conv and fc weights, the default), "
-            "torchinfo, fvcore, ptflops or ptflops-aten (each tool's total, exactly).",
+            "torchinfo, fvcore, ptflops or ptflops-aten (each tool's total, exactly), or "
+            "custom (with --include).",
         ),
     ] = "torchvision",
     include: Annotated[

@@ -251,11 +251,11 @@ def adaptive_window_total(n: int, out: int) -> int:
 
 def _pool_ops(layer: LayerResult, inputs: Sequence[Shape]) -> Count:
     """Pooling: max and average pooling one operation per window element per output
-    element, ``numel(out) * prod(kernel)`` (dilation changes nothing; a ceil-mode window
-    that overhangs the input counts its full kernel, as PyTorch's kernel loops over it);
-    adaptive and global pooling the sum of their exact window sizes,
-    ``C * prod(n + out - gcd(n, out))`` per axis, the input's numel when the windows do
-    not overlap (global pooling always)."""
+    element, ``numel(out) * prod(kernel)``, the window as declared (dilation changes
+    nothing; a window over padding or, in ceil mode, past the input counts its full
+    kernel, though PyTorch's kernels skip those positions); adaptive and global pooling
+    the sum of their exact window sizes, ``C * prod(n + out - gcd(n, out))`` over the
+    axes, the input's numel when the windows do not overlap (global pooling always)."""
     if layer.kind in ("maxpool", "avgpool") and layer.window is not None:
         return layer.output.numel * prod(layer.window.kernel)
     if layer.kind in ("adaptive_avgpool", "adaptive_maxpool", "gap", "gmp"):
