@@ -174,9 +174,20 @@ def summarize(
             "--count",
             metavar="PROFILE",
             help="What MACs count: torchvision (conv and fc weights, the default), "
-            "torchinfo, fvcore, ptflops or ptflops-aten (each tool's total, exactly).",
+            "torchinfo, fvcore, ptflops or ptflops-aten (each tool's total, exactly), or "
+            "custom (with --include).",
         ),
     ] = "torchvision",
+    include: Annotated[
+        str | None,
+        typer.Option(
+            "--include",
+            metavar="LIST",
+            help="With --count custom: what it adds to conv and fc weight products, any of "
+            "bias,bn,pool,act,add,upsample (comma-separated).",
+            show_default=False,
+        ),
+    ] = None,
     breakdown: Annotated[
         bool,
         typer.Option("--breakdown", help="Show the MACs per operation class in the totals."),
@@ -240,6 +251,7 @@ def summarize(
 
         check_view(batch, layout)
         _check_style(style, fmt, breakdown)
+        classes = _included(count, include)
         options = _options(sets, defaults, optional, max_layers, input_size)
         result = evaluate(parse_source(spec_source(spec), options), dtype)
         footer: tuple[str, ...] = ()
@@ -253,10 +265,10 @@ def summarize(
                 "table, markdown, HTML, LaTeX and JSON",
                 option="breakdown",
             )
-        if count != "torchvision" or breakdown:
+        if count != "torchvision" or breakdown or include is not None:
             from cnncalc.engine.counting import counted_as
 
-            result = counted_as(result, count, breakdown)
+            result = counted_as(result, count, breakdown, classes)
         if depth < 0:
             raise CnnCalcError(f"must be 0 or more, got {depth}", option="depth")
         if depth:
@@ -270,6 +282,20 @@ def summarize(
 
             result = with_warnings(result, warnings.value)
         _write_result(result, fmt, output, chosen)
+
+
+def _included(count: str, include: str | None) -> tuple[str, ...] | None:
+    """The classes ``--include`` names, checked: it goes with ``--count custom`` only."""
+    if include is None:
+        return None
+    from cnncalc.engine.counting import include_classes
+
+    if count.lower().partition(":")[0] != "custom":
+        raise CnnCalcError(f"--include goes with --count custom, not --count {count}")
+    try:
+        return include_classes(include)
+    except CnnCalcError as error:
+        raise CnnCalcError(f"--include: {error}") from error
 
 
 def _table_columns(

@@ -11,8 +11,8 @@ The rules are checked against the peers run for real (tests/fixtures/peer_counts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from math import prod
+from collections.abc import Callable, Iterable, Sequence
+from math import gcd, prod
 from typing import NamedTuple
 
 from cnncalc.errors import CnnCalcError, did_you_mean
@@ -218,6 +218,165 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+# --count custom: conv, local and fc weight products, plus the classes a user includes,
+# each counted by one rule (below) that no peer has to agree with.
+
+
+def _norm_ops(layer: LayerResult, inputs: Sequence[Shape]) -> Count:
+    """Normalization, as fvcore 0.1.5 counts it: batch norm (eval mode) 2 per element with
+    affine, else 1; layer, group and instance norm 5 per element with affine, else 4.
+    Local response norm (decided here, no peer to follow): ``size + 3`` per element, the
+    sum of ``size`` squares across channels (the full window, zero-padded at the edges as
+    PyTorch pads it) and then one each for ``k + alpha/n * sum``, the power and the
+    division."""
+    numel = inputs[0].numel
+    if layer.kind == "batchnorm":
+        return numel * (2 if _affine(layer) else 1)
+    if layer.kind in ("layernorm", "groupnorm", "instancenorm"):
+        return numel * (5 if _affine(layer) else 4)
+    if layer.kind == "lrn":
+        size = _hyper(layer, "size", 5)
+        assert isinstance(size, int)
+        return numel * (size + 3)
+    return 0
+
+
+def adaptive_window_total(n: int, out: int) -> int:
+    """Input positions read by PyTorch's adaptive pooling from ``n`` to ``out`` on one
+    axis, summed over its windows (window i spans ``[floor(i*n/out), ceil((i+1)*n/out))``,
+    as :func:`cnncalc.engine.formulas.adaptive_window_max` reads them):
+    ``n + out - gcd(n, out)``; ``n`` when ``out`` divides ``n``, more when windows overlap."""
+    return n + out - gcd(n, out)
+
+
+def _pool_ops(layer: LayerResult, inputs: Sequence[Shape]) -> Count:
+    """Pooling: max and average pooling one operation per window element per output
+    element, ``numel(out) * prod(kernel)``, the window as declared (dilation changes
+    nothing; a window over padding or, in ceil mode, past the input counts its full
+    kernel, though PyTorch's kernels skip those positions); adaptive and global pooling
+    the sum of their exact window sizes, ``C * prod(n + out - gcd(n, out))`` over the
+    axes, the input's numel when the windows do not overlap (global pooling always)."""
+    if layer.kind in ("maxpool", "avgpool") and layer.window is not None:
+        return layer.output.numel * prod(layer.window.kernel)
+    if layer.kind in ("adaptive_avgpool", "adaptive_maxpool", "gap", "gmp"):
+        source = inputs[0]
+        axes = zip(source.size, layer.output.size, strict=True)
+        return source.channels * prod(adaptive_window_total(n, out) for n, out in axes)
+    return 0
+
+
+_ACTIVATIONS = frozenset(
+    {
+        *("relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "mish"),
+        *("hardswish", "hardsigmoid", "sigmoid", "tanh", "softplus", "softmax", "log_softmax"),
+    }
+)
+
+
+def _activation_ops(layer: LayerResult, inputs: Sequence[Shape]) -> Count:
+    """Activations: one per output element, softmax and log-softmax included (their
+    exponentials, sum and division taken as one elementwise map, as ptflops counts
+    ``nn.Softmax``)."""
+    return layer.output.numel if layer.kind in _ACTIVATIONS else 0
+
+
+def _elementwise_ops(layer: LayerResult, inputs: Sequence[Shape]) -> Count:
+    """Elementwise merges (``add``, ``multiply``): ``inputs - 1`` per output element, so a
+    broadcasting multiply (a squeeze-and-excitation gate) counts once per output element.
+    A concatenation copies (0)."""
+    if layer.kind in ("add", "multiply"):
+        return (len(layer.inputs) - 1) * layer.output.numel
+    return 0
+
+
+_TAPS_PER_AXIS = {
+    "nearest": 1,
+    "nearest-exact": 1,
+    "linear": 2,
+    "bilinear": 2,
+    "trilinear": 2,
+    "bicubic": 4,
+}
+"""Input values interpolation reads per output element and axis."""
+
+
+def _upsample_ops(layer: LayerResult, inputs: Sequence[Shape]) -> Count:
+    """Upsampling: per output element the input values interpolation reads, ``taps **
+    axes``: nearest 1, linear 2 (bilinear 4, trilinear 8), bicubic 16."""
+    if layer.kind != "upsample":
+        return 0
+    taps = _TAPS_PER_AXIS[str(_hyper(layer, "mode"))]
+    return layer.output.numel * prod([taps] * len(layer.output.size))
+
+
+_CUSTOM_RULES: dict[str, Callable[[LayerResult, Sequence[Shape]], Count]] = {
+    "bias": lambda layer, inputs: total(v for _, v in _bias(layer)),
+    "norm": _norm_ops,
+    "pool": _pool_ops,
+    "activation": _activation_ops,
+    "elementwise": _elementwise_ops,
+    "upsample": _upsample_ops,
+}
+"""The classes ``--count custom`` can include, each with its one rule."""
+
+INCLUDE_NAMES: dict[str, str] = {
+    "bias": "bias",
+    "bn": "norm",
+    "pool": "pool",
+    "act": "activation",
+    "add": "elementwise",
+    "upsample": "upsample",
+}
+"""``--include`` names (the issue's) and the class each stands for; the class names
+themselves are accepted too. ``Counted.profile`` writes the short names."""
+
+
+def include_classes(include: str | Iterable[str]) -> tuple[str, ...]:
+    """The classes ``include`` names (comma-separated text or names), in :data:`CLASSES`
+    order, each once; an error for an empty or unknown name, with the closest one."""
+    names = include.split(",") if isinstance(include, str) else list(include)
+    known = {**INCLUDE_NAMES, **{c: c for c in _CUSTOM_RULES}}
+    chosen = set()
+    for raw in names:
+        for name in raw.split(","):
+            key = name.strip().lower()
+            if key not in known:
+                shown = f"unknown class '{name.strip()}'" if key else "an empty class name"
+                raise CnnCalcError(
+                    f"{shown}{did_you_mean(key, known) if key else ''}; known: "
+                    f"{', '.join(INCLUDE_NAMES)} (or the class names norm, activation, "
+                    "elementwise)",
+                    option="include",
+                )
+            chosen.add(known[key])
+    return tuple(c for c in CLASSES if c in chosen)
+
+
+def custom_profile(include: str | Iterable[str] = ()) -> Profile:
+    """The ``custom`` profile: conv, local and fc weight products (as ``torchvision``;
+    with no class included it counts exactly that), plus each included class by its rule
+    (:data:`INCLUDE_NAMES`). Its name lists the classes, ``custom:bias,bn``."""
+    classes = include_classes(include)
+    short = {cls: name for name, cls in INCLUDE_NAMES.items()}
+    label = ",".join(short[c] for c in classes)
+    rules = [(c, _CUSTOM_RULES[c]) for c in classes]
+
+    def rule(layer: LayerResult, inputs: Sequence[Shape]) -> list[Part]:
+        parts = _weights(layer)
+        for cls, ops in rules:
+            value = ops(layer, inputs)
+            if value != 0:
+                parts.append((cls, value))
+        return parts
+
+    return Profile(
+        f"custom:{label}" if label else "custom",
+        "cnncalc's own rules, one per class (README, counting conventions)",
+        f"adds {', '.join(classes)}" if classes else "nothing: equals torchvision",
+        rule,
+    )
+
+
 class Counted(NamedTuple):
     """A network counted under one profile: per layer, by class, and in total."""
 
@@ -228,22 +387,40 @@ class Counted(NamedTuple):
     total: Count
 
 
-def find_profile(name: str) -> Profile:
-    """The profile of that name, or an error listing them."""
-    profile = PROFILES.get(name.lower())
+def find_profile(name: str, include: str | Iterable[str] | None = None) -> Profile:
+    """The profile of that name, or an error listing them. ``custom`` (or ``custom:LIST``,
+    as :data:`Counted.profile` names it) is built from the classes it and ``include``
+    name (see :func:`custom_profile`); ``include`` goes with ``custom`` only."""
+    key = name.lower()
+    if key == "custom" or key.startswith("custom:"):
+        named = key.partition(":")[2]
+        extra = [include] if isinstance(include, str) else list(include or ())
+        return custom_profile(([named] if named else []) + extra)
+    profile = PROFILES.get(key)
     if profile is None:
         raise CnnCalcError(
-            f"unknown counting profile '{name}'{did_you_mean(name, PROFILES)}; "
-            f"known: {', '.join(PROFILES)}",
+            f"unknown counting profile '{name}'{did_you_mean(name, [*PROFILES, 'custom'])}; "
+            f"known: {', '.join(PROFILES)}, custom",
             option="count",
+        )
+    if include is not None:
+        raise CnnCalcError(
+            f"classes are included by the custom profile only, not by '{profile.name}'",
+            option="include",
         )
     return profile
 
 
-def count(result: NetworkResult, profile: str = "torchvision") -> Counted:
+def count(
+    result: NetworkResult,
+    profile: str = "torchvision",
+    include: str | Iterable[str] | None = None,
+) -> Counted:
     """Count ``result``'s multiply-accumulates under ``profile``: layers that run only in
-    training are left out, as in the default totals."""
-    rule = find_profile(profile).rule
+    training are left out, as in the default totals. ``include`` names the classes the
+    ``custom`` profile adds (``"bias,bn"`` or ``["bias", "norm"]``)."""
+    found = find_profile(profile, include)
+    rule = found.rule
     shapes: dict[str, Shape] = {"input": result.input}
     per_layer: list[Count] = []
     by_class: dict[str, list[Count]] = {c: [] for c in CLASSES}
@@ -257,13 +434,18 @@ def count(result: NetworkResult, profile: str = "torchvision") -> Counted:
             per_layer.append(total(value for _, value in parts))
         shapes[layer.name] = layer.output
     breakdown = tuple((c, total(v)) for c, v in by_class.items() if v and total(v) != 0)
-    return Counted(profile.lower(), tuple(per_layer), breakdown, total(per_layer))
+    return Counted(found.name, tuple(per_layer), breakdown, total(per_layer))
 
 
-def counted_as(result: NetworkResult, profile: str, breakdown: bool = False) -> NetworkResult:
+def counted_as(
+    result: NetworkResult,
+    profile: str,
+    breakdown: bool = False,
+    include: str | Iterable[str] | None = None,
+) -> NetworkResult:
     """``result`` with every layer's MACs and the total counted under ``profile`` (the
     default profile leaves the figures as they are), and the breakdown when asked."""
-    counted = count(result, profile)
+    counted = count(result, profile, include)
     if counted.profile == result.counting:
         layers = result.layers
     else:
