@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from cnncalc.api import evaluate, load, parse, render, sweep, valid_inputs
+    from cnncalc.api import evaluate, load, parse, render, sweep, valid_inputs, view
     from cnncalc.errors import CnnCalcError, GrammarError, InputFileError, LimitError, SpecError
     from cnncalc.interop.torch_import import from_torch
     from cnncalc.loader import import_file
@@ -68,6 +68,7 @@ __all__ = [
     "render",
     "sweep",
     "valid_inputs",
+    "view",
 ]
 
 _HOME = {
@@ -76,6 +77,7 @@ _HOME = {
     "parse": "cnncalc.api",
     "render": "cnncalc.api",
     "valid_inputs": "cnncalc.api",
+    "view": "cnncalc.api",
     "ValidInputs": "cnncalc.teach.inputs",
     "sweep": "cnncalc.api",
     "Sweep": "cnncalc.sweeps",

@@ -109,6 +109,51 @@ def evaluate(spec: NetworkSpec, dtype: str = "float32") -> NetworkResult:
         return evaluate_spec(spec, dtype)
 
 
+def view(
+    result: NetworkResult,
+    *,
+    count: str = "torchvision",
+    include: str | None = None,
+    breakdown: bool = False,
+    depth: int = 0,
+    batch: int = 1,
+    layout: str = "hwc",
+    style: str = "cnncalc",
+    warnings: str = "summary",
+) -> NetworkResult:
+    """``result`` as a summary shows it (what ``cnncalc summarize`` renders): MACs counted
+    under ``count`` (``torchvision``, a peer's profile, or ``custom`` with the ``include``d
+    classes, e.g. ``"bias,bn"``) and their per-class ``breakdown``; each block nested
+    deeper than ``depth`` dotted levels as one row (0: every layer); counts for ``batch``
+    samples; shapes written in ``layout`` (``hwc``, ``nchw``, ``nhwc``); the footer
+    ``style``'s tool prints (``torchinfo``, ``keras``, ``torchsummary``); warnings as
+    ``warnings`` says (``summary``, ``all``, ``none``). Raises CnnCalcError for an unknown
+    profile, class, layout, style or warnings mode, or a batch or depth out of range."""
+    from cnncalc.errors import CnnCalcError
+    from cnncalc.rendering.cells import WARNING_MODES, with_warnings
+    from cnncalc.rendering.styles import check_style, footer_of
+    from cnncalc.results import batched, check_view, collapse_blocks
+
+    check_view(batch, layout)
+    check_style(style)
+    if depth < 0:
+        raise CnnCalcError(f"must be 0 or more, got {depth}", option="depth")
+    if warnings not in WARNING_MODES:
+        raise CnnCalcError(
+            f"unknown warnings mode '{warnings}'; known: {', '.join(WARNING_MODES)}",
+            option="warnings",
+        )
+    footer = footer_of(result, style, batch)  # the tool's rule: every layer, one sample
+    if count != "torchvision" or breakdown or include is not None:
+        from cnncalc.engine.counting import counted_as
+
+        result = counted_as(result, count, breakdown, include)
+    if depth:
+        result = collapse_blocks(result, depth)
+    result = batched(result, batch)._replace(layout=layout, footer=footer)
+    return with_warnings(result, warnings)
+
+
 def render(result: NetworkResult, format: RenderFormat = "table") -> str:
     """The result as text: ``table`` (aligned plain text), ``json``, ``csv``,
     ``markdown``, ``html`` (a self-contained report) or ``latex`` (a booktabs table).

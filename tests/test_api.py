@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import cnncalc
+from tests.clirun import run_cli
 from tests.conftest import ROOT, SPECS
 
 
@@ -128,3 +129,37 @@ def test_package_docstring_example_runs(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.chdir(ROOT)
     exec(compile(example, "cnncalc/__init__.py", "exec"), {"cnncalc": cnncalc})
     assert os.getcwd() == str(Path(ROOT))
+
+
+def test_view_is_what_summarize_shows() -> None:
+    # the command line is a thin layer over view(): the same options give the same text
+    spec = str(SPECS / "resnet18.yaml")
+    result = cnncalc.evaluate(cnncalc.load(spec))
+    for options, flags in (
+        ({"count": "ptflops", "batch": 2}, ["--count", "ptflops", "--batch", "2"]),
+        ({"depth": 1, "layout": "nchw"}, ["--depth", "1", "--layout", "nchw"]),
+        ({"style": "keras", "warnings": "none"}, ["--style", "keras", "--warnings", "none"]),
+        ({"count": "custom", "include": "bias,bn"}, ["--count", "custom", "--include", "bn,bias"]),
+    ):
+        fmt = "markdown" if "style" in options else "json"
+        code, out, _ = run_cli("summarize", spec, "-f", fmt, *flags)
+        assert code == 0
+        assert cnncalc.render(cnncalc.view(result, **options), fmt) == out  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "option"),
+    [
+        ({"batch": 0}, "batch"),
+        ({"depth": -1}, "depth"),
+        ({"layout": "chw"}, "layout"),
+        ({"style": "keras2"}, "style"),
+        ({"warnings": "some"}, "warnings"),
+        ({"count": "flops"}, "count"),
+    ],
+)
+def test_view_refuses_unknown_options(options: dict[str, object], option: str) -> None:
+    result = cnncalc.evaluate(cnncalc.parse("INPUT(8x8x1) -> CONV(2, 3)"))
+    with pytest.raises(cnncalc.CnnCalcError) as caught:
+        cnncalc.view(result, **options)  # type: ignore[arg-type]
+    assert caught.value.option == option

@@ -245,42 +245,33 @@ def summarize(
 ) -> None:
     """Layer by layer: output size, parameters, receptive field and MACs, with totals."""
     with _reporting():
-        from cnncalc.api import evaluate
+        from cnncalc.api import evaluate, view
         from cnncalc.loader import parse_source
-        from cnncalc.results import batched, check_view
+        from cnncalc.results import check_view
 
-        check_view(batch, layout)
+        check_view(batch, layout)  # the options first: they fail before any work
         _check_style(style, fmt, breakdown)
         classes = _included(count, include)
-        options = _options(sets, defaults, optional, max_layers, input_size)
-        result = evaluate(parse_source(spec_source(spec), options), dtype)
-        footer: tuple[str, ...] = ()
-        if style != "cnncalc":  # from every layer, for one sample: each tool's own rule
-            from cnncalc.rendering.styles import footer_of
-
-            footer = footer_of(result, style, batch)
         if breakdown and fmt is OutputFormat.csv:
             raise CnnCalcError(
                 "CSV has one row per layer, and the breakdown is a total: it is shown in the "
                 "table, markdown, HTML, LaTeX and JSON",
                 option="breakdown",
             )
-        if count != "torchvision" or breakdown or include is not None:
-            from cnncalc.engine.counting import counted_as
-
-            result = counted_as(result, count, breakdown, classes)
-        if depth < 0:
-            raise CnnCalcError(f"must be 0 or more, got {depth}", option="depth")
-        if depth:
-            from cnncalc.results import collapse_blocks
-
-            result = collapse_blocks(result, depth)
-        result = batched(result, batch)._replace(layout=layout, footer=footer)
         chosen = _table_columns(columns, wide, fmt)
-        if fmt not in (OutputFormat.json, OutputFormat.csv):
-            from cnncalc.rendering.cells import with_warnings
-
-            result = with_warnings(result, warnings.value)
+        options = _options(sets, defaults, optional, max_layers, input_size)
+        result = view(
+            evaluate(parse_source(spec_source(spec), options), dtype),
+            count=count,
+            include=None if classes is None else ",".join(classes),
+            breakdown=breakdown,
+            depth=depth,
+            batch=batch,
+            layout=layout,
+            style=style,
+            # JSON and CSV always carry the summary of the warnings, with codes
+            warnings="summary" if fmt in (OutputFormat.json, OutputFormat.csv) else warnings,
+        )
         _write_result(result, fmt, output, chosen)
 
 
