@@ -6,7 +6,7 @@ C, which long networks feel (one LayerResult, and a receptive field, per layer).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from math import prod
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
@@ -257,10 +257,11 @@ def _owners(members: list[LayerResult], depth: int) -> str | None:
     return ", ".join(dict.fromkeys(_group_key(o, depth) or o for o in owners))
 
 
-def _alternative(members: list[LayerResult], key: str) -> Count | None:
-    """A block's parameters counted another way (without sharing, or as FC): the sum of
-    its layers', each layer without such a form (batch norm) counting its own, as the
-    totals do; None when no layer has one."""
+def params_counted_as(members: Sequence[LayerResult], key: str) -> Count | None:
+    """Layers' parameters counted another way, ``key`` ``params_nonshared`` (without
+    sharing) or ``params_fc`` (as fully connected layers): the sum of the layers' counts,
+    a layer without such a form (batch norm) counting its own parameters; None when no
+    layer has one. The footer's totals and a block row's count (``collapse_blocks``)."""
     counts = [getattr(layer, key) for layer in members]
     if all(count is None for count in counts):
         return None
@@ -288,8 +289,8 @@ def collapse_blocks(result: NetworkResult, depth: int) -> NetworkResult:
             window=None,
             output=last.output,
             params=total(layer.params for layer in members),
-            params_nonshared=_alternative(members, "params_nonshared"),
-            params_fc=_alternative(members, "params_fc"),
+            params_nonshared=params_counted_as(members, "params_nonshared"),
+            params_fc=params_counted_as(members, "params_fc"),
             receptive_field=last.receptive_field,
             macs=total(layer.macs for layer in members),
             activations=total(layer.activations for layer in members),

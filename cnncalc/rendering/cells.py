@@ -14,6 +14,7 @@ from cnncalc.results import (
     Totals,
     Window,
     alike_key,
+    params_counted_as,
     shape_text,
 )
 from cnncalc.symbolic import Count, total
@@ -563,15 +564,13 @@ def _param_counts(result: NetworkResult, both: Callable[[Count], str]) -> list[t
     if all(layer.params_nonshared is None for layer in result.layers):
         return []
     lines = []
-    layers = result.layers
-    for label, counts in (
-        ("params without sharing", [layer.params_nonshared for layer in layers]),
-        ("params as FC", [layer.params_fc for layer in layers]),
+    for label, key in (
+        ("params without sharing", "params_nonshared"),
+        ("params as FC", "params_fc"),
     ):
-        value = total(
-            layer.params if count is None else count
-            for layer, count in zip(layers, counts, strict=True)
-        )
+        value = params_counted_as(result.layers, key)
+        if value is None:
+            value = total(layer.params for layer in result.layers)
         times = ratio(value, result.totals.params)
         lines.append((label, both(value) + (f", {times} the shared count" if times else "")))
     return lines
